@@ -1,0 +1,24 @@
+"""The hashicorp/aws provider bindings this package uses, imported in one place."""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
+from cdktf_cdktf_provider_aws.data_aws_guardduty_detector import DataAwsGuarddutyDetector
+from cdktf_cdktf_provider_aws.guardduty_detector import GuarddutyDetector
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+
+__all__ = [
+    "AwsProvider",
+    "AwsProviderEndpoints",
+    "CloudwatchEventRule",
+    "CloudwatchEventTarget",
+    "DataAwsGuarddutyDetector",
+    "GuarddutyDetector",
+    "SnsTopic",
+    "SnsTopicPolicy",
+    "SnsTopicSubscription",
+]

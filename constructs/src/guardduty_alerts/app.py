@@ -1,0 +1,99 @@
+"""The cdktf app: one stack per configured region, each with its provider, local state and the construct."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from cdktf import App, LocalBackend, TerraformOutput, TerraformStack
+from constructs import Construct
+
+from ._aws import AwsProvider, AwsProviderEndpoints
+from .alerts import GuardDutyAlerts
+from .config import AlertsConfig
+
+__all__ = ["ENDPOINT_SERVICES", "GuardDutyAlertsStack", "build_stacks", "synth_to"]
+
+# Every service the stacks call. With an emulator endpoint all of them go there, never to AWS.
+ENDPOINT_SERVICES = ("cloudwatch", "events", "guardduty", "iam", "kms", "lambda_", "logs", "sns", "sqs", "sts")
+
+
+class GuardDutyAlertsStack(TerraformStack):
+    """One account and region: the AWS provider, a local state file and the GuardDutyAlerts construct."""
+
+    def __init__(self, scope: Construct, config: AlertsConfig, region: str, *, state_path: str) -> None:
+        stack_name = config.stack_name(region)
+        super().__init__(scope, stack_name)
+        self.region = region
+        endpoints = None
+        if config.endpoint_url:
+            endpoints = [AwsProviderEndpoints(**{service: config.endpoint_url for service in ENDPOINT_SERVICES})]
+        AwsProvider(self, "aws", region=region, endpoints=endpoints)
+        LocalBackend(self, path=state_path)
+        self.alerts = GuardDutyAlerts(
+            self,
+            "alerts",
+            recipients=config.recipients,
+            severity_threshold=config.severity_threshold,
+            name=config.name,
+            finding_publishing_frequency=config.finding_publishing_frequency,
+            existing_detector_id=config.existing_detector_ids.get(region),
+            tags=config.tags,
+        )
+        TerraformOutput(self, "topic_arn", value=self.alerts.topic.arn, description="SNS topic that mails the alerts")
+        TerraformOutput(self, "rule_arn", value=self.alerts.rule.arn, description="EventBridge rule selecting findings")
+        TerraformOutput(self, "detector_id", value=self.alerts.detector_id, description="GuardDuty detector in this region")
+
+
+def build_stacks(app: App, config: AlertsConfig, *, outdir: Path, state_dir: Path) -> list[GuardDutyAlertsStack]:
+    """Add one stack per region to `app`, in region order so that output is the same whatever the list order.
+
+    Each stack keeps its state in `state_dir`/terraform.<stack>.tfstate, written as a path relative to the
+    stack's folder under `outdir`: the synthesized JSON does not depend on where the project is checked out,
+    and state survives deleting or re-synthesizing `outdir`.
+    """
+    stacks = []
+    for region in sorted(config.regions):
+        stack_dir = outdir / "stacks" / config.stack_name(region)
+        state_file = state_dir / f"terraform.{config.stack_name(region)}.tfstate"
+        state_path = os.path.relpath(state_file.resolve(), stack_dir.resolve())
+        stacks.append(GuardDutyAlertsStack(app, config, region, state_path=state_path))
+    return stacks
+
+
+def synth_to(config: AlertsConfig, outdir: Path, *, state_dir: Path) -> list[str]:
+    """Synthesize every stack into `outdir`, replacing what it held only once synthesis has succeeded.
+
+    Synthesis runs in a scratch folder beside `outdir`; then each generated file is moved into place, stacks
+    no longer configured are removed, and the manifest goes last. Files Terraform keeps in a stack folder
+    (`.terraform/`, the lock file) are left alone, so an initialised stack need not be initialised again.
+    """
+    outdir = Path(outdir).resolve()
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".synth-", dir=outdir.parent))
+    try:
+        app = App(outdir=str(scratch))
+        stacks = build_stacks(app, config, outdir=outdir, state_dir=state_dir)
+        app.synth()
+        names = [stack.node.id for stack in stacks]
+        _install(scratch, outdir, names)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return names
+
+
+def _install(scratch: Path, outdir: Path, names: list[str]) -> None:
+    (outdir / "stacks").mkdir(parents=True, exist_ok=True)
+    for source in sorted(scratch.rglob("*")):
+        relative = source.relative_to(scratch)
+        if source.is_dir() or relative == Path("manifest.json"):
+            continue
+        target = outdir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+    for stale in sorted((outdir / "stacks").iterdir()):
+        if stale.is_dir() and stale.name not in names:
+            shutil.rmtree(stale)
+    os.replace(scratch / "manifest.json", outdir / "manifest.json")

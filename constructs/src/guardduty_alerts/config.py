@@ -1,0 +1,286 @@
+"""The YAML configuration file: loading, validation and what it says, as frozen data.
+
+Validation happens in two passes, both complete before anything is reported: a JSON Schema (structure,
+types, closed sets, formats), then the rules a schema cannot state (duplicates, cross references). Every
+problem names its key path, the value found and what is allowed; all of them are raised at once as one
+ConfigError.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import jsonschema
+import yaml
+
+from .errors import ConfigError
+from .regions import ALL_REGIONS
+from .severity import Severity
+from .validation import (
+    DETECTOR_ID_PATTERN,
+    EMAIL_PATTERN,
+    NAME_PATTERN,
+    PublishingFrequency,
+)
+
+__all__ = ["CONFIG_ENV_VAR", "DEFAULT_CONFIG_PATH", "SCHEMA", "AlertsConfig", "config_path", "load_config", "parse_config"]
+
+CONFIG_ENV_VAR = "GUARDDUTY_ALERTS_CONFIG"
+DEFAULT_CONFIG_PATH = Path("config/guardduty-alerts.yaml")
+
+_SEVERITY_ALLOWED = "one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0"
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "x-allowed": "a mapping of settings",
+    "additionalProperties": False,
+    "required": ["regions", "recipients"],
+    "properties": {
+        "name": {
+            "type": "string",
+            "pattern": NAME_PATTERN,
+            "x-allowed": "2 to 40 lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen",
+        },
+        "regions": {
+            "type": "array",
+            "minItems": 1,
+            "x-allowed": "a non-empty list of AWS region names",
+            "items": {"type": "string", "enum": list(ALL_REGIONS), "x-allowed": "an AWS commercial region name"},
+        },
+        "severity_threshold": {
+            "oneOf": [
+                {"type": "string", "enum": list(Severity.__members__)},
+                {"type": "number", "minimum": 1.0, "maximum": 10.0},
+            ],
+            "x-allowed": _SEVERITY_ALLOWED,
+        },
+        "recipients": {
+            "type": "array",
+            "minItems": 1,
+            "x-allowed": "a non-empty list of email addresses",
+            "items": {"type": "string", "pattern": EMAIL_PATTERN, "maxLength": 254, "x-allowed": "one email address"},
+        },
+        "detector": {
+            "type": "object",
+            "additionalProperties": False,
+            "x-allowed": "a mapping",
+            "properties": {
+                "finding_publishing_frequency": {
+                    "type": "string",
+                    "enum": list(PublishingFrequency.__members__),
+                    "x-allowed": "one of " + ", ".join(PublishingFrequency.__members__),
+                },
+                "existing_detector_ids": {
+                    "type": "object",
+                    "x-allowed": "a mapping of region name to the id of the detector already enabled there",
+                    "additionalProperties": {
+                        "type": "string",
+                        "pattern": DETECTOR_ID_PATTERN,
+                        "x-allowed": "a 32-character detector id, as `aws guardduty list-detectors` prints it",
+                    },
+                },
+            },
+        },
+        "tags": {
+            "type": "object",
+            "x-allowed": "a mapping of tag keys to string values",
+            "propertyNames": {"minLength": 1, "maxLength": 128, "not": {"pattern": "^[Aa][Ww][Ss]:"}},
+            "additionalProperties": {"type": "string", "maxLength": 256, "x-allowed": "a string of at most 256 characters"},
+        },
+        "provider": {
+            "type": "object",
+            "additionalProperties": False,
+            "x-allowed": "a mapping",
+            "properties": {
+                "endpoint_url": {
+                    "type": "string",
+                    "pattern": r"^https?://[A-Za-z0-9.\-\[\]:]+(/\S*)?$",
+                    "x-allowed": "an http(s) URL such as http://127.0.0.1:5000, used for every AWS service",
+                },
+            },
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """What a valid configuration file says, with defaults filled in."""
+
+    regions: tuple[str, ...]
+    recipients: tuple[str, ...]
+    name: str = "guardduty-alerts"
+    severity_threshold: str | float = "MEDIUM"
+    finding_publishing_frequency: str = PublishingFrequency.FIFTEEN_MINUTES.value
+    existing_detector_ids: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    endpoint_url: str | None = None
+
+    def stack_name(self, region: str) -> str:
+        """Stack name for `region`: readable, and stable whatever the order of the region list."""
+        return f"{self.name}-{region}"
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping instead of keeping the last silently."""
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            mark = key_node.start_mark
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} is given twice in one mapping", mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The file to read: an explicit path, else $GUARDDUTY_ALERTS_CONFIG, else the default path."""
+    if explicit:
+        return Path(explicit)
+    from_env = os.environ.get(CONFIG_ENV_VAR)
+    return Path(from_env) if from_env else DEFAULT_CONFIG_PATH
+
+
+def load_config(path: str | os.PathLike[str]) -> AlertsConfig:
+    """Read, parse and validate a configuration file; ConfigError lists every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            [f"file not found; set {CONFIG_ENV_VAR} or pass --config to name the configuration file"],
+            source=str(path),
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError([f"cannot read the file: {error}"], source=str(path)) from None
+    try:
+        document = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as error:
+        raise ConfigError([_yaml_problem(error)], source=str(path)) from None
+    return parse_config(document, source=str(path))
+
+
+def parse_config(document: object, *, source: str | None = None) -> AlertsConfig:
+    """Validate an already parsed document (a dict as YAML gives it)."""
+    if document is None:
+        raise ConfigError(["the file is empty; allowed: a mapping with at least regions and recipients"], source=source)
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    problems = [_schema_problem(error) for error in validator.iter_errors(document)]
+    if isinstance(document, dict):
+        problems += _semantic_problems(document)
+    if problems:
+        # Sorted by key path, so that the same file always gives the same message.
+        raise ConfigError(sorted(set(problems)), source=source)
+    assert isinstance(document, dict)
+    detector = document.get("detector", {})
+    return AlertsConfig(
+        regions=tuple(document["regions"]),
+        recipients=tuple(document["recipients"]),
+        name=document.get("name", AlertsConfig.name),
+        severity_threshold=document.get("severity_threshold", AlertsConfig.severity_threshold),
+        finding_publishing_frequency=detector.get(
+            "finding_publishing_frequency", AlertsConfig.finding_publishing_frequency
+        ),
+        existing_detector_ids=MappingProxyType(dict(sorted(detector.get("existing_detector_ids", {}).items()))),
+        tags=MappingProxyType(dict(sorted(document.get("tags", {}).items()))),
+        endpoint_url=document.get("provider", {}).get("endpoint_url"),
+    )
+
+
+def _key_path(parts: Any) -> str:
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+def _show(value: object) -> str:
+    try:
+        return json.dumps(value, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _schema_problem(error: jsonschema.ValidationError) -> str:
+    where = _key_path(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(known), key=str)
+        prefix = f"{where}." if error.absolute_path else ""
+        allowed = ", ".join(known) if known else "none"
+        return "; ".join(f"{prefix}{key}: unknown key; allowed keys: {allowed}" for key in unknown)
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        prefix = f"{where}." if error.absolute_path else ""
+        allowed = error.schema["properties"][missing].get("x-allowed", "a value")
+        return f"{prefix}{missing}: missing; required: {allowed}"
+    if "propertyNames" in error.relative_schema_path:
+        return f"{where}: key {_show(error.instance)} is not allowed; allowed: 1 to 128 characters, not starting with 'aws:'"
+    allowed = error.schema.get("x-allowed", error.message)
+    value = error.instance
+    if error.validator == "minItems" and value == []:
+        return f"{where}: the list is empty; allowed: {allowed}"
+    if error.validator == "enum" and isinstance(value, str) and error.schema.get("enum") == list(ALL_REGIONS):
+        close = difflib.get_close_matches(value, ALL_REGIONS, n=1, cutoff=0.8)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        return f"{where}: {_show(value)} is not an AWS region{hint}; allowed: {allowed}"
+    return f"{where}: {_show(value)} is not allowed; allowed: {allowed}"
+
+
+def _semantic_problems(document: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    regions = document.get("regions")
+    if isinstance(regions, list):
+        problems += _duplicates("regions", regions, "each region once")
+    recipients = document.get("recipients")
+    if isinstance(recipients, list):
+        problems += _duplicates("recipients", recipients, "each address once (case does not matter)", fold=True)
+    detector = document.get("detector")
+    existing = detector.get("existing_detector_ids") if isinstance(detector, dict) else None
+    if isinstance(existing, dict) and isinstance(regions, list):
+        for region in existing:
+            if region not in regions:
+                problems.append(
+                    f"detector.existing_detector_ids.{region}: region {_show(region)} is not in regions; "
+                    f"allowed: one of {', '.join(map(str, regions))}"
+                )
+    return problems
+
+
+def _duplicates(key: str, values: list[Any], allowed: str, *, fold: bool = False) -> list[str]:
+    problems = []
+    first: dict[Any, int] = {}
+    for index, value in enumerate(values):
+        if not isinstance(value, str):
+            continue
+        norm = value.lower() if fold else value
+        if norm in first:
+            problems.append(f"{key}[{index}]: {_show(value)} repeats {key}[{first[norm]}]; allowed: {allowed}")
+        else:
+            first[norm] = index
+    return problems
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    problem = getattr(error, "problem", None) or str(error)
+    context = getattr(error, "context", None)
+    detail = f"{problem} ({context})" if context else problem
+    return f"{where}not valid YAML: {detail}"

@@ -1,0 +1,115 @@
+"""Shared fixtures: paths, the example configuration, Terraform and the local AWS emulator (moto)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from guardduty_alerts.config import AlertsConfig, load_config
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_CONFIG = REPO / "config" / "guardduty-alerts.yaml"
+FINDINGS_DIR = REPO.parent / "shared" / "findings"
+TF_MIRROR = Path("/opt/tf-plugins")
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+@pytest.fixture(scope="session")
+def example_config() -> AlertsConfig:
+    return load_config(EXAMPLE_CONFIG)
+
+
+def _write_terraform_cli_config() -> Path:
+    """A Terraform CLI config in a fresh folder.
+
+    With the offline mirror (an unpacked layout) `terraform init` links the provider instead of copying it;
+    without it, providers are downloaded once into a cache shared by every stack folder of the session.
+    """
+    home = Path(tempfile.mkdtemp(prefix="guardduty-alerts-tf-"))
+    cache = home / "plugin-cache"
+    cache.mkdir()
+    lines = []
+    if not TF_MIRROR.is_dir():
+        lines.append(f'plugin_cache_dir = "{cache}"')
+    else:
+        lines += [
+            "provider_installation {",
+            f'  filesystem_mirror {{\n    path    = "{TF_MIRROR}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }}',
+            '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }',
+            "}",
+        ]
+    rc = home / "terraformrc"
+    rc.write_text("\n".join(lines) + "\n")
+    return rc
+
+
+# Set before cdktf starts its jsii (Node) process, which inherits the environment once: cdktf's own
+# `Testing.to_be_valid_terraform` runs `terraform init` from there.
+TERRAFORM_RC = _write_terraform_cli_config()
+os.environ["TF_CLI_CONFIG_FILE"] = str(TERRAFORM_RC)
+os.environ["CHECKPOINT_DISABLE"] = "1"
+
+
+@pytest.fixture(scope="session")
+def terraform_env() -> dict[str, str]:
+    """Environment for the Terraform CLI, without any AWS settings of the machine running the tests."""
+    if shutil.which("terraform") is None:
+        pytest.fail("terraform is not on PATH; the Terraform tests need it (see README, Development)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "AWS_"))}
+    env.update(TF_CLI_CONFIG_FILE=str(TERRAFORM_RC), TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1", TF_INPUT="0")
+    return env
+
+
+def terraform(env: dict[str, str], stack_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run `terraform -chdir=stack_dir ARGS`; on unexpected failure the assertion shows Terraform's output."""
+    result = subprocess.run(
+        ["terraform", f"-chdir={stack_dir}", *args, "-no-color"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if check:
+        assert result.returncode == 0, f"terraform {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A moto server on 127.0.0.1 and a free port, for the whole session; its URL."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def aws_env(terraform_env: dict[str, str], moto_endpoint: str) -> dict[str, str]:
+    """Terraform environment with dummy credentials: every call goes to the emulator named in the config."""
+    env = dict(terraform_env)
+    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    return env
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(path.read_text())

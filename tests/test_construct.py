@@ -1,0 +1,187 @@
+"""The GuardDutyAlerts construct, synthesized through cdktf's Testing helpers and read as Terraform JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from cdktf import Testing, TerraformStack
+
+from guardduty_alerts import GuardDutyAlerts, InvalidPropsError, Severity
+from guardduty_alerts._aws import AwsProvider
+
+RECIPIENTS = ["security-team@example.com", "oncall@example.com"]
+
+
+def synth(**props: Any) -> tuple[str, dict]:
+    app = Testing.app()
+    stack = TerraformStack(app, "test")
+    AwsProvider(stack, "aws", region="us-east-1")
+    GuardDutyAlerts(stack, "alerts", **{"recipients": RECIPIENTS, **props})
+    text = Testing.synth(stack)
+    return text, json.loads(text)
+
+
+def only(resources: dict, kind: str) -> dict:
+    (value,) = resources[kind].values()
+    return value
+
+
+def ref(resources: dict, kind: str, attribute: str) -> str:
+    """The interpolation Terraform receives for `attribute` of the one resource of `kind`."""
+    (key,) = resources[kind]
+    return "${" + f"{kind}.{key}.{attribute}" + "}"
+
+
+@pytest.fixture(scope="module")
+def default() -> tuple[str, dict]:
+    return synth()
+
+
+def test_creates_an_enabled_detector_publishing_every_fifteen_minutes(default: tuple[str, dict]) -> None:
+    text, parsed = default
+    detector = only(parsed["resource"], "aws_guardduty_detector")
+    assert detector == {"enable": True, "finding_publishing_frequency": "FIFTEEN_MINUTES"}
+    assert Testing.to_have_resource_with_properties(
+        text, "aws_guardduty_detector", {"enable": True, "finding_publishing_frequency": "FIFTEEN_MINUTES"}
+    )
+    assert "data" not in parsed
+
+
+def test_creates_a_standard_topic_and_one_email_subscription_per_recipient(default: tuple[str, dict]) -> None:
+    text, parsed = default
+    topic = only(parsed["resource"], "aws_sns_topic")
+    assert topic == {"name": "guardduty-alerts"}
+    subscriptions = parsed["resource"]["aws_sns_topic_subscription"]
+    assert sorted(s["endpoint"] for s in subscriptions.values()) == sorted(RECIPIENTS)
+    assert {s["protocol"] for s in subscriptions.values()} == {"email"}
+    assert {s["topic_arn"] for s in subscriptions.values()} == {ref(parsed["resource"], "aws_sns_topic", "arn")}
+    assert Testing.to_have_resource_with_properties(
+        text, "aws_sns_topic_subscription", {"protocol": "email", "endpoint": "oncall@example.com"}
+    )
+
+
+def test_rule_matches_guardduty_findings_at_medium_and_above(default: tuple[str, dict]) -> None:
+    text, parsed = default
+    rule = only(parsed["resource"], "aws_cloudwatch_event_rule")
+    assert rule["name"] == "guardduty-alerts-findings"
+    assert json.loads(rule["event_pattern"]) == {
+        "source": ["aws.guardduty"],
+        "detail-type": ["GuardDuty Finding"],
+        "detail": {"severity": [{"numeric": [">=", 4]}]},
+    }
+    assert Testing.to_have_resource(text, "aws_cloudwatch_event_rule")
+
+
+def test_target_sends_rule_matches_to_the_topic_after_the_policy_exists(default: tuple[str, dict]) -> None:
+    _, parsed = default
+    target = only(parsed["resource"], "aws_cloudwatch_event_target")
+    assert target["arn"] == ref(parsed["resource"], "aws_sns_topic", "arn")
+    assert target["rule"] == ref(parsed["resource"], "aws_cloudwatch_event_rule", "name")
+    (policy_key,) = parsed["resource"]["aws_sns_topic_policy"]
+    assert target["depends_on"] == [f"aws_sns_topic_policy.{policy_key}"]
+
+
+def test_topic_policy_lets_eventbridge_publish_for_this_rule_only(default: tuple[str, dict]) -> None:
+    _, parsed = default
+    topic_policy = only(parsed["resource"], "aws_sns_topic_policy")
+    assert topic_policy["arn"] == ref(parsed["resource"], "aws_sns_topic", "arn")
+    policy = json.loads(topic_policy["policy"])
+    publish = policy["Statement"][0]
+    assert publish["Principal"] == {"Service": "events.amazonaws.com"}
+    assert publish["Action"] == "sns:Publish"
+    assert publish["Condition"] == {"ArnEquals": {"aws:SourceArn": [ref(parsed["resource"], "aws_cloudwatch_event_rule", "arn")]}}
+    assert policy["Statement"][1]["Condition"] == {"StringEquals": {"AWS:SourceOwner": ref(parsed["resource"], "aws_sns_topic", "owner")}}
+
+
+def test_exposes_created_resources_as_attributes() -> None:
+    app = Testing.app()
+    stack = TerraformStack(app, "test")
+    AwsProvider(stack, "aws", region="us-east-1")
+    alerts = GuardDutyAlerts(stack, "alerts", recipients=RECIPIENTS, severity_threshold=Severity.HIGH)
+    assert alerts.threshold == 7.0
+    assert alerts.detector is not None and alerts.existing_detector is None
+    assert sorted(alerts.subscriptions) == sorted(RECIPIENTS)
+    assert alerts.event_pattern["detail"] == {"severity": [{"numeric": [">=", 7]}]}
+    for attribute in ("topic", "topic_policy", "rule", "target"):
+        assert getattr(alerts, attribute).terraform_resource_type.startswith("aws_")
+
+
+def test_adopts_an_existing_detector_without_creating_one() -> None:
+    detector_id = "12abc34d567e8fa901bc2d34e56789f0"
+    _, parsed = synth(existing_detector_id=detector_id)
+    assert "aws_guardduty_detector" not in parsed["resource"]
+    assert list(parsed["data"]["aws_guardduty_detector"].values()) == [{"id": detector_id}]
+
+
+def test_tags_every_taggable_resource() -> None:
+    _, parsed = synth(tags={"team": "security", "cost-centre": "42"})
+    tags = {"cost-centre": "42", "team": "security"}
+    for kind in ("aws_guardduty_detector", "aws_sns_topic", "aws_cloudwatch_event_rule"):
+        assert only(parsed["resource"], kind)["tags"] == tags, kind
+
+
+@pytest.mark.parametrize(("threshold", "floor"), [("LOW", 1), ("HIGH", 7), ("CRITICAL", 9), (5.5, 5.5), (Severity.MEDIUM, 4)])
+def test_threshold_reaches_the_rule(threshold: object, floor: float) -> None:
+    _, parsed = synth(severity_threshold=threshold)
+    pattern = json.loads(only(parsed["resource"], "aws_cloudwatch_event_rule")["event_pattern"])
+    assert pattern["detail"]["severity"] == [{"numeric": [">=", floor]}]
+
+
+def test_subscription_ids_do_not_depend_on_recipient_order() -> None:
+    _, forward = synth(recipients=["a@example.com", "b@example.com"])
+    _, backward = synth(recipients=["b@example.com", "a@example.com"])
+    assert forward == backward
+    _, fewer = synth(recipients=["b@example.com"])
+    assert set(fewer["resource"]["aws_sns_topic_subscription"]) < set(forward["resource"]["aws_sns_topic_subscription"])
+
+
+def test_rejects_every_bad_prop_at_once() -> None:
+    app = Testing.app()
+    stack = TerraformStack(app, "test")
+    with pytest.raises(InvalidPropsError) as caught:
+        GuardDutyAlerts(
+            stack,
+            "alerts",
+            recipients=["ok@example.com", "nope", "OK@example.com"],
+            severity_threshold="SEVERE",
+            name="Bad Name",
+            finding_publishing_frequency="HOURLY",
+            existing_detector_id="arn:aws:guardduty:x",
+            tags={"aws:x": "y"},
+        )
+    assert caught.value.problems == (
+        "recipients[1]: 'nope' is not an email address; allowed: one address such as security@example.com",
+        "recipients[2]: 'OK@example.com' repeats recipients[0]; allowed: each address once (case does not matter)",
+        "severity_threshold: 'SEVERE' is not a severity; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0",
+        "name: 'Bad Name' is not a usable name; allowed: 2 to 40 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
+        "finding_publishing_frequency: 'HOURLY' is not a publishing frequency; allowed: FIFTEEN_MINUTES, ONE_HOUR, SIX_HOURS",
+        "existing_detector_id: 'arn:aws:guardduty:x' is not a GuardDuty detector id; allowed: the 32-character id shown by `aws guardduty list-detectors` in that region",
+        "tags['aws:x'] is not a usable tag key; allowed: 1 to 128 characters, not starting with 'aws:'",
+    )
+    assert str(caught.value).startswith("invalid GuardDutyAlerts props: 7 problems\n  - recipients[1]")
+
+
+@pytest.mark.parametrize(
+    ("recipients", "message"),
+    [
+        ([], "recipients: the list is empty; allowed: at least one email address"),
+        ("sec@example.com", "recipients: 'sec@example.com' is not a list; allowed: a list of email addresses"),
+    ],
+)
+def test_rejects_recipients_that_are_not_a_list_of_addresses(recipients: object, message: str) -> None:
+    app = Testing.app()
+    stack = TerraformStack(app, "test")
+    with pytest.raises(InvalidPropsError) as caught:
+        GuardDutyAlerts(stack, "alerts", recipients=recipients)  # type: ignore[arg-type]
+    assert caught.value.problems == (message,)
+
+
+@pytest.mark.terraform
+def test_full_synth_is_valid_terraform() -> None:
+    app = Testing.app()
+    stack = TerraformStack(app, "test")
+    AwsProvider(stack, "aws", region="us-east-1")
+    GuardDutyAlerts(stack, "alerts", recipients=RECIPIENTS)
+    assert Testing.to_be_valid_terraform(Testing.full_synth(stack))

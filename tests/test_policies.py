@@ -1,0 +1,40 @@
+"""The topic policy, as data."""
+
+from __future__ import annotations
+
+from guardduty_alerts.policies import topic_policy
+
+TOPIC = "arn:aws:sns:us-east-1:123456789012:guardduty-alerts"
+RULE = "arn:aws:events:us-east-1:123456789012:rule/guardduty-alerts-findings"
+
+
+def statements() -> dict[str, dict]:
+    policy = topic_policy(topic_arn=TOPIC, rule_arns=[RULE], owner_account="123456789012")
+    assert policy["Version"] == "2012-10-17"
+    return {statement["Sid"]: statement for statement in policy["Statement"]}
+
+
+def test_eventbridge_may_publish_only_for_our_rule() -> None:
+    publish = statements()["AllowGuardDutyFindingRulesToPublish"]
+    assert publish == {
+        "Sid": "AllowGuardDutyFindingRulesToPublish",
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sns:Publish",
+        "Resource": TOPIC,
+        "Condition": {"ArnEquals": {"aws:SourceArn": [RULE]}},
+    }
+
+
+def test_no_statement_lets_anyone_else_publish() -> None:
+    for sid, statement in statements().items():
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if sid != "AllowGuardDutyFindingRulesToPublish":
+            assert not any(action.lower() == "sns:publish" for action in actions), sid
+
+
+def test_owning_account_keeps_administration() -> None:
+    admin = statements()["OwningAccountAdministersTopic"]
+    assert admin["Condition"] == {"StringEquals": {"AWS:SourceOwner": "123456789012"}}
+    assert "SNS:Subscribe" in admin["Action"]
+    assert admin["Resource"] == TOPIC

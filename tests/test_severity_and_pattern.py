@@ -1,0 +1,124 @@
+"""Severity thresholds and the event pattern, evaluated by moto's EventBridge pattern implementation."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from moto.events.models import EventPattern
+
+from guardduty_alerts.patterns import finding_event_pattern
+from guardduty_alerts.severity import Severity, parse_threshold, threshold_problem
+
+FINDING = {
+    "version": "0",
+    "id": "c8c4daa7-a20c-2f03-0070-b7393dd542ad",
+    "detail-type": "GuardDuty Finding",
+    "source": "aws.guardduty",
+    "account": "123456789012",
+    "time": "2026-11-01T12:00:00Z",
+    "region": "us-east-1",
+    "resources": [],
+    "detail": {"schemaVersion": "2.0", "type": "Recon:EC2/Portscan", "severity": 5},
+}
+
+
+def event(severity: float, **envelope: str) -> dict:
+    result = copy.deepcopy(FINDING)
+    result["detail"]["severity"] = severity
+    result.update(envelope)
+    return result
+
+
+def matches(threshold: float, candidate: dict) -> bool:
+    # The same JSON string Terraform receives, parsed the way moto parses a rule's pattern.
+    pattern = EventPattern.load(json.dumps(finding_event_pattern(threshold), sort_keys=True))
+    return pattern.matches_event(candidate)
+
+
+@pytest.mark.parametrize(
+    ("value", "floor"),
+    [
+        ("LOW", 1.0),
+        ("MEDIUM", 4.0),
+        ("high", 7.0),
+        ("Critical", 9.0),
+        (Severity.HIGH, 7.0),
+        (1, 1.0),
+        (5.5, 5.5),
+        (10, 10.0),
+    ],
+)
+def test_threshold_accepts_labels_and_numbers(value: object, floor: float) -> None:
+    assert parse_threshold(value) == floor
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (0, "0 is out of range; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0"),
+        (11, "11 is out of range; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0"),
+        (0.99, "0.99 is out of range; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0"),
+        ("SEVERE", "'SEVERE' is not a severity; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0"),
+        (True, "True is not a severity; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0"),
+        (float("nan"), "nan is out of range; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0"),
+    ],
+)
+def test_rejects_threshold_outside_bands(value: object, message: str) -> None:
+    assert threshold_problem(value) == message
+    with pytest.raises(ValueError, match="allowed"):
+        parse_threshold(value)
+
+
+@pytest.mark.parametrize(
+    ("score", "band"),
+    [(1.0, "LOW"), (3.9, "LOW"), (4.0, "MEDIUM"), (6.9, "MEDIUM"), (7.0, "HIGH"), (8.9, "HIGH"), (9.0, "CRITICAL"), (10.0, "CRITICAL")],
+)
+def test_band_of_a_score_follows_guardduty_bands(score: float, band: str) -> None:
+    assert Severity.of_score(score).name == band
+
+
+def test_pattern_is_the_console_pattern_of_the_origin_post() -> None:
+    assert json.dumps(finding_event_pattern(4.0), sort_keys=True) == (
+        '{"detail": {"severity": [{"numeric": [">=", 4]}]}, '
+        '"detail-type": ["GuardDuty Finding"], "source": ["aws.guardduty"]}'
+    )
+    assert finding_event_pattern(5.5)["detail"]["severity"] == [{"numeric": [">=", 5.5]}]
+
+
+@pytest.mark.parametrize("severity", [4.0, 5.0, 6.9, 7.0, 8.9, 9.0, 10.0, 4, 10])
+def test_default_threshold_delivers_medium_and_above(severity: float) -> None:
+    assert matches(parse_threshold("MEDIUM"), event(severity))
+
+
+@pytest.mark.parametrize("severity", [1.0, 2.0, 3.9, 1])
+def test_default_threshold_drops_low(severity: float) -> None:
+    assert not matches(parse_threshold("MEDIUM"), event(severity))
+
+
+def test_pattern_drops_guardduty_api_calls_logged_by_cloudtrail() -> None:
+    api_call = event(8.0, **{"detail-type": "AWS API Call via CloudTrail"})
+    assert not matches(4.0, api_call)
+
+
+def test_pattern_drops_other_sources() -> None:
+    assert not matches(4.0, event(8.0, source="aws.securityhub"))
+    assert not matches(4.0, event(8.0, source="custom.guardduty"))
+
+
+def test_high_threshold_drops_upper_medium_and_keeps_high() -> None:
+    high = parse_threshold("HIGH")
+    assert not matches(high, event(6.9))
+    assert matches(high, event(7.0))
+    assert matches(high, event(8.9))
+
+
+def test_critical_threshold_keeps_only_critical() -> None:
+    critical = parse_threshold("CRITICAL")
+    assert [s for s in (6.9, 7.0, 8.9, 9.0, 10.0) if matches(critical, event(s))] == [9.0, 10.0]
+
+
+def test_numeric_threshold_between_bands() -> None:
+    assert not matches(5.5, event(5.4))
+    assert matches(5.5, event(5.5))
