@@ -1,7 +1,9 @@
-"""Command line: `python main.py [synth] [--config FILE] [--outdir DIR]`.
+"""Command line of main.py: `python main.py [COMMAND] [OPTIONS]`; without a command it synthesizes.
 
-The configuration is read and validated before cdktf or the provider bindings are imported, so a bad file
-is reported in well under a second and nothing under the output folder is touched.
+Each command is a function taking parsed arguments and returning an exit code; bad input of any kind is a
+GuardDutyAlertsError, printed as one message (no traceback) with exit code 2. The configuration is read and
+validated before cdktf or the provider bindings are imported, so a bad file is reported quickly and nothing
+under the output folder is touched.
 """
 
 from __future__ import annotations
@@ -9,61 +11,74 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, config_path, load_config
+from .config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, AlertsConfig, config_path, load_config
 from .errors import GuardDutyAlertsError
 
 __all__ = ["EXIT_BAD_INPUT", "main"]
 
 EXIT_BAD_INPUT = 2
+DEFAULT_COMMAND = "synth"
+
+Command = Callable[[argparse.Namespace], int]
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="main.py",
-        description="Synthesize GuardDuty alerting stacks (Terraform JSON) from a YAML configuration.",
-    )
-    parser.add_argument(
-        "command", nargs="?", default="synth", choices=["synth"], help="what to do (default: synth)"
-    )
+def _load(args: argparse.Namespace) -> AlertsConfig:
+    return load_config(config_path(args.config))
+
+
+def _synth(args: argparse.Namespace) -> int:
+    config = _load(args)
+    from .app import synth_to  # heavy: loads cdktf and the provider bindings
+
+    outdir = Path(args.outdir or os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
+    for name in synth_to(config, outdir, state_dir=Path(args.state_dir)):
+        print(f"synthesized {outdir / 'stacks' / name / 'cdk.tf.json'}")
+    return 0
+
+
+def _add_config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
         metavar="FILE",
         help=f"configuration file (default: ${CONFIG_ENV_VAR}, else {DEFAULT_CONFIG_PATH})",
     )
-    parser.add_argument(
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="main.py",
+        description="GuardDuty alerting as code: synthesize Terraform JSON from a YAML configuration.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    synth = commands.add_parser("synth", help="synthesize one stack per region into the output folder (default)")
+    _add_config_option(synth)
+    synth.add_argument(
         "--outdir",
         metavar="DIR",
         help="output folder (default: $CDKTF_OUTDIR as set by the cdktf CLI, else cdktf.out)",
     )
-    parser.add_argument(
+    synth.add_argument(
         "--state-dir",
         metavar="DIR",
         default=".",
         help="folder of the local Terraform state files (default: the current folder)",
     )
+    synth.set_defaults(run=_synth)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    path = config_path(args.config)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if not arguments or arguments[0].startswith("-") and arguments[0] not in ("-h", "--help"):
+        arguments.insert(0, DEFAULT_COMMAND)
+    args = _parser().parse_args(arguments)
+    run: Command = args.run
     try:
-        config = load_config(path)
+        return run(args)
     except GuardDutyAlertsError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-
-    from .app import synth_to  # heavy: loads cdktf and the provider bindings
-
-    outdir = Path(args.outdir or os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
-    try:
-        names = synth_to(config, outdir, state_dir=Path(args.state_dir))
-    except GuardDutyAlertsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    for name in names:
-        print(f"synthesized {outdir / 'stacks' / name / 'cdk.tf.json'}")
-    return 0

@@ -1,0 +1,100 @@
+"""Real Terraform on the synthesized stacks: validate every stack, then apply, re-plan and destroy the example
+configuration against a moto server on 127.0.0.1 and look at what was created with boto3."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from conftest import read_json, terraform
+
+from guardduty_alerts.app import synth_to
+from guardduty_alerts.config import AlertsConfig
+
+pytestmark = pytest.mark.terraform
+
+
+def test_every_example_stack_passes_terraform_validate(
+    example_config: AlertsConfig, terraform_env: dict[str, str], tmp_path: Path
+) -> None:
+    outdir = tmp_path / "cdktf.out"
+    names = synth_to(example_config, outdir, state_dir=tmp_path)
+    assert names == ["guardduty-alerts-eu-west-1", "guardduty-alerts-us-east-1"]
+    for name in names:
+        stack_dir = outdir / "stacks" / name
+        terraform(terraform_env, stack_dir, "init", "-input=false")
+        result = terraform(terraform_env, stack_dir, "validate", "-json")
+        report = json.loads(result.stdout)
+        assert report["valid"] is True, report
+        assert report["warning_count"] == 0, report["diagnostics"]
+
+
+def client(service: str, endpoint: str, region: str):  # noqa: ANN201 - boto3 clients are untyped
+    return boto3.client(
+        service, endpoint_url=endpoint, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+
+
+def test_example_applies_to_the_emulator_without_drift_and_destroys_cleanly(
+    example_config: AlertsConfig, aws_env: dict[str, str], moto_endpoint: str, tmp_path: Path
+) -> None:
+    region = "us-east-1"
+    config = dataclasses.replace(example_config, regions=(region,), endpoint_url=moto_endpoint)
+    outdir = tmp_path / "cdktf.out"
+    (name,) = synth_to(config, outdir, state_dir=tmp_path)
+    stack_dir = outdir / "stacks" / name
+    terraform(aws_env, stack_dir, "init", "-input=false")
+    terraform(aws_env, stack_dir, "apply", "-auto-approve", "-input=false")
+    assert (tmp_path / f"terraform.{name}.tfstate").is_file(), "state belongs beside the project, not in cdktf.out"
+
+    outputs = {key: value["value"] for key, value in json.loads(terraform(aws_env, stack_dir, "output", "-json").stdout).items()}
+    guardduty = client("guardduty", moto_endpoint, region)
+    sns = client("sns", moto_endpoint, region)
+    events = client("events", moto_endpoint, region)
+
+    assert guardduty.list_detectors()["DetectorIds"] == [outputs["detector_id"]]
+    detector = guardduty.get_detector(DetectorId=outputs["detector_id"])
+    assert detector["Status"] == "ENABLED"
+    assert detector["FindingPublishingFrequency"] == "FIFTEEN_MINUTES"
+    assert detector["Tags"] == {"managed-by": "cdktf", "owner": "security"}
+
+    topic_arn = outputs["topic_arn"]
+    assert topic_arn.endswith(":guardduty-alerts")
+    attributes = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
+    policy = json.loads(attributes["Policy"])
+    (publish,) = [s for s in policy["Statement"] if s["Sid"] == "AllowGuardDutyFindingRulesToPublish"]
+    assert publish["Principal"] == {"Service": "events.amazonaws.com"}
+    assert publish["Action"] == "sns:Publish"
+    assert publish["Resource"] == topic_arn
+    assert publish["Condition"]["ArnEquals"]["aws:SourceArn"] in ([outputs["rule_arn"]], outputs["rule_arn"])
+
+    subscriptions = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+    assert sorted((s["Protocol"], s["Endpoint"]) for s in subscriptions) == [
+        ("email", "oncall@example.com"),
+        ("email", "security-team@example.com"),
+    ]
+
+    rule = events.describe_rule(Name="guardduty-alerts-findings")
+    assert rule["Arn"] == outputs["rule_arn"]
+    assert rule["State"] == "ENABLED"
+    assert json.loads(rule["EventPattern"]) == {
+        "source": ["aws.guardduty"],
+        "detail-type": ["GuardDuty Finding"],
+        "detail": {"severity": [{"numeric": [">=", 4]}]},
+    }
+    targets = events.list_targets_by_rule(Rule="guardduty-alerts-findings")["Targets"]
+    assert [(t["Id"], t["Arn"]) for t in targets] == [("sns-topic", topic_arn)]
+
+    # A second plan right after apply must find nothing to do, or every `cdktf diff` would nag.
+    plan = terraform(aws_env, stack_dir, "plan", "-detailed-exitcode", "-input=false", check=False)
+    assert plan.returncode == 0, f"plan after apply is not empty:\n{plan.stdout}\n{plan.stderr}"
+
+    terraform(aws_env, stack_dir, "destroy", "-auto-approve", "-input=false")
+    assert guardduty.list_detectors()["DetectorIds"] == []
+    assert topic_arn not in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+    assert "guardduty-alerts-findings" not in [r["Name"] for r in events.list_rules()["Rules"]]
+    state = read_json(tmp_path / f"terraform.{name}.tfstate")
+    assert state["resources"] == []
