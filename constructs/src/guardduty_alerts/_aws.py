@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
-from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
+    CloudwatchEventTarget,
+    CloudwatchEventTargetInputTransformer,
+)
 from cdktf_cdktf_provider_aws.data_aws_guardduty_detector import DataAwsGuarddutyDetector
 from cdktf_cdktf_provider_aws.guardduty_detector import GuarddutyDetector
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
@@ -16,6 +19,7 @@ __all__ = [
     "AwsProviderEndpoints",
     "CloudwatchEventRule",
     "CloudwatchEventTarget",
+    "CloudwatchEventTargetInputTransformer",
     "DataAwsGuarddutyDetector",
     "GuarddutyDetector",
     "SnsTopic",
