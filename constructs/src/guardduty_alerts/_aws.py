@@ -9,6 +9,11 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
 )
 from cdktf_cdktf_provider_aws.data_aws_guardduty_detector import DataAwsGuarddutyDetector
 from cdktf_cdktf_provider_aws.guardduty_detector import GuarddutyDetector
+from cdktf_cdktf_provider_aws.guardduty_filter import (
+    GuarddutyFilter,
+    GuarddutyFilterFindingCriteria,
+    GuarddutyFilterFindingCriteriaCriterion,
+)
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
@@ -22,6 +27,9 @@ __all__ = [
     "CloudwatchEventTargetInputTransformer",
     "DataAwsGuarddutyDetector",
     "GuarddutyDetector",
+    "GuarddutyFilter",
+    "GuarddutyFilterFindingCriteria",
+    "GuarddutyFilterFindingCriteriaCriterion",
     "SnsTopic",
     "SnsTopicPolicy",
     "SnsTopicSubscription",

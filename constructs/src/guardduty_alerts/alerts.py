@@ -14,6 +14,9 @@ from ._aws import (
     CloudwatchEventTargetInputTransformer,
     DataAwsGuarddutyDetector,
     GuarddutyDetector,
+    GuarddutyFilter,
+    GuarddutyFilterFindingCriteria,
+    GuarddutyFilterFindingCriteriaCriterion,
     SnsTopic,
     SnsTopicPolicy,
     SnsTopicSubscription,
@@ -23,6 +26,7 @@ from .notifications import MailRule, mail_rules
 from .patterns import FindingFilters, finding_event_pattern
 from .policies import topic_policy
 from .severity import Severity, parse_threshold, threshold_problem
+from .suppression import SuppressionRule
 from .validation import (
     PublishingFrequency,
     detector_id_problem,
@@ -69,6 +73,7 @@ class GuardDutyAlerts(Construct):
         existing_detector_id: str | None = None,
         tags: Mapping[str, str] | None = None,
         filters: FindingFilters | None = None,
+        suppression_rules: Sequence[SuppressionRule] = (),
     ) -> None:
         """
         :param recipients: email addresses that get the alerts; each must confirm the subscription mail.
@@ -82,6 +87,8 @@ class GuardDutyAlerts(Construct):
         :param tags: tags for every taggable resource created. Default: no tags.
         :param filters: finding types to include or exclude, sample handling, new findings only.
             Default: every finding type, samples mailed and marked, every occurrence.
+        :param suppression_rules: GuardDuty filters with action ARCHIVE (known-benign findings are archived
+            at the source and never sent to EventBridge). Default: none.
         """
         super().__init__(scope, id_)
         _validate(
@@ -119,6 +126,26 @@ class GuardDutyAlerts(Construct):
             # detector's own settings stay with whoever manages it.
             self.existing_detector = DataAwsGuarddutyDetector(self, "existing-detector", id=existing_detector_id)
             self.detector_id = self.existing_detector.id
+
+        # Keyed (and given construct IDs) by filter name; the rank GuardDuty needs follows the list order.
+        self.suppression_filters: Mapping[str, GuarddutyFilter] = MappingProxyType(
+            {
+                rule.name: GuarddutyFilter(
+                    self,
+                    f"suppression-{rule.name}",
+                    detector_id=self.detector_id,
+                    name=rule.name,
+                    description=rule.description or None,
+                    action="ARCHIVE",
+                    rank=rank,
+                    finding_criteria=GuarddutyFilterFindingCriteria(
+                        criterion=[_criterion(block) for block in rule.criterion_list()]
+                    ),
+                    tags=tag_map or None,
+                )
+                for rank, rule in enumerate(suppression_rules, start=1)
+            }
+        )
 
         self.topic = SnsTopic(self, "topic", name=name, tags=tag_map or None)
 
@@ -186,6 +213,12 @@ class GuardDutyAlerts(Construct):
             # Without the policy EventBridge's first deliveries are refused: create it before the target.
             depends_on=[self.topic_policy],
         )
+
+
+def _criterion(block: dict[str, object]) -> GuarddutyFilterFindingCriteriaCriterion:
+    # The bindings call Terraform's `equals` argument `equal_to` (`equals` is taken in jsii's object model).
+    arguments = {("equal_to" if key == "equals" else key): value for key, value in block.items()}
+    return GuarddutyFilterFindingCriteriaCriterion(**arguments)  # type: ignore[arg-type]
 
 
 def _band_text(mail_rule: MailRule) -> str:

@@ -42,6 +42,7 @@ class GuardDutyAlertsStack(TerraformStack):
             existing_detector_id=config.existing_detector_ids.get(region),
             tags=config.tags,
             filters=config.filters,
+            suppression_rules=config.suppression_rules,
         )
         TerraformOutput(self, "topic_arn", value=self.alerts.topic.arn, description="SNS topic that mails the alerts")
         TerraformOutput(

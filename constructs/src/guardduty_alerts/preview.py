@@ -9,6 +9,7 @@ text template and sends the result as is, so a description with a line break is 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -84,12 +85,23 @@ def _event_problem(document: object) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=None)
+def _compiled(path: str) -> Any:
+    # jsonpath_ng builds a parser per call; the same dozen paths recur for every event and rule.
+    return _moto()[2](path)
+
+
+@functools.lru_cache(maxsize=None)
+def _loaded(pattern_json: str) -> Any:
+    return _moto()[0].load(pattern_json)
+
+
 def render_mail(rule: MailRule, event: dict[str, Any]) -> str:
     """The text EventBridge sends to the topic for `event` through `rule`'s input transformer."""
-    _, template_parser, jsonpath = _moto()
+    template_parser = _moto()[1]
     text = rule.input_template
     for name, path in rule.input_paths.items():
-        matches = jsonpath(path).find(event)
+        matches = _compiled(path).find(event)
         value = template_parser._stringify(matches[0].value) if matches else None
         if value:
             text = text.replace(f"<{name}>", value)
@@ -108,10 +120,11 @@ class Preview:
 
 
 def preview_event(config: AlertsConfig, region: str, path: Path, event: dict[str, Any]) -> Preview:
-    event_pattern, _, _ = _moto()
     stack = config.stack_name(region)
     rules = mail_rules(parse_threshold(config.severity_threshold), config.filters)
-    matched = [rule for rule in rules if event_pattern.load(rule.pattern_json()).matches_event(event)]
+    matched = [rule for rule in rules if _loaded(rule.pattern_json()).matches_event(event)]
+    if event.get("detail-type") != FINDING_DETAIL_TYPE and not matched:
+        return Preview(path, stack, (), None, _why_not(config, event))
     if event.get("region") != region:
         # EventBridge is regional: the event only ever reaches the default bus of its own region.
         return Preview(path, stack, (), None, f"the event is from region {event.get('region')}, not {region}")
