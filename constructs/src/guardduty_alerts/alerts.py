@@ -141,7 +141,8 @@ class GuardDutyAlerts(Construct):
                     finding_criteria=GuarddutyFilterFindingCriteria(
                         criterion=[_criterion(block) for block in rule.criterion_list()]
                     ),
-                    tags=tag_map or None,
+                    # Untagged: a filter costs nothing and is found through its detector; the local emulator
+                    # also drops filter tags, which would make every plan after apply show a change.
                 )
                 for rank, rule in enumerate(suppression_rules, start=1)
             }
