@@ -22,6 +22,7 @@ from ._aws import (
     SnsTopicSubscription,
 )
 from .errors import InvalidPropsError
+from .formatter import SubjectFormatter, invocation_template
 from .notifications import MailRule, mail_rules
 from .patterns import FindingFilters, finding_event_pattern
 from .policies import topic_policy
@@ -74,6 +75,7 @@ class GuardDutyAlerts(Construct):
         tags: Mapping[str, str] | None = None,
         filters: FindingFilters | None = None,
         suppression_rules: Sequence[SuppressionRule] = (),
+        subject_formatter: bool = False,
     ) -> None:
         """
         :param recipients: email addresses that get the alerts; each must confirm the subscription mail.
@@ -89,6 +91,8 @@ class GuardDutyAlerts(Construct):
             Default: every finding type, samples mailed and marked, every occurrence.
         :param suppression_rules: GuardDuty filters with action ARCHIVE (known-benign findings are archived
             at the source and never sent to EventBridge). Default: none.
+        :param subject_formatter: route findings through a small Lambda function that publishes them with a
+            readable subject and unquoted text. Default: off, EventBridge publishes to the topic directly.
         """
         super().__init__(scope, id_)
         _validate(
@@ -195,12 +199,30 @@ class GuardDutyAlerts(Construct):
             ),
         )
 
+        self.formatter: SubjectFormatter | None = None
+        if subject_formatter:
+            self.formatter = SubjectFormatter(self, "formatter", name=name, topic_arn=self.topic.arn, tags=tag_map)
+
         self.targets: Mapping[str, CloudwatchEventTarget] = MappingProxyType(
             {mail_rule.key: self._add_target(mail_rule, rules[mail_rule.key]) for mail_rule in self.mail_rules}
         )
 
     def _add_target(self, mail_rule: MailRule, rule: CloudwatchEventRule) -> CloudwatchEventTarget:
-        """The SNS target of one rule, with its mail template. Every target is made here, in one place."""
+        """The target of one rule: the topic with the rule's mail template, or the formatter function. Every
+        target is made here, in one place."""
+        if self.formatter is not None:
+            permission = self.formatter.allow(mail_rule.key, rule)
+            return CloudwatchEventTarget(
+                self,
+                f"target-{mail_rule.key}",
+                rule=rule.name,
+                arn=self.formatter.function.arn,
+                target_id="subject-formatter",
+                input_transformer=CloudwatchEventTargetInputTransformer(
+                    input_paths={}, input_template=invocation_template(mail_rule.key)
+                ),
+                depends_on=[permission],
+            )
         return CloudwatchEventTarget(
             self,
             f"target-{mail_rule.key}",

@@ -43,6 +43,7 @@ class GuardDutyAlertsStack(TerraformStack):
             tags=config.tags,
             filters=config.filters,
             suppression_rules=config.suppression_rules,
+            subject_formatter=config.subject_formatter,
         )
         TerraformOutput(self, "topic_arn", value=self.alerts.topic.arn, description="SNS topic that mails the alerts")
         TerraformOutput(
