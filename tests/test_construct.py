@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from cdktf import Testing, TerraformStack
-
+from cdktf import TerraformStack
+from cdktf import Testing as CdktfTesting  # aliased: pytest would try to collect a class named Test*
 from guardduty_alerts import GuardDutyAlerts, InvalidPropsError, Severity
 from guardduty_alerts._aws import AwsProvider
 
@@ -15,11 +15,11 @@ RECIPIENTS = ["security-team@example.com", "oncall@example.com"]
 
 
 def synth(**props: Any) -> tuple[str, dict]:
-    app = Testing.app()
+    app = CdktfTesting.app()
     stack = TerraformStack(app, "test")
     AwsProvider(stack, "aws", region="us-east-1")
     GuardDutyAlerts(stack, "alerts", **{"recipients": RECIPIENTS, **props})
-    text = Testing.synth(stack)
+    text = CdktfTesting.synth(stack)
     return text, json.loads(text)
 
 
@@ -43,7 +43,7 @@ def test_creates_an_enabled_detector_publishing_every_fifteen_minutes(default: t
     text, parsed = default
     detector = only(parsed["resource"], "aws_guardduty_detector")
     assert detector == {"enable": True, "finding_publishing_frequency": "FIFTEEN_MINUTES"}
-    assert Testing.to_have_resource_with_properties(
+    assert CdktfTesting.to_have_resource_with_properties(
         text, "aws_guardduty_detector", {"enable": True, "finding_publishing_frequency": "FIFTEEN_MINUTES"}
     )
     assert "data" not in parsed
@@ -57,7 +57,7 @@ def test_creates_a_standard_topic_and_one_email_subscription_per_recipient(defau
     assert sorted(s["endpoint"] for s in subscriptions.values()) == sorted(RECIPIENTS)
     assert {s["protocol"] for s in subscriptions.values()} == {"email"}
     assert {s["topic_arn"] for s in subscriptions.values()} == {ref(parsed["resource"], "aws_sns_topic", "arn")}
-    assert Testing.to_have_resource_with_properties(
+    assert CdktfTesting.to_have_resource_with_properties(
         text, "aws_sns_topic_subscription", {"protocol": "email", "endpoint": "oncall@example.com"}
     )
 
@@ -71,7 +71,7 @@ def test_rule_matches_guardduty_findings_at_medium_and_above(default: tuple[str,
         "detail-type": ["GuardDuty Finding"],
         "detail": {"severity": [{"numeric": [">=", 4]}]},
     }
-    assert Testing.to_have_resource(text, "aws_cloudwatch_event_rule")
+    assert CdktfTesting.to_have_resource(text, "aws_cloudwatch_event_rule")
 
 
 def test_target_sends_rule_matches_to_the_topic_after_the_policy_exists(default: tuple[str, dict]) -> None:
@@ -96,7 +96,7 @@ def test_topic_policy_lets_eventbridge_publish_for_this_rule_only(default: tuple
 
 
 def test_exposes_created_resources_as_attributes() -> None:
-    app = Testing.app()
+    app = CdktfTesting.app()
     stack = TerraformStack(app, "test")
     AwsProvider(stack, "aws", region="us-east-1")
     alerts = GuardDutyAlerts(stack, "alerts", recipients=RECIPIENTS, severity_threshold=Severity.HIGH)
@@ -138,7 +138,7 @@ def test_subscription_ids_do_not_depend_on_recipient_order() -> None:
 
 
 def test_rejects_every_bad_prop_at_once() -> None:
-    app = Testing.app()
+    app = CdktfTesting.app()
     stack = TerraformStack(app, "test")
     with pytest.raises(InvalidPropsError) as caught:
         GuardDutyAlerts(
@@ -171,7 +171,7 @@ def test_rejects_every_bad_prop_at_once() -> None:
     ],
 )
 def test_rejects_recipients_that_are_not_a_list_of_addresses(recipients: object, message: str) -> None:
-    app = Testing.app()
+    app = CdktfTesting.app()
     stack = TerraformStack(app, "test")
     with pytest.raises(InvalidPropsError) as caught:
         GuardDutyAlerts(stack, "alerts", recipients=recipients)  # type: ignore[arg-type]
@@ -180,8 +180,8 @@ def test_rejects_recipients_that_are_not_a_list_of_addresses(recipients: object,
 
 @pytest.mark.terraform
 def test_full_synth_is_valid_terraform() -> None:
-    app = Testing.app()
+    app = CdktfTesting.app()
     stack = TerraformStack(app, "test")
     AwsProvider(stack, "aws", region="us-east-1")
     GuardDutyAlerts(stack, "alerts", recipients=RECIPIENTS)
-    assert Testing.to_be_valid_terraform(Testing.full_synth(stack))
+    assert CdktfTesting.to_be_valid_terraform(CdktfTesting.full_synth(stack))

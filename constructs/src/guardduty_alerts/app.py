@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from cdktf import App, LocalBackend, TerraformOutput, TerraformStack
+
 from constructs import Construct
 
 from ._aws import AwsProvider, AwsProviderEndpoints
@@ -44,7 +45,9 @@ class GuardDutyAlertsStack(TerraformStack):
         )
         TerraformOutput(self, "topic_arn", value=self.alerts.topic.arn, description="SNS topic that mails the alerts")
         TerraformOutput(self, "rule_arn", value=self.alerts.rule.arn, description="EventBridge rule selecting findings")
-        TerraformOutput(self, "detector_id", value=self.alerts.detector_id, description="GuardDuty detector in this region")
+        TerraformOutput(
+            self, "detector_id", value=self.alerts.detector_id, description="GuardDuty detector in this region"
+        )
 
 
 def build_stacks(app: App, config: AlertsConfig, *, outdir: Path, state_dir: Path) -> list[GuardDutyAlertsStack]:
