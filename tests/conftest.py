@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from guardduty_alerts.config import AlertsConfig, load_config
 
 REPO = Path(__file__).resolve().parent.parent

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from guardduty_alerts.config import AlertsConfig, config_path, load_config, parse_config
 from guardduty_alerts.errors import ConfigError
 

@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 import pytest
-from cdktf import Testing, TerraformStack
-
+from cdktf import TerraformStack
+from cdktf import Testing as CdktfTesting  # aliased: pytest would try to collect a class named Test*
 from guardduty_alerts import GuardDutyAlerts, InvalidPropsError, Severity
 from guardduty_alerts._aws import AwsProvider
 
@@ -16,11 +16,11 @@ RECIPIENTS = ["security-team@example.com", "oncall@example.com"]
 
 
 def synth(**props: Any) -> tuple[str, dict]:
-    app = Testing.app()
+    app = CdktfTesting.app()
     stack = TerraformStack(app, "test")
     AwsProvider(stack, "aws", region="us-east-1")
     GuardDutyAlerts(stack, "alerts", **{"recipients": RECIPIENTS, **props})
-    text = Testing.synth(stack)
+    text = CdktfTesting.synth(stack)
     return text, json.loads(text)
 
 
@@ -44,7 +44,7 @@ def test_creates_an_enabled_detector_publishing_every_fifteen_minutes(default: t
     text, parsed = default
     detector = only(parsed["resource"], "aws_guardduty_detector")
     assert detector == {"enable": True, "finding_publishing_frequency": "FIFTEEN_MINUTES"}
-    assert Testing.to_have_resource_with_properties(
+    assert CdktfTesting.to_have_resource_with_properties(
         text, "aws_guardduty_detector", {"enable": True, "finding_publishing_frequency": "FIFTEEN_MINUTES"}
     )
     assert "data" not in parsed
@@ -58,7 +58,7 @@ def test_creates_a_standard_topic_and_one_email_subscription_per_recipient(defau
     assert sorted(s["endpoint"] for s in subscriptions.values()) == sorted(RECIPIENTS)
     assert {s["protocol"] for s in subscriptions.values()} == {"email"}
     assert {s["topic_arn"] for s in subscriptions.values()} == {ref(parsed["resource"], "aws_sns_topic", "arn")}
-    assert Testing.to_have_resource_with_properties(
+    assert CdktfTesting.to_have_resource_with_properties(
         text, "aws_sns_topic_subscription", {"protocol": "email", "endpoint": "oncall@example.com"}
     )
 
@@ -90,7 +90,7 @@ def test_one_rule_per_band_and_mail_shape_from_medium_up(default: tuple[str, dic
         "severity": [{"numeric": [">=", 9]}],
         "service": {"additionalInfo": {"sample": [True]}},
     }
-    assert Testing.to_have_resource(text, "aws_cloudwatch_event_rule")
+    assert CdktfTesting.to_have_resource(text, "aws_cloudwatch_event_rule")
 
 
 def test_each_target_mails_its_rule_through_a_template_after_the_policy_exists(default: tuple[str, dict]) -> None:
@@ -123,7 +123,7 @@ def test_topic_policy_lets_eventbridge_publish_for_these_rules_only(default: tup
 
 
 def test_exposes_created_resources_as_attributes() -> None:
-    app = Testing.app()
+    app = CdktfTesting.app()
     stack = TerraformStack(app, "test")
     AwsProvider(stack, "aws", region="us-east-1")
     alerts = GuardDutyAlerts(stack, "alerts", recipients=RECIPIENTS, severity_threshold=Severity.HIGH)
@@ -183,7 +183,7 @@ def test_subscription_ids_do_not_depend_on_recipient_order() -> None:
 
 
 def test_rejects_every_bad_prop_at_once() -> None:
-    app = Testing.app()
+    app = CdktfTesting.app()
     stack = TerraformStack(app, "test")
     with pytest.raises(InvalidPropsError) as caught:
         GuardDutyAlerts(
@@ -216,7 +216,7 @@ def test_rejects_every_bad_prop_at_once() -> None:
     ],
 )
 def test_rejects_recipients_that_are_not_a_list_of_addresses(recipients: object, message: str) -> None:
-    app = Testing.app()
+    app = CdktfTesting.app()
     stack = TerraformStack(app, "test")
     with pytest.raises(InvalidPropsError) as caught:
         GuardDutyAlerts(stack, "alerts", recipients=recipients)  # type: ignore[arg-type]
@@ -225,8 +225,8 @@ def test_rejects_recipients_that_are_not_a_list_of_addresses(recipients: object,
 
 @pytest.mark.terraform
 def test_full_synth_is_valid_terraform() -> None:
-    app = Testing.app()
+    app = CdktfTesting.app()
     stack = TerraformStack(app, "test")
     AwsProvider(stack, "aws", region="us-east-1")
     GuardDutyAlerts(stack, "alerts", recipients=RECIPIENTS)
-    assert Testing.to_be_valid_terraform(Testing.full_synth(stack))
+    assert CdktfTesting.to_be_valid_terraform(CdktfTesting.full_synth(stack))

@@ -6,10 +6,9 @@ import copy
 import json
 
 import pytest
-from moto.events.models import EventPattern
-
 from guardduty_alerts.patterns import finding_event_pattern
 from guardduty_alerts.severity import Severity, parse_threshold, threshold_problem
+from moto.events.models import EventPattern
 
 FINDING = {
     "version": "0",

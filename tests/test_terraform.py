@@ -10,7 +10,6 @@ from pathlib import Path
 import boto3
 import pytest
 from conftest import read_json, terraform
-
 from guardduty_alerts.app import synth_to
 from guardduty_alerts.config import AlertsConfig
 
@@ -32,7 +31,7 @@ def test_every_example_stack_passes_terraform_validate(
         assert report["warning_count"] == 0, report["diagnostics"]
 
 
-def client(service: str, endpoint: str, region: str):  # noqa: ANN201 - boto3 clients are untyped
+def client(service: str, endpoint: str, region: str):
     return boto3.client(
         service, endpoint_url=endpoint, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing"
     )

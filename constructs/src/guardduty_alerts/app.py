@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from cdktf import App, LocalBackend, TerraformOutput, TerraformStack
+
 from constructs import Construct
 
 from ._aws import AwsProvider, AwsProviderEndpoints
@@ -52,7 +53,9 @@ class GuardDutyAlertsStack(TerraformStack):
             value={key: rule.arn for key, rule in self.alerts.rules.items()},
             description="EventBridge rules selecting findings, by severity band and mail shape",
         )
-        TerraformOutput(self, "detector_id", value=self.alerts.detector_id, description="GuardDuty detector in this region")
+        TerraformOutput(
+            self, "detector_id", value=self.alerts.detector_id, description="GuardDuty detector in this region"
+        )
 
 
 def build_stacks(app: App, config: AlertsConfig, *, outdir: Path, state_dir: Path) -> list[GuardDutyAlertsStack]:

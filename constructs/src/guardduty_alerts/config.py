@@ -32,7 +32,15 @@ from .validation import (
     PublishingFrequency,
 )
 
-__all__ = ["CONFIG_ENV_VAR", "DEFAULT_CONFIG_PATH", "SCHEMA", "AlertsConfig", "config_path", "load_config", "parse_config"]
+__all__ = [
+    "CONFIG_ENV_VAR",
+    "DEFAULT_CONFIG_PATH",
+    "SCHEMA",
+    "AlertsConfig",
+    "config_path",
+    "load_config",
+    "parse_config",
+]
 
 CONFIG_ENV_VAR = "GUARDDUTY_ALERTS_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config/guardduty-alerts.yaml")
@@ -62,7 +70,9 @@ SCHEMA: dict[str, Any] = {
         "name": {
             "type": "string",
             "pattern": NAME_PATTERN,
-            "x-allowed": "2 to 40 lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen",
+            "x-allowed": (
+                "2 to 40 lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen"
+            ),
         },
         "regions": {
             "type": "array",
@@ -108,7 +118,11 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "x-allowed": "a mapping of tag keys to string values",
             "propertyNames": {"minLength": 1, "maxLength": 128, "not": {"pattern": "^[Aa][Ww][Ss]:"}},
-            "additionalProperties": {"type": "string", "maxLength": 256, "x-allowed": "a string of at most 256 characters"},
+            "additionalProperties": {
+                "type": "string",
+                "maxLength": 256,
+                "x-allowed": "a string of at most 256 characters",
+            },
         },
         "finding_types": {
             "type": "object",
@@ -291,7 +305,8 @@ def _schema_problem(error: jsonschema.ValidationError) -> str:
         allowed = error.schema["properties"][missing].get("x-allowed", "a value")
         return f"{prefix}{missing}: missing; required: {allowed}"
     if "propertyNames" in error.relative_schema_path:
-        return f"{where}: key {_show(error.instance)} is not allowed; allowed: 1 to 128 characters, not starting with 'aws:'"
+        allowed = "1 to 128 characters, not starting with 'aws:'"
+        return f"{where}: key {_show(error.instance)} is not allowed; allowed: {allowed}"
     allowed = error.schema.get("x-allowed", error.message)
     value = error.instance
     if error.validator == "minItems" and value == []:

@@ -31,7 +31,8 @@ class PublishingFrequency(enum.Enum):
 
 
 # One address, no display name: SNS email endpoints take a bare address.
-EMAIL_PATTERN = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_PATTERN = rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+$"
 # Used in stack, topic and rule names: rule names allow 64 characters and we append "-findings".
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"
 DETECTOR_ID_PATTERN = r"^[0-9a-z]{32}$"
@@ -79,7 +80,8 @@ def tag_problems(tags: Mapping[object, object]) -> list[str]:
     problems = []
     for key, value in tags.items():
         if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
-            problems.append(f"[{key!r}] is not a usable tag key; allowed: 1 to 128 characters, not starting with 'aws:'")
+            allowed = "1 to 128 characters, not starting with 'aws:'"
+            problems.append(f"[{key!r}] is not a usable tag key; allowed: {allowed}")
         if not isinstance(value, str) or len(value) > 256:
             problems.append(f"[{key!r}] has value {value!r}; allowed: a string of at most 256 characters")
     return problems
