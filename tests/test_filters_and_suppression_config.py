@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from conftest import EXAMPLE_CONFIG
-
 from guardduty_alerts.cli import main
 from guardduty_alerts.config import AlertsConfig, parse_config
 from guardduty_alerts.errors import ConfigError

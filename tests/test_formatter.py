@@ -11,7 +11,6 @@ from pathlib import Path
 import boto3
 import pytest
 from conftest import FINDINGS_DIR, terraform
-
 from guardduty_alerts.app import synth_to
 from guardduty_alerts.config import AlertsConfig
 from guardduty_alerts.formatter import HANDLER_DIR, LOG_RETENTION_DAYS, mail_templates
@@ -23,7 +22,7 @@ FINDINGS = sorted(FINDINGS_DIR.glob("*.json")) + sorted(OWN_EVENTS.glob("*.json"
 
 
 @pytest.fixture(scope="module")
-def handler(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - a module
+def handler(tmp_path_factory: pytest.TempPathFactory):
     """The handler module as Lambda loads it: handler.py beside the mail_templates.json the asset holds."""
     folder = tmp_path_factory.mktemp("function")
     (folder / "handler.py").write_text((HANDLER_DIR / "handler.py").read_text())
@@ -36,7 +35,7 @@ def handler(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - a modul
 
 
 @pytest.mark.parametrize("path", FINDINGS, ids=lambda p: p.name)
-def test_handler_formats_every_finding_like_the_plain_mail_without_quotes(handler, path: Path) -> None:  # noqa: ANN001
+def test_handler_formats_every_finding_like_the_plain_mail_without_quotes(handler, path: Path) -> None:
     event = json.loads(path.read_text())
     (rule,) = [r for r in mail_rules(1.0) if _matches(r, event)]
     subject, body = handler.render(rule.key, event)
@@ -51,7 +50,7 @@ def test_handler_formats_every_finding_like_the_plain_mail_without_quotes(handle
     assert body == "\n".join(line[1:-1] if line.startswith('"') else line for line in _quoted_lines(quoted))
 
 
-def _matches(rule, event: dict) -> bool:  # noqa: ANN001
+def _matches(rule, event: dict) -> bool:
     from moto.events.models import EventPattern
 
     return EventPattern.load(rule.pattern_json()).matches_event(event)
@@ -68,14 +67,14 @@ def _quoted_lines(mail: str) -> list[str]:
     return lines
 
 
-def test_subject_is_cut_to_the_sns_limit(handler) -> None:  # noqa: ANN001
+def test_subject_is_cut_to_the_sns_limit(handler) -> None:
     event = {"account": "123456789012", "region": "ap-southeast-2", "detail": {"severity": 8, "type": "X" * 150}}
     subject = handler.subject("HIGH", False, event)
     assert len(subject) == 100 and subject.endswith("...")
     assert subject.startswith("[GuardDuty][HIGH 8.0] XXX")
 
 
-def client(service: str, endpoint: str, region: str):  # noqa: ANN201
+def client(service: str, endpoint: str, region: str):
     return boto3.client(
         service, endpoint_url=endpoint, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing"
     )

@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_CONFIG, FINDINGS_DIR
-from moto.events.utils import EventTemplateParser
-
 from guardduty_alerts.cli import main
 from guardduty_alerts.config import AlertsConfig, load_config
 from guardduty_alerts.notifications import mail_rules
 from guardduty_alerts.patterns import FindingFilters, SampleHandling
 from guardduty_alerts.preview import load_events, preview_event, render_mail
 from guardduty_alerts.severity import Severity
+from moto.events.utils import EventTemplateParser
 
 OWN_EVENTS = Path(__file__).resolve().parent / "events"
 CORPUS = sorted(FINDINGS_DIR.glob("*.json"))

@@ -21,8 +21,8 @@ import jsonschema
 import yaml
 
 from .errors import ConfigError
-from .regions import ALL_REGIONS
 from .patterns import FindingFilters, SampleHandling
+from .regions import ALL_REGIONS
 from .severity import Severity
 from .suppression import SUPPRESSION_SCHEMA, SuppressionRule, parse_suppression_rules, suppression_problems
 from .validation import (
@@ -58,7 +58,10 @@ SCHEMA: dict[str, Any] = {
                 "type": "string",
                 "pattern": r"^[A-Za-z][A-Za-z0-9:/._\-]*\*?$",
                 "maxLength": 128,
-                "x-allowed": "a finding type such as Recon:EC2/Portscan, or a prefix such as Recon: or UnauthorizedAccess:IAMUser/",
+                "x-allowed": (
+                    "a finding type such as Recon:EC2/Portscan, "
+                    "or a prefix such as Recon: or UnauthorizedAccess:IAMUser/"
+                ),
             },
         },
     },

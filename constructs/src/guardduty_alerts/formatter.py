@@ -21,6 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from cdktf import AssetType, Fn, TerraformAsset
+
 from constructs import Construct
 
 from ._aws import (
@@ -118,7 +119,12 @@ class SubjectFormatter(Construct):
                 {
                     "Version": "2012-10-17",
                     "Statement": [
-                        {"Sid": "PublishToTheAlertTopic", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn},
+                        {
+                            "Sid": "PublishToTheAlertTopic",
+                            "Effect": "Allow",
+                            "Action": "sns:Publish",
+                            "Resource": topic_arn,
+                        },
                         {
                             "Sid": "WriteOwnLogs",
                             "Effect": "Allow",

@@ -40,8 +40,11 @@ class MailRule:
         return json.dumps(self.input_paths, sort_keys=True)
 
 
-def mail_rules(threshold: float, filters: FindingFilters = FindingFilters(), *, shapes: Sequence[MailShape] = ALL_SHAPES) -> list[MailRule]:
+def mail_rules(
+    threshold: float, filters: FindingFilters | None = None, *, shapes: Sequence[MailShape] = ALL_SHAPES
+) -> list[MailRule]:
     """Every rule needed to mail findings at or above `threshold` that pass `filters`, in a stable order."""
+    filters = filters or FindingFilters()
     rules = []
     for band in bands_at_or_above(threshold):
         for shape in shapes:

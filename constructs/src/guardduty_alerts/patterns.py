@@ -155,9 +155,10 @@ def shape_condition(shape: MailShape) -> dict[str, Any]:
 
 
 def band_pattern(
-    band: Severity, threshold: float, shape: MailShape, filters: FindingFilters = FindingFilters()
+    band: Severity, threshold: float, shape: MailShape, filters: FindingFilters | None = None
 ) -> dict[str, Any] | None:
     """Pattern for the findings of one band (at or above threshold) and one mail shape; None if none can match."""
+    filters = filters or FindingFilters()
     scores = band_range(band, threshold)
     if scores is None or (shape.sample and filters.samples is SampleHandling.DROP):
         return None

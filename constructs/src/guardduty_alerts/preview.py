@@ -85,13 +85,13 @@ def _event_problem(document: object) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compiled(path: str) -> Any:
     # jsonpath_ng builds a parser per call; the same dozen paths recur for every event and rule.
     return _moto()[2](path)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _loaded(pattern_json: str) -> Any:
     return _moto()[0].load(pattern_json)
 

@@ -58,7 +58,8 @@ def subject(band: str, sample: bool, event: dict[str, Any]) -> str:
     severity = detail.get("severity")
     number = f"{float(severity):.1f}" if isinstance(severity, (int, float)) else "?"
     prefix = "[GuardDuty][SAMPLE]" if sample else "[GuardDuty]"
-    text = f"{prefix}[{band} {number}] {detail.get('type', 'unknown type')} {event.get('account', '')} {event.get('region', '')}"
+    where = f"{event.get('account', '')} {event.get('region', '')}"
+    text = f"{prefix}[{band} {number}] {detail.get('type', 'unknown type')} {where}"
     text = "".join(char if " " <= char <= "~" else "?" for char in text).strip()
     return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + "..."
 
