@@ -128,6 +128,19 @@ def test_formatter_stack_validates_applies_and_is_least_privilege(
     assert statements["PublishToTheAlertTopic"]["Resource"] == topic_arn
     assert statements["WriteOwnLogs"]["Resource"] == f"{group['arn'].removesuffix(':*')}:*"
     assert len(statements) == 2
+    sns = client("sns", moto_endpoint, region)
+    topic_policy = json.loads(sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]["Policy"])
+    publishers = [s for s in topic_policy["Statement"] if s["Action"] == "sns:Publish"]
+    role_arn = iam.get_role(RoleName="guardduty-alerts-formatter")["Role"]["Arn"]
+    assert publishers == [
+        {
+            "Sid": "AllowSubjectFormatterToPublish",
+            "Effect": "Allow",
+            "Principal": {"AWS": role_arn},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+        }
+    ], "with the formatter, EventBridge no longer needs to publish"
 
     plan = terraform(aws_env, stack_dir, "plan", "-detailed-exitcode", "-input=false", check=False)
     assert plan.returncode == 0, f"plan after apply is not empty:\n{plan.stdout}\n{plan.stderr}"

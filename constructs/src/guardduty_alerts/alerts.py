@@ -22,7 +22,7 @@ from ._aws import (
     SnsTopicSubscription,
 )
 from .errors import InvalidPropsError
-from .formatter import SubjectFormatter, invocation_template
+from .formatter import PUBLISH_SID, SubjectFormatter, invocation_template, publish_statement
 from .notifications import MailRule, mail_rules
 from .patterns import FindingFilters, finding_event_pattern
 from .policies import topic_policy
@@ -185,23 +185,25 @@ class GuardDutyAlerts(Construct):
             )
         self.rules: Mapping[str, CloudwatchEventRule] = MappingProxyType(rules)
 
-        self.topic_policy = SnsTopicPolicy(
-            self,
-            "topic-policy",
-            arn=self.topic.arn,
-            policy=json.dumps(
-                topic_policy(
-                    topic_arn=self.topic.arn,
-                    rule_arns=[rule.arn for rule in rules.values()],
-                    owner_account=self.topic.owner,
-                ),
-                sort_keys=True,
-            ),
-        )
-
         self.formatter: SubjectFormatter | None = None
         if subject_formatter:
             self.formatter = SubjectFormatter(self, "formatter", name=name, topic_arn=self.topic.arn, tags=tag_map)
+
+        policy = topic_policy(
+            topic_arn=self.topic.arn,
+            rule_arns=[rule.arn for rule in rules.values()],
+            owner_account=self.topic.owner,
+        )
+        if self.formatter is not None:
+            # With the formatter EventBridge never publishes; only the function's role does.
+            formatter_publishes = publish_statement(self.topic.arn, self.formatter.role.arn)
+            policy["Statement"] = [
+                formatter_publishes if statement["Sid"] == PUBLISH_SID else statement
+                for statement in policy["Statement"]
+            ]
+        self.topic_policy = SnsTopicPolicy(
+            self, "topic-policy", arn=self.topic.arn, policy=json.dumps(policy, sort_keys=True)
+        )
 
         self.targets: Mapping[str, CloudwatchEventTarget] = MappingProxyType(
             {mail_rule.key: self._add_target(mail_rule, rules[mail_rule.key]) for mail_rule in self.mail_rules}

@@ -36,7 +36,18 @@ from .patterns import ALL_SHAPES
 from .severity import Severity
 from .templates import input_paths, template_lines
 
-__all__ = ["LOG_RETENTION_DAYS", "SubjectFormatter", "invocation_template", "mail_templates"]
+__all__ = [
+    "LOG_RETENTION_DAYS",
+    "PUBLISH_SID",
+    "SubjectFormatter",
+    "invocation_template",
+    "mail_templates",
+    "publish_statement",
+]
+
+# The topic policy statement that lets EventBridge publish (policies.topic_policy); replaced by
+# `publish_statement` when the formatter publishes instead.
+PUBLISH_SID = "AllowGuardDutyFindingRulesToPublish"
 
 LOG_RETENTION_DAYS = 90
 HANDLER_DIR = Path(__file__).parent / "formatter_function"
@@ -169,6 +180,17 @@ class SubjectFormatter(Construct):
         )
         self.permissions = MappingProxyType({**self.permissions, key: permission})
         return permission
+
+
+def publish_statement(topic_arn: str, role_arn: str) -> dict[str, object]:
+    """Topic policy statement: the formatter's role, and no other principal, may publish."""
+    return {
+        "Sid": "AllowSubjectFormatterToPublish",
+        "Effect": "Allow",
+        "Principal": {"AWS": role_arn},
+        "Action": "sns:Publish",
+        "Resource": topic_arn,
+    }
 
 
 def invocation_template(key: str) -> str:
