@@ -230,3 +230,33 @@ def test_full_synth_is_valid_terraform() -> None:
     AwsProvider(stack, "aws", region="us-east-1")
     GuardDutyAlerts(stack, "alerts", recipients=RECIPIENTS)
     assert CdktfTesting.to_be_valid_terraform(CdktfTesting.full_synth(stack))
+
+
+def test_suppression_rules_become_archive_filters_on_the_detector() -> None:
+    from guardduty_alerts.suppression import parse_suppression_rules
+
+    rules = parse_suppression_rules(
+        [
+            {"name": "scanner", "criteria": {"type": {"equals": ["Recon:EC2/Portscan"]}}},
+            {"name": "low-noise", "description": "not worth a look", "criteria": {"severity": {"less_than": 4}}},
+        ]
+    )
+    _, parsed = synth(suppression_rules=rules)
+    filters = {f["name"]: f for f in parsed["resource"]["aws_guardduty_filter"].values()}
+    detector_id = ref(parsed["resource"], "aws_guardduty_detector", "id")
+    assert filters["scanner"] == {
+        "action": "ARCHIVE",
+        "detector_id": detector_id,
+        "finding_criteria": {"criterion": [{"field": "type", "equals": ["Recon:EC2/Portscan"]}]},
+        "name": "scanner",
+        "rank": 1,
+    }
+    assert filters["low-noise"]["finding_criteria"] == {"criterion": [{"field": "severity", "less_than": "4"}]}
+    assert filters["low-noise"]["rank"] == 2 and filters["low-noise"]["description"] == "not worth a look"
+    assert any("_suppression-low-noise_" in key for key in parsed["resource"]["aws_guardduty_filter"])
+
+
+def test_without_the_formatter_no_function_is_created(default: tuple[str, dict]) -> None:
+    _, parsed = default
+    for kind in ("aws_lambda_function", "aws_lambda_permission", "aws_iam_role", "aws_cloudwatch_log_group"):
+        assert kind not in parsed["resource"]

@@ -12,6 +12,7 @@ its own invoke permission, conditioned on that rule's ARN.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -72,6 +73,8 @@ def mail_templates() -> dict[str, object]:
 def _stage_code() -> Path:
     # A fresh folder per synth holding exactly the handler and its templates; cdktf hashes and zips it.
     staging = Path(tempfile.mkdtemp(prefix="guardduty-alerts-formatter-"))
+    # cdktf copies the folder when the app synthesizes, after the construct is built: remove it at exit.
+    atexit.register(shutil.rmtree, staging, True)
     shutil.copyfile(HANDLER_DIR / "handler.py", staging / "handler.py")
     (staging / "mail_templates.json").write_text(json.dumps(mail_templates(), indent=1, sort_keys=True) + "\n")
     # The zip records modification times: fixed ones make the archive, and so source_code_hash, the same on
