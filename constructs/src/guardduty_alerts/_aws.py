@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
-from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
+    CloudwatchEventTarget,
+    CloudwatchEventTargetInputTransformer,
+)
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_guardduty_detector import DataAwsGuarddutyDetector
 from cdktf_cdktf_provider_aws.guardduty_detector import GuarddutyDetector
+from cdktf_cdktf_provider_aws.guardduty_filter import (
+    GuarddutyFilter,
+    GuarddutyFilterFindingCriteria,
+    GuarddutyFilterFindingCriteriaCriterion,
+)
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
@@ -16,8 +29,17 @@ __all__ = [
     "AwsProviderEndpoints",
     "CloudwatchEventRule",
     "CloudwatchEventTarget",
+    "CloudwatchEventTargetInputTransformer",
+    "CloudwatchLogGroup",
     "DataAwsGuarddutyDetector",
     "GuarddutyDetector",
+    "GuarddutyFilter",
+    "GuarddutyFilterFindingCriteria",
+    "GuarddutyFilterFindingCriteriaCriterion",
+    "IamRole",
+    "IamRolePolicy",
+    "LambdaFunction",
+    "LambdaPermission",
     "SnsTopic",
     "SnsTopicPolicy",
     "SnsTopicSubscription",

@@ -39,6 +39,23 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _preview(args: argparse.Namespace) -> int:
+    config = _load(args)
+    from .preview import run_preview
+
+    for line in run_preview(config, Path(args.events)):
+        print(line)
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    config = _load(args)
+    from .explain import explain
+
+    print(explain(config))
+    return 0
+
+
 def _add_config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
@@ -68,6 +85,20 @@ def _parser() -> argparse.ArgumentParser:
         help="folder of the local Terraform state files (default: the current folder)",
     )
     synth.set_defaults(run=_synth)
+
+    preview = commands.add_parser(
+        "preview",
+        help="show, per stack, whether each finding event would be mailed, by which rule, and the mail text",
+    )
+    preview.add_argument("events", metavar="EVENT_FILE_OR_DIR", help="a GuardDuty event (JSON) or a folder of them")
+    _add_config_option(preview)
+    preview.set_defaults(run=_preview)
+
+    explain = commands.add_parser(
+        "explain", help="print, per stack, which findings are mailed to whom, what is suppressed, the formatter"
+    )
+    _add_config_option(explain)
+    explain.set_defaults(run=_explain)
     return parser
 
 
