@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 from conftest import terraform
-from moto.events.models import EventPattern
-
 from guardduty_alerts.cli import main
 from guardduty_alerts.config import AlertsConfig
 from guardduty_alerts.plan_summary import (
@@ -21,6 +19,7 @@ from guardduty_alerts.plan_summary import (
     render_markdown,
     severity_filter,
 )
+from moto.events.models import EventPattern
 
 # --- severity arithmetic ---------------------------------------------------------------------------------
 
@@ -167,7 +166,6 @@ class Baseline:
 
     def synth(self, config: AlertsConfig, *customize: Customize) -> None:
         from cdktf import App
-
         from guardduty_alerts.app import build_stacks
 
         app = App(outdir=str(self.outdir))
@@ -261,9 +259,9 @@ def test_threshold_lowered_and_recipient_added_say_what_starts_being_mailed_to_w
         baseline.config, severity_threshold="LOW", recipients=(*baseline.config.recipients, "soc@example.com")
     )
     assert _impact_lines(_summary(baseline.plan("lowered", config))) == [
-        "- ➕ **Threshold lowered from MEDIUM (4.0) to LOW (1.0)**: LOW findings (severity 1.0 to below 4.0) will now "
+        "- 🔔 **Threshold lowered from MEDIUM (4.0) to LOW (1.0)**: LOW findings (severity 1.0 to below 4.0) will now "
         "be mailed to oncall@example.com, security-team@example.com and soc@example.com.",
-        f"- ➕ **Recipient added**: soc@example.com will get {FROM_LOW} once they confirm the subscription mail AWS "
+        f"- 🔔 **Recipient added**: soc@example.com will get {FROM_LOW} once they confirm the subscription mail AWS "
         "sends them; nothing arrives before that.",
         f"- After this change the stack mails {FROM_LOW} to oncall@example.com, security-team@example.com and "
         "soc@example.com.",

@@ -87,7 +87,9 @@ def _parser() -> argparse.ArgumentParser:
         "A file beside each plan with .txt instead of .json (`terraform show -no-color PLANFILE`) is "
         "included, collapsed, as the raw plan text.",
     )
-    summary.add_argument("plans", nargs="+", metavar="[STACK=]PLAN_JSON", help="plan JSON; STACK defaults to the file name")
+    summary.add_argument(
+        "plans", nargs="+", metavar="[STACK=]PLAN_JSON", help="plan JSON; STACK defaults to the file name"
+    )
     summary.add_argument("--output", metavar="FILE", help="write the Markdown here (default: standard output)")
     summary.set_defaults(run=_plan_summary)
     return parser

@@ -263,8 +263,8 @@ class Level(Enum):
     """How an impact line is flagged: fewer or no alerts, more alerts, or something to know."""
 
     LOSS = "⚠️"
-    GAIN = "➕"
-    NOTE = "ℹ️"
+    GAIN = "🔔"
+    NOTE = "📝"
 
 
 @dataclass(frozen=True)
@@ -554,8 +554,8 @@ def _filter_impacts(change: Change) -> list[Impact]:
                            f"where {_criteria_text(before)} are mailed again.")]
         before_text, after_text = _criteria_text(before), _criteria_text(after)
         if archives[1] and not archives[0]:
-            return [Impact(Level.LOSS, "Suppression rule turned on", f"{name} now archives findings where {after_text}; "
-                           "they are not mailed.")]
+            return [Impact(Level.LOSS, "Suppression rule turned on", f"{name} now archives findings where "
+                           f"{after_text}; they are not mailed.")]
         if before_text != after_text:
             return [Impact(Level.NOTE, "Suppression rule changed", f"{name} archived findings where {before_text}; "
                            f"after this change it archives findings where {after_text}.")]
@@ -687,7 +687,9 @@ def _severity_impacts(before: _Mailed, after: _Mailed, changes: list[Change]) ->
         else:
             title = "Mailed severities change"
         if not stopped.is_empty():
-            still = f"; {describe_severities(after.severities)} are still mailed" if not after.severities.is_empty() else ""
+            still = ""
+            if not after.severities.is_empty():
+                still = f"; {describe_severities(after.severities)} are still mailed"
             impacts.append(Impact(Level.LOSS, title, f"{describe_severities(stopped)} will no longer be mailed to "
                                   f"anyone{still}."))
         if not started.is_empty():
@@ -788,7 +790,8 @@ def render_markdown(stacks: Sequence[StackPlan], *, title: str = "GuardDuty aler
     summaries = [summarize(stack) for stack in stacks]
     lines = [COMMENT_MARKER, f"### {title}", ""]
     if all(s.unchanged for s in summaries):
-        lines.append(f"No changes in {len(summaries)} stack{'s' if len(summaries) != 1 else ''}: alerting stays as it is.")
+        stacks_word = "stack" if len(summaries) == 1 else "stacks"
+        lines.append(f"No changes in {len(summaries)} {stacks_word}: alerting stays as it is.")
         for summary in summaries:
             if summary.after_state:
                 lines.append(f"- `{summary.name}` {summary.after_state}.")
