@@ -14,10 +14,12 @@ from guardduty_alerts.cli import main
 from guardduty_alerts.config import AlertsConfig
 from guardduty_alerts.plan_summary import (
     COMMENT_MARKER,
+    StackPlan,
     describe_severities,
     load_plans,
     render_markdown,
     severity_filter,
+    summarize,
 )
 from moto.events.models import EventPattern
 
@@ -63,6 +65,67 @@ def test_severity_set_agrees_with_moto_eventbridge_matching(severity: list) -> N
 def test_severities_are_described_by_band_and_number(severity: list | None, words: str) -> None:
     pattern = {"detail": {"severity": severity}} if severity else {}
     assert describe_severities(severity_filter(pattern)) == words
+
+
+# --- resource changes in words (plan documents shaped like `terraform show -json`) --------------------------
+
+
+def _rule(name: str, *severity: object) -> dict:
+    pattern = {"source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"], "detail": {"severity": list(severity)}}
+    return {"name": name, "event_pattern": json.dumps(pattern, sort_keys=True), "state": "ENABLED"}
+
+
+def _change(address: str, actions: list[str], before: dict | None, after: dict | None) -> dict:
+    type_ = address.split(".")[0]
+    return {"address": address, "mode": "managed", "type": type_, "change": {"actions": actions, "before": before,
+            "after": after, "after_unknown": {}}}
+
+
+def _impacts(*changes: dict) -> list[str]:
+    plan = {"format_version": "1.2", "planned_values": {}, "resource_changes": list(changes)}
+    (summary,) = [summarize(StackPlan(name="s", plan=plan, source="s.json"))]
+    return [impact.markdown() for impact in summary.impacts]
+
+
+def test_moving_to_one_rule_per_band_changes_nothing_mailed() -> None:
+    assert _impacts(
+        _change("aws_cloudwatch_event_rule.rule", ["delete"], _rule("a-findings", {"numeric": [">=", 4]}), None),
+        _change("aws_cloudwatch_event_rule.medium", ["create"], None, _rule("a-medium", {"numeric": [">=", 4, "<", 7]})),
+        _change("aws_cloudwatch_event_rule.high", ["create"], None, _rule("a-high", {"numeric": [">=", 7, "<", 9]})),
+        _change("aws_cloudwatch_event_rule.critical", ["create"], None, _rule("a-critical", {"numeric": [">=", 9]})),
+    ) == [
+        "- 📝 **Rule deleted**: EventBridge rule `a-findings` is deleted; the rules after this change still select the "
+        "severities it selected."
+    ]
+
+
+def test_dropping_one_band_rule_names_the_band() -> None:
+    high = _rule("a-high", {"numeric": [">=", 7, "<", 9]})
+    assert _impacts(
+        _change("aws_cloudwatch_event_rule.medium", ["no-op"], *[_rule("a-medium", {"numeric": [">=", 4, "<", 7]})] * 2),
+        _change("aws_cloudwatch_event_rule.high", ["delete"], high, None),
+        _change("aws_cloudwatch_event_rule.critical", ["no-op"], *[_rule("a-critical", {"numeric": [">=", 9]})] * 2),
+    ) == [
+        "- ⚠️ **Rule deleted**: EventBridge rule `a-high` is deleted: the findings it selected are no longer mailed.",
+        "- ⚠️ **Mailed severities change**: HIGH findings (severity 7.0 to below 9.0) will no longer be mailed to "
+        "anyone; MEDIUM and CRITICAL findings (severity 4.0 to below 7.0, 9.0 to 10.0) are still mailed.",
+    ]
+
+
+def test_suppression_rule_and_type_filter_changes_are_spelled_out() -> None:
+    criteria = {"finding_criteria": [{"criterion": [{"field": "type", "equals": ["Recon:EC2/Portscan"]}]}]}
+    before = _rule("a-findings", {"numeric": [">=", 4]})
+    after = json.loads(before["event_pattern"])
+    after["detail"]["type"] = [{"prefix": "Recon:"}]
+    assert _impacts(
+        _change("aws_guardduty_filter.scans", ["create"], None, {"name": "scans", "action": "ARCHIVE", **criteria}),
+        _change("aws_cloudwatch_event_rule.rule", ["update"], before, {**before, "event_pattern": json.dumps(after)}),
+    ) == [
+        "- ⚠️ **Suppression rule added**: `scans` archives findings where `type` is `Recon:EC2/Portscan`; GuardDuty "
+        "does not send archived findings to EventBridge, so they are not mailed.",
+        '- 📝 **Finding filter changed**: rule `a-findings` condition `detail.type` was `absent`, becomes '
+        '`[{"prefix": "Recon:"}]`.',
+    ]
 
 
 # --- bad input -------------------------------------------------------------------------------------------
@@ -279,7 +342,7 @@ def test_encryption_turned_off_and_guardduty_suspended_are_flagged(baseline: Bas
         "mailed.",
         "- ⚠️ **Encryption removed**: SNS topic `plan-review` is no longer encrypted with a customer-managed key "
         f"(was `{BASELINE_KEY}`): alerts are stored with SNS's default encryption only.",
-        f"- After this change the stack mails {FROM_MEDIUM} to oncall@example.com and security-team@example.com.",
+        "- After this change the stack mails nothing: GuardDuty is off.",
     ]
 
 
@@ -293,15 +356,13 @@ def test_removed_stack_says_alerts_stop_for_everyone(baseline: Baseline) -> None
         "- ⚠️ **Topic deleted**: SNS topic `plan-review` is deleted with its subscriptions: alerts stop.",
         "- ⚠️ **Rule deleted**: EventBridge rule `plan-review-findings` is deleted: the findings it selected are no "
         "longer mailed.",
-        "- ⚠️ **Target deleted**: rule `plan-review-findings` no longer delivers to "
-        f"`arn:aws:sns:{REGION}:123456789012:plan-review` (target `sns-topic`).",
         "- ⚠️ **Topic policy deleted**: EventBridge is no longer allowed to publish to the topic: deliveries fail "
         "and no mail arrives.",
         f"- ⚠️ **Alerts stop**: {FROM_MEDIUM} will no longer be mailed to anyone.",
         f"- ⚠️ **Recipient removed**: oncall@example.com will no longer be mailed; until now they got {FROM_MEDIUM}.",
         "- ⚠️ **Recipient removed**: security-team@example.com will no longer be mailed; until now they got "
         f"{FROM_MEDIUM}.",
-        "- After this change the stack mails nothing.",
+        "- After this change the stack mails nothing: GuardDuty is off.",
     ]
 
 

@@ -582,6 +582,11 @@ def _resource_impacts(changes: list[Change], before: _Mailed, after: _Mailed) ->
     ordered = sorted(
         (c for c in changes if c.type in _TYPE_ORDER), key=lambda c: (_TYPE_ORDER.index(c.type), c.address)
     )
+    gone_rules = {
+        c.value("name", after=False)
+        for c in changes
+        if c.type == "aws_cloudwatch_event_rule" and c.kind in ("delete", "replace")
+    }
     for change in ordered:
         kind, name = change.kind, change.label()
         if change.type == "aws_guardduty_detector":
@@ -591,10 +596,10 @@ def _resource_impacts(changes: list[Change], before: _Mailed, after: _Mailed) ->
             elif kind == "replace":
                 add(Impact(Level.LOSS, "Detector replaced", "the GuardDuty detector is deleted and re-created: "
                            "existing findings are lost and their ids change."))
-            elif change.value("enable", after=False) is not False and change.value("enable") is False:
+            elif kind == "update" and change.value("enable", after=False) and change.value("enable") is False:
                 add(Impact(Level.LOSS, "GuardDuty disabled", "the detector is suspended (enable = false): no new "
                            "findings, so nothing is mailed."))
-            elif change.value("enable", after=False) is False and change.value("enable") is True:
+            elif kind == "update" and change.value("enable", after=False) is False and change.value("enable"):
                 add(Impact(Level.GAIN, "GuardDuty enabled", "the suspended detector is enabled again."))
         elif change.type == "aws_guardduty_detector_feature":
             was, now = change.value("status", after=False), change.value("status")
@@ -618,6 +623,8 @@ def _resource_impacts(changes: list[Change], before: _Mailed, after: _Mailed) ->
                            "selected are no longer mailed."))
         elif change.type == "aws_cloudwatch_event_target" and kind in ("delete", "replace"):
             rule = change.value("rule", after=False)
+            if rule in gone_rules:
+                continue  # the rule's own line says it all
             if kind == "delete":
                 add(Impact(Level.LOSS, "Target deleted", f"rule `{rule}` no longer delivers to "
                            f"`{change.value('arn', after=False)}` (target {name})."))
@@ -743,9 +750,15 @@ def summarize(stack: StackPlan) -> StackSummary:
     # Losses first: they are what a reviewer must not miss.
     rank = {Level.LOSS: 0, Level.GAIN: 1, Level.NOTE: 2}
     impacts.sort(key=lambda impact: rank[impact.level])
+    # With the detector gone or suspended nothing reaches the rules, whatever they select.
+    detectors_after = [c.after for c in changes if c.type == "aws_guardduty_detector" and c.after is not None]
+    detectors_before = [c for c in changes if c.type == "aws_guardduty_detector"]
+    guardduty_off = bool(detectors_before) and not any(d.get("enable") is not False for d in detectors_after)
     after_state = None
     if after.rules or before.rules:
-        if after.severities.is_empty() or not after.recipients:
+        if guardduty_off:
+            after_state = "mails nothing: GuardDuty is off"
+        elif after.severities.is_empty() or not after.recipients:
             after_state = "mails nothing"
         else:
             after_state = f"mails {describe_severities(after.severities)} to {_recipients_text(after.recipients)}"
