@@ -143,7 +143,7 @@ def test_rejects_files_that_are_not_plan_json(tmp_path: Path, capsys: pytest.Cap
             "error: unusable plan file: 4 problems",
             f"  - {files[0]}: is not JSON (Expecting value: line 1 column 1 (char 0)); {allowed}",
             f"  - {files[1]}: is a Terraform state (terraform show -json without a plan file), not a plan; {allowed}",
-            f"  - {files[2]}: JSON list without format_version is not a Terraform plan; {allowed}",
+            f"  - {files[2]}: a JSON array without format_version is not a Terraform plan; {allowed}",
             f"  - {files[3]}: cannot be read (No such file or directory); {allowed}",
             "",
         ]

@@ -373,7 +373,9 @@ def load_plans(arguments: Iterable[str]) -> list[StackPlan]:
 
 def _plan_problem(document: object) -> str | None:
     if not isinstance(document, dict) or "format_version" not in document:
-        return f"JSON {type(document).__name__} without format_version is not a Terraform plan"
+        kinds = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
+        kind = kinds.get(type(document), "null")
+        return f"a JSON {kind} without format_version is not a Terraform plan"
     if "planned_values" not in document:
         if "values" in document:
             return "is a Terraform state (terraform show -json without a plan file), not a plan"
