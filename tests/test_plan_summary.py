@@ -198,7 +198,8 @@ def test_other_providers_resources_are_counted_without_alerting_impact(
     (stack / "main.tf.json").write_text(json.dumps(config))
     terraform(terraform_env, stack, "init", "-input=false")
     plan = _plan_files(terraform_env, stack, tmp_path / "plans", "other")
-    markdown = render_markdown(load_plans([f"tools={plan}"]))
+    assert main(["plan-summary", f"tools={plan}", "--output", str(tmp_path / "comment.md")]) == 0
+    markdown = (tmp_path / "comment.md").read_text()
     assert "| `tools` | 2 | 0 | 0 | 0 |" in markdown
     assert "None: no change to which findings are mailed or to whom." in markdown
     assert "- Other changes, not about alerting: create `terraform_data.marker`, create `terraform_data.second`." in markdown

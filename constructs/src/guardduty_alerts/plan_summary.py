@@ -36,8 +36,11 @@ __all__ = [
     "SeveritySet",
     "StackPlan",
     "StackSummary",
+    "describe_severities",
+    "is_finding_pattern",
     "load_plans",
     "render_markdown",
+    "severity_filter",
     "summarize",
 ]
 
