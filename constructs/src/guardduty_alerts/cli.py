@@ -56,6 +56,17 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan_summary(args: argparse.Namespace) -> int:
+    from .plan_summary import load_plans, render_markdown  # no cdktf: runs where only the plans are
+
+    markdown = render_markdown(load_plans(args.plans))
+    if args.output:
+        Path(args.output).write_text(markdown, encoding="utf-8")
+    else:
+        sys.stdout.write(markdown)
+    return 0
+
+
 def _add_config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
@@ -99,6 +110,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_config_option(explain)
     explain.set_defaults(run=_explain)
+
+    summary = commands.add_parser(
+        "plan-summary",
+        help="Markdown for a pull-request comment: what Terraform plans change about alerting",
+        description="Summarize `terraform show -json PLANFILE` output of one or more stacks as Markdown. "
+        "A file beside each plan with .txt instead of .json (`terraform show -no-color PLANFILE`) is "
+        "included, collapsed, as the raw plan text.",
+    )
+    summary.add_argument(
+        "plans", nargs="+", metavar="[STACK=]PLAN_JSON", help="plan JSON; STACK defaults to the file name"
+    )
+    summary.add_argument("--output", metavar="FILE", help="write the Markdown here (default: standard output)")
+    summary.set_defaults(run=_plan_summary)
     return parser
 
 
