@@ -15,7 +15,8 @@ cdktf program pays for neither. `install()` removes both costs for the verified 
 - Node: `_lazy_provider_index.js` is preloaded into the kernel (NODE_OPTIONS --require) and gives it a
   package index whose members require their module on first use.
 
-The synthesized JSON is byte-identical either way (tests/test_fast_provider.py runs both). Any other provider
+It also silences jsii's Node 20 end-of-life banner (JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION, unless
+set). The synthesized JSON is byte-identical either way (tests/test_fast_provider.py runs both). Any other provider
 version falls back to the normal import with a one-line notice; GUARDDUTY_ALERTS_EAGER_PROVIDER=1 forces it.
 """
 
@@ -30,7 +31,14 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["EAGER_ENV_VAR", "PROVIDER_PACKAGE", "VERIFIED_VERSION", "install", "link_type_modules"]
+__all__ = [
+    "EAGER_ENV_VAR",
+    "NODE_BANNER_ENV_VAR",
+    "PROVIDER_PACKAGE",
+    "VERIFIED_VERSION",
+    "install",
+    "link_type_modules",
+]
 
 PROVIDER_PACKAGE = "cdktf_cdktf_provider_aws"
 PROVIDER_DISTRIBUTION = "cdktf-cdktf-provider-aws"
@@ -39,6 +47,9 @@ PROVIDER_DISTRIBUTION = "cdktf-cdktf-provider-aws"
 VERIFIED_VERSION = "20.1.0"
 JSII_ASSEMBLY = "@cdktf/provider-aws"
 EAGER_ENV_VAR = "GUARDDUTY_ALERTS_EAGER_PROVIDER"
+# jsii prints a 12-line end-of-life banner on every run under Node 20 (the Node of these machines) unless
+# this names that major version; an explicit setting of the user wins.
+NODE_BANNER_ENV_VAR = "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"
 NODE_HOOK = Path(__file__).with_name("_lazy_provider_index.js")
 
 
@@ -80,6 +91,7 @@ def install(*, version: str | None = None) -> bool:
 
     `version` overrides the installed version (for tests of the fallback).
     """
+    os.environ.setdefault(NODE_BANNER_ENV_VAR, "20")
     if os.environ.get(EAGER_ENV_VAR) == "1":
         _set_node_hook(False)
         return False
@@ -106,7 +118,7 @@ def install(*, version: str | None = None) -> bool:
     module.__getattr__ = _submodule_getter(PROVIDER_PACKAGE)  # type: ignore[attr-defined]
     module.__guardduty_alerts_lazy__ = True  # type: ignore[attr-defined]
     sys.modules[PROVIDER_PACKAGE] = module
-    _set_node_hook(True)
+    _set_node_hook(NODE_HOOK.is_file())
     return True
 
 
