@@ -1,17 +1,20 @@
 "use strict";
 // The JavaScript reference for bench/synth.py: native cdktf synthesizing the resources of the project's
-// stacks, read from a Python synth (`node reference.js PY_OUTDIR OUTDIR`). Each resource is created with
-// its provider class, imported from its own module as a JavaScript cdktf program does, at the same construct
-// path, so the output is the project's JSON again (bench/synth.py compares them).
+// stacks, read from a Python synth (`node reference.js PY_OUTDIR OUTDIR [module|index]`). Each resource is
+// created with its provider class at the same construct path, so the output is the project's JSON again
+// (bench/synth.py compares them). The class comes from its own module (`@cdktf/provider-aws/lib/sns-topic`,
+// the fastest a JavaScript program can do) or, with `index`, from the package index
+// (`import { snsTopic } from "@cdktf/provider-aws"`, as cdktf's examples write it), which loads every module.
 const fs = require("fs");
 const path = require("path");
 const { App, LocalBackend, TerraformOutput, TerraformStack } = require("cdktf");
 const { Construct } = require("constructs");
-const { AwsProvider } = require("@cdktf/provider-aws/lib/provider");
 
-const [sourceDir, outdir] = process.argv.slice(2);
+const [sourceDir, outdir, imports = "module"] = process.argv.slice(2);
+const providerModule = (folder) =>
+  imports === "index" ? require("@cdktf/provider-aws")[camel(folder)] : require(`@cdktf/provider-aws/lib/${folder}`);
 
-const camel = (key) => key.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+const camel = (key) => key.replace(/[_-]([a-z0-9])/g, (_, c) => c.toUpperCase());
 const pascal = (key) => camel(key).replace(/^./, (c) => c.toUpperCase());
 
 // Terraform JSON attributes -> construct props: block and attribute names are camelCased; tag maps are data.
@@ -25,7 +28,7 @@ function props(value, key = "") {
 
 function resourceClass(kind, data) {
   const name = kind.replace(/^aws_/, "");
-  const module = require(`@cdktf/provider-aws/lib/${data ? "data-aws-" : ""}${name.replace(/_/g, "-")}`);
+  const module = providerModule(`${data ? "data-aws-" : ""}${name.replace(/_/g, "-")}`);
   return module[`${data ? "DataAws" : ""}${pascal(name)}`];
 }
 
@@ -40,7 +43,7 @@ for (const stackName of Object.keys(manifest.stacks).sort()) {
     if (!scopes.has(key)) scopes.set(key, new Construct(scopeOf(parts.slice(0, -1)), parts[parts.length - 1]));
     return scopes.get(key);
   };
-  for (const config of tf.provider.aws) new AwsProvider(stack, "aws", props(config));
+  for (const config of tf.provider.aws) new (providerModule("provider").AwsProvider)(stack, "aws", props(config));
   if (tf.terraform.backend && tf.terraform.backend.local) new LocalBackend(stack, tf.terraform.backend.local);
   for (const [block, data] of [[tf.data || {}, true], [tf.resource || {}, false]]) {
     for (const [kind, instances] of Object.entries(block)) {

@@ -27,6 +27,7 @@ import importlib.metadata
 import importlib.util
 import os
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -38,6 +39,7 @@ __all__ = [
     "VERIFIED_VERSION",
     "install",
     "link_type_modules",
+    "warm_up_kernel",
 ]
 
 PROVIDER_PACKAGE = "cdktf_cdktf_provider_aws"
@@ -148,3 +150,26 @@ def link_type_modules() -> None:
         for entry in entries:
             if entry.is_dir() and not entry.name.startswith(("_", ".")):
                 fqn_map.setdefault(f"{JSII_ASSEMBLY}.{_namespace(entry.name)}", f"{PROVIDER_PACKAGE}.{entry.name}")
+
+
+def _import_quietly(name: str) -> None:
+    try:
+        importlib.import_module(name)
+    except Exception:  # noqa: S110 - the main thread's own import raises it again, with its traceback
+        pass
+
+
+def warm_up_kernel() -> threading.Thread | None:
+    """Start the jsii kernel and load the assemblies in a thread; the caller reads its configuration meanwhile.
+
+    Two Node processes start and three assemblies load (about 1 s, nearly all of it waiting on Node), while
+    the caller's own work (YAML, JSON Schema) needs the Python interpreter: on two cores they overlap. Python's
+    per-module import locks make a later `import cdktf` in the caller wait for what is still loading. The
+    thread is not a daemon: a caller that stops early (bad configuration) exits once the kernel is up, so
+    jsii's exit handler can stop it cleanly. Only with the lazy package; eager loading is Python-bound.
+    """
+    if not getattr(sys.modules.get(PROVIDER_PACKAGE), "__guardduty_alerts_lazy__", False):
+        return None
+    thread = threading.Thread(target=_import_quietly, args=(f"{PROVIDER_PACKAGE}._jsii",), name="jsii-warm-up")
+    thread.start()
+    return thread
