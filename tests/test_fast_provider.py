@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_CONFIG, REPO
-
 from guardduty_alerts._provider_loader import (
     EAGER_ENV_VAR,
     NODE_BANNER_ENV_VAR,

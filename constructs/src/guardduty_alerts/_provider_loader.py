@@ -165,11 +165,14 @@ def warm_up_kernel() -> threading.Thread | None:
     Two Node processes start and three assemblies load (about 1 s, nearly all of it waiting on Node), while
     the caller's own work (YAML, JSON Schema) needs the Python interpreter: on two cores they overlap. Python's
     per-module import locks make a later `import cdktf` in the caller wait for what is still loading. The
-    thread is not a daemon: a caller that stops early (bad configuration) exits once the kernel is up, so
-    jsii's exit handler can stop it cleanly. Only with the lazy package; eager loading is Python-bound.
+    thread is a daemon, so a caller that stops early (bad configuration) exits at once: Node sees its pipes
+    close and exits too, and the interrupted load's error is dropped. Only with the lazy package; eager
+    loading is bound to the Python interpreter and would just compete with the caller.
     """
     if not getattr(sys.modules.get(PROVIDER_PACKAGE), "__guardduty_alerts_lazy__", False):
         return None
-    thread = threading.Thread(target=_import_quietly, args=(f"{PROVIDER_PACKAGE}._jsii",), name="jsii-warm-up")
+    thread = threading.Thread(
+        target=_import_quietly, args=(f"{PROVIDER_PACKAGE}._jsii",), name="jsii-warm-up", daemon=True
+    )
     thread.start()
     return thread
