@@ -14,7 +14,9 @@ const [sourceDir, outdir, imports = "module"] = process.argv.slice(2);
 const providerModule = (folder) =>
   imports === "index" ? require("@cdktf/provider-aws")[camel(folder)] : require(`@cdktf/provider-aws/lib/${folder}`);
 
-const camel = (key) => key.replace(/[_-]([a-z0-9])/g, (_, c) => c.toUpperCase());
+// Attributes whose prop name cdktf changes because it clashes with a method in some jsii language.
+const RENAMED = { equals: "equalTo" };
+const camel = (key) => RENAMED[key] || key.replace(/[_-]([a-z0-9])/g, (_, c) => c.toUpperCase());
 const pascal = (key) => camel(key).replace(/^./, (c) => c.toUpperCase());
 
 // Terraform JSON attributes -> construct props: block and attribute names are camelCased; tag maps are data.
