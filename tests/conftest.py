@@ -9,6 +9,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,32 @@ def aws_env(terraform_env: dict[str, str], moto_endpoint: str) -> dict[str, str]
     env = dict(terraform_env)
     env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
     return env
+
+
+@pytest.fixture(scope="session")
+def example_out(example_config: AlertsConfig, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example configuration synthesized once per session into <root>/cdktf.out, state files in <root>.
+
+    Shared between tests: read it, or run Terraform in its stack folders; never change the synthesized files
+    (a test that needs to change them synthesizes its own copy).
+    """
+    from guardduty_alerts.app import synth_to  # loads cdktf: only for the sessions that need it
+
+    root = tmp_path_factory.mktemp("example")
+    synth_to(example_config, root / "cdktf.out", state_dir=root)
+    return root / "cdktf.out"
+
+
+@pytest.fixture(scope="session")
+def initialized_example_stacks(example_out: Path, terraform_env: dict[str, str]) -> dict[str, Path]:
+    """Stack name -> folder of each example stack, `terraform init` run once per folder for the whole session.
+
+    The folders are initialised side by side: each init mostly waits on Terraform's provider checks.
+    """
+    folders = sorted(path for path in (example_out / "stacks").iterdir() if path.is_dir())
+    with ThreadPoolExecutor(max_workers=len(folders)) as pool:
+        list(pool.map(lambda folder: terraform(terraform_env, folder, "init", "-input=false"), folders))
+    return {folder.name: folder for folder in folders}
 
 
 def read_json(path: Path) -> dict:

@@ -140,9 +140,9 @@ def test_resynth_replaces_generated_files_keeps_terraform_folders_and_drops_remo
     assert not list(previous_output.parent.glob(".synth-*")), "scratch folder left behind"
 
 
-def test_state_lives_outside_the_output_folder(example_config: AlertsConfig, tmp_path: Path) -> None:
-    synth_to(example_config, tmp_path / "cdktf.out", state_dir=tmp_path)
-    stack = json.loads((tmp_path / "cdktf.out" / "stacks" / "guardduty-alerts-eu-west-1" / "cdk.tf.json").read_text())
+def test_state_lives_outside_the_output_folder(example_out: Path) -> None:
+    # example_out is <root>/cdktf.out synthesized with state_dir=<root>
+    stack = json.loads((example_out / "stacks" / "guardduty-alerts-eu-west-1" / "cdk.tf.json").read_text())
     assert stack["terraform"]["backend"] == {"local": {"path": "../../../terraform.guardduty-alerts-eu-west-1.tfstate"}}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import _provider_loader
 from .errors import ConfigError, GuardDutyAlertsError, InvalidPropsError
 from .patterns import finding_event_pattern
 from .policies import topic_policy
@@ -16,6 +17,9 @@ from .validation import PublishingFrequency
 
 if TYPE_CHECKING:
     from .alerts import GuardDutyAlerts
+
+# Before anything imports the provider bindings or starts the jsii kernel: load only the modules used.
+_provider_loader.install()
 
 __all__ = [
     "ConfigError",

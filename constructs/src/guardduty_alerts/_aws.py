@@ -1,4 +1,8 @@
-"""The hashicorp/aws provider bindings this package uses, imported in one place."""
+"""The hashicorp/aws provider bindings this package uses, imported in one place.
+
+Add a class with one import line. Only the submodules named here are loaded (see _provider_loader, installed
+by the package __init__); the call at the end lets the jsii runtime find any other provider type on demand.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +28,8 @@ from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 
+from ._provider_loader import link_type_modules
+
 __all__ = [
     "AwsProvider",
     "AwsProviderEndpoints",
@@ -44,3 +50,5 @@ __all__ = [
     "SnsTopicPolicy",
     "SnsTopicSubscription",
 ]
+
+link_type_modules()

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ._provider_loader import warm_up_kernel
 from .config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, AlertsConfig, config_path, load_config
 from .errors import GuardDutyAlertsError
 
@@ -30,6 +31,7 @@ def _load(args: argparse.Namespace) -> AlertsConfig:
 
 
 def _synth(args: argparse.Namespace) -> int:
+    warm_up_kernel()  # Node starts while the configuration is read (see _provider_loader)
     config = _load(args)
     from .app import synth_to  # heavy: loads cdktf and the provider bindings
 
