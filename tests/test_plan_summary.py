@@ -94,8 +94,8 @@ def test_moving_to_one_rule_per_band_changes_nothing_mailed() -> None:
         _change("aws_cloudwatch_event_rule.high", ["create"], None, _rule("a-high", {"numeric": [">=", 7, "<", 9]})),
         _change("aws_cloudwatch_event_rule.critical", ["create"], None, _rule("a-critical", {"numeric": [">=", 9]})),
     ) == [
-        "- 📝 **Rule deleted**: EventBridge rule `a-findings` is deleted; the rules after this change still select the "
-        "severities it selected."
+        "- 📝 **1 rule deleted**: EventBridge rule `a-findings`: the rules after this change still select the "
+        "severities they selected."
     ]
 
 
@@ -106,9 +106,10 @@ def test_dropping_one_band_rule_names_the_band() -> None:
         _change("aws_cloudwatch_event_rule.high", ["delete"], high, None),
         _change("aws_cloudwatch_event_rule.critical", ["no-op"], *[_rule("a-critical", {"numeric": [">=", 9]})] * 2),
     ) == [
-        "- ⚠️ **Rule deleted**: EventBridge rule `a-high` is deleted: the findings it selected are no longer mailed.",
         "- ⚠️ **Mailed severities change**: HIGH findings (severity 7.0 to below 9.0) will no longer be mailed to "
         "anyone; MEDIUM and CRITICAL findings (severity 4.0 to below 7.0, 9.0 to 10.0) are still mailed.",
+        "- 📝 **1 rule deleted**: EventBridge rule `a-high` only selected severities that are no longer mailed (see "
+        "above).",
     ]
 
 
@@ -299,17 +300,25 @@ def test_unchanged_configuration_reports_no_changes_and_what_is_mailed(baseline:
     )
 
 
+# The construct's rule shapes (one rule per band and shape), in the order the summary names them.
+MEDIUM_SHAPES = ("accesskey", "container", "ecs", "eks", "instance", "lambda", "other", "rds", "s3bucket", "sample")
+
+
 @pytest.mark.terraform
 def test_threshold_medium_to_high_and_a_recipient_removed(baseline: Baseline) -> None:
     config = dataclasses.replace(baseline.config, severity_threshold="HIGH", recipients=("security-team@example.com",))
     markdown = _summary(baseline.plan(STACK, config, text=True))
     # Kept for the pull request's closing note: the comment a reviewer would see.
     (baseline.outdir.parent / "comment-threshold-and-recipient.md").write_text(markdown)
-    assert f"| `{STACK}` | 0 | 1 | 0 | 1 |" in markdown
+    # 21 deletions: the subscription and, per resource shape, the MEDIUM band's rule and target.
+    assert f"| `{STACK}` | 0 | 1 | 0 | 21 |" in markdown
+    medium_rules = ", ".join(f"`plan-review-medium-{shape}`" for shape in MEDIUM_SHAPES[:-1])
     assert _impact_lines(markdown) == [
         "- ⚠️ **Threshold raised from MEDIUM (4.0) to HIGH (7.0)**: MEDIUM findings (severity 4.0 to below 7.0) "
         "will no longer be mailed to anyone; HIGH and CRITICAL findings (severity 7.0 to 10.0) are still mailed.",
         f"- ⚠️ **Recipient removed**: oncall@example.com will no longer be mailed; until now they got {FROM_MEDIUM}.",
+        f"- 📝 **10 rules deleted**: EventBridge rules {medium_rules} and `plan-review-medium-{MEDIUM_SHAPES[-1]}` "
+        "only selected severities that are no longer mailed (see above).",
         "- After this change the stack mails HIGH and CRITICAL findings (severity 7.0 to 10.0) to "
         "security-team@example.com.",
     ]
@@ -350,13 +359,13 @@ def test_encryption_turned_off_and_guardduty_suspended_are_flagged(baseline: Bas
 @pytest.mark.terraform
 def test_removed_stack_says_alerts_stop_for_everyone(baseline: Baseline) -> None:
     markdown = _summary(baseline.plan("removed", destroy=True))
-    assert "| `removed` | 0 | 0 | 0 | 7 |" in markdown
-    assert _impact_lines(markdown) == [
+    assert "| `removed` | 0 | 0 | 0 | 66 |" in markdown
+    lines = _impact_lines(markdown)
+    rules_line = lines.pop(-2)
+    assert lines == [
         "- ⚠️ **GuardDuty disabled**: the detector is deleted: GuardDuty stops in this region, its findings are "
         "deleted, and nothing is mailed.",
         "- ⚠️ **Topic deleted**: SNS topic `plan-review` is deleted with its subscriptions: alerts stop.",
-        "- ⚠️ **Rule deleted**: EventBridge rule `plan-review-findings` is deleted: the findings it selected are no "
-        "longer mailed.",
         "- ⚠️ **Topic policy deleted**: EventBridge is no longer allowed to publish to the topic: deliveries fail "
         "and no mail arrives.",
         f"- ⚠️ **Alerts stop**: {FROM_MEDIUM} will no longer be mailed to anyone.",
@@ -365,6 +374,10 @@ def test_removed_stack_says_alerts_stop_for_everyone(baseline: Baseline) -> None
         f"{FROM_MEDIUM}.",
         "- After this change the stack mails nothing: GuardDuty is off.",
     ]
+    # One line for the 30 band-and-shape rules, not thirty.
+    assert rules_line.startswith("- 📝 **30 rules deleted**: EventBridge rules `plan-review-critical-accesskey`, ")
+    assert rules_line.endswith("only selected severities that are no longer mailed (see above).")
+    assert all(f"`plan-review-{band}-{shape}`" in rules_line for band in ("medium", "high", "critical") for shape in MEDIUM_SHAPES)
 
 
 @pytest.mark.terraform
@@ -374,7 +387,7 @@ def test_several_stacks_in_one_comment(baseline: Baseline) -> None:
     stacks = load_plans([f"eu-west-1={baseline.plan('unchanged')}", f"us-east-1={raised}"])
     assert [(s.name, s.text is not None) for s in stacks] == [("eu-west-1", False), ("us-east-1", True)]
     markdown = render_markdown(stacks)
-    assert "| `eu-west-1` | 0 | 0 | 0 | 0 |\n| `us-east-1` | 0 | 1 | 0 | 1 |" in markdown
+    assert "| `eu-west-1` | 0 | 0 | 0 | 0 |\n| `us-east-1` | 0 | 1 | 0 | 21 |" in markdown
     assert "**`us-east-1`**" in markdown
     assert "**`eu-west-1`**" not in markdown, "a stack without changes gets no impact section"
     assert "Threshold raised from MEDIUM (4.0) to HIGH (7.0)" in markdown

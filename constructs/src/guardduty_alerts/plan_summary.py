@@ -592,6 +592,9 @@ def _resource_impacts(changes: list[Change], before: _Mailed, after: _Mailed) ->
         for c in changes
         if c.type == "aws_cloudwatch_event_rule" and c.kind in ("delete", "replace")
     }
+    detector_deleted = any(c.type == "aws_guardduty_detector" and c.kind == "delete" for c in changes)
+    still_covered: list[str] = []
+    with_severity_change: list[str] = []
     for change in ordered:
         kind, name = change.kind, change.label()
         if change.type == "aws_guardduty_detector":
@@ -611,7 +614,8 @@ def _resource_impacts(changes: list[Change], before: _Mailed, after: _Mailed) ->
             if kind == "delete" or (was == "ENABLED" and now == "DISABLED"):
                 add(Impact(Level.LOSS, "Protection plan turned off", f"{name}: the findings it produces stop."))
         elif change.type == "aws_guardduty_filter":
-            impacts.extend(_filter_impacts(change))
+            if not (kind == "delete" and detector_deleted):  # nothing is found, so nothing is mailed "again"
+                impacts.extend(_filter_impacts(change))
         elif change.type == "aws_cloudwatch_event_rule" and kind in ("delete", "replace"):
             if _pattern(change.before) is None:
                 continue
@@ -621,8 +625,12 @@ def _resource_impacts(changes: list[Change], before: _Mailed, after: _Mailed) ->
             elif not after.severities.is_empty() and before.rules.get(change.address) and (
                 before.rules[change.address][1] - after.severities
             ).is_empty():
-                add(Impact(Level.NOTE, "Rule deleted", f"EventBridge rule {name} is deleted; the rules after this "
-                           "change still select the severities it selected."))
+                still_covered.append(name)
+            elif before.rules.get(change.address) and (
+                before.rules[change.address][1] - after.severities
+            ).same_as(before.rules[change.address][1]):
+                # The severity lines say what stops being mailed; one line per band-and-shape rule is noise.
+                with_severity_change.append(name)
             else:
                 add(Impact(Level.LOSS, "Rule deleted", f"EventBridge rule {name} is deleted: the findings it "
                            "selected are no longer mailed."))
@@ -678,7 +686,23 @@ def _resource_impacts(changes: list[Change], before: _Mailed, after: _Mailed) ->
                     and _policy_lets_events_publish(change.value("policy"), "kms:") is False:
                 add(Impact(Level.LOSS, "Key policy no longer lets EventBridge use the key", f"KMS key {name}: "
                            "deliveries to the encrypted topic fail and no mail arrives."))
+    if with_severity_change:
+        add(Impact(Level.NOTE, _count(len(with_severity_change), "rule") + " deleted",
+                   f"{_names('EventBridge rule', with_severity_change)} only selected severities that are no "
+                   "longer mailed (see above)."))
+    if still_covered:
+        add(Impact(Level.NOTE, _count(len(still_covered), "rule") + " deleted",
+                   f"{_names('EventBridge rule', still_covered)}: the rules after this change still select the "
+                   "severities they selected."))
     return impacts
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _names(noun: str, names: Sequence[str]) -> str:
+    return f"{noun} {_join(names)}" if len(names) == 1 else f"{noun}s {_join(names)}"
 
 
 def _severity_impacts(before: _Mailed, after: _Mailed, changes: list[Change]) -> list[Impact]:
