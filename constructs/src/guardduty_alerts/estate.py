@@ -208,7 +208,8 @@ def _account_problems(index: int, entry: dict[str, Any], defaults: dict[str, Any
     else:
         regions = defaults.get("regions")
     inbox = entry.get("central_inbox", defaults.get("central_inbox"))
-    if isinstance(inbox, dict) and isinstance(regions, list):
+    # Without an override of either, the top-level check has said it already.
+    if isinstance(inbox, dict) and isinstance(regions, list) and ("central_inbox" in entry or "regions" in entry):
         home = inbox.get("home_region")
         if isinstance(home, str) and home in ALL_REGIONS and home not in regions:
             origin = "" if "central_inbox" in entry else " (from the top-level central_inbox)"
