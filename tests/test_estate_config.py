@@ -7,15 +7,22 @@ import copy
 import random
 
 import pytest
-
 from guardduty_alerts.config import parse_config
 from guardduty_alerts.errors import ConfigError
 from guardduty_alerts.estate import S3State, stack_plans
 from guardduty_alerts.protection import ProtectionPlan, ProtectionPlans, RuntimeAgent, protection_problems
 from guardduty_alerts.regions import DEFAULT_ENABLED_REGIONS
 
-SECURITY = {"id": "222222222222", "name": "security", "role_arn": "arn:aws:iam::222222222222:role/GuardDutyAlertsDeploy"}
-MANAGEMENT = {"id": "111111111111", "name": "management", "role_arn": "arn:aws:iam::111111111111:role/GuardDutyAlertsDeploy"}
+SECURITY = {
+    "id": "222222222222",
+    "name": "security",
+    "role_arn": "arn:aws:iam::222222222222:role/GuardDutyAlertsDeploy",
+}
+MANAGEMENT = {
+    "id": "111111111111",
+    "name": "management",
+    "role_arn": "arn:aws:iam::111111111111:role/GuardDutyAlertsDeploy",
+}
 
 ESTATE = {
     "name": "gd",
@@ -23,11 +30,20 @@ ESTATE = {
     "recipients": ["sec@example.com"],
     "severity_threshold": "HIGH",
     "accounts": [
-        {**SECURITY, "regions": "all", "recipients": ["soc@example.com"], "central_inbox": {"home_region": "eu-west-1"}},
+        {
+            **SECURITY,
+            "regions": "all",
+            "recipients": ["soc@example.com"],
+            "central_inbox": {"home_region": "eu-west-1"},
+        },
         {**MANAGEMENT, "regions": "all", "severity_threshold": 5.5},
         {"id": "012345678901", "name": "workloads"},
     ],
-    "organization": {"management_account": "111111111111", "administrator_account": "222222222222", "auto_enable": "NEW"},
+    "organization": {
+        "management_account": "111111111111",
+        "administrator_account": "222222222222",
+        "auto_enable": "NEW",
+    },
 }
 
 
@@ -86,7 +102,9 @@ def test_one_stack_per_account_and_region_with_its_role_in_the_organization() ->
         "gd-workloads-us-east-1",
     ]
     # The management account designates the administrator in every region of the administrator account.
-    assert {plans[f"gd-management-{region}"].designate_administrator for region in DEFAULT_ENABLED_REGIONS} == {"222222222222"}
+    assert {plans[f"gd-management-{region}"].designate_administrator for region in DEFAULT_ENABLED_REGIONS} == {
+        "222222222222"
+    }
     assert {plans[name].auto_enable_members for name in plans if name.startswith("gd-security-")} == {"NEW"}
     assert plans["gd-workloads-us-east-1"].designate_administrator is None
     assert plans["gd-workloads-us-east-1"].auto_enable_members is None
@@ -98,7 +116,7 @@ def test_one_stack_per_account_and_region_with_its_role_in_the_organization() ->
 
 def test_stack_plans_do_not_depend_on_the_order_of_any_list() -> None:
     expected = stack_plans(parse_config(ESTATE))
-    shuffler = random.Random(5)
+    shuffler = random.Random(5)  # noqa: S311 - shuffling test input, not cryptography
     for _ in range(5):
         document = copy.deepcopy(ESTATE)
         shuffler.shuffle(document["accounts"])
@@ -138,7 +156,9 @@ def test_protection_plans_are_typed_and_ordered() -> None:
 
 
 def test_protection_problems_for_construct_users() -> None:
-    plans = ProtectionPlans(plans={ProtectionPlan.RUNTIME_MONITORING: False}, runtime_agents={RuntimeAgent.EC2_AGENT_MANAGEMENT: True})
+    plans = ProtectionPlans(
+        plans={ProtectionPlan.RUNTIME_MONITORING: False}, runtime_agents={RuntimeAgent.EC2_AGENT_MANAGEMENT: True}
+    )
     assert protection_problems(plans) == [
         "protection_plans.runtime_monitoring.ec2_agent_management: true needs runtime monitoring itself, which is off; "
         "allowed: set protection_plans.runtime_monitoring.enabled to true, or this add-on to false"
@@ -147,7 +167,9 @@ def test_protection_problems_for_construct_users() -> None:
 
 def test_s3_state_gives_every_stack_its_own_key_and_locks_with_a_lock_file_by_default() -> None:
     config = parse_config(estate(state={"s3": {"bucket": "acme-tf-state", "region": "eu-west-1"}}))
-    assert config.state == S3State(bucket="acme-tf-state", region="eu-west-1", key_prefix="guardduty-alerts", use_lockfile=True)
+    assert config.state == S3State(
+        bucket="acme-tf-state", region="eu-west-1", key_prefix="guardduty-alerts", use_lockfile=True
+    )
     assert config.state.key("gd-security-eu-west-1") == "guardduty-alerts/gd-security-eu-west-1.tfstate"
     assert {account.config.state for account in config.accounts} == {config.state}
     with_table = parse_config(estate(state={"s3": {"bucket": "b-1", "region": "eu-west-1", "dynamodb_table": "locks"}}))
@@ -170,7 +192,13 @@ ORG = {"management_account": "111111111111", "administrator_account": "222222222
             "accounts[0].id: 123456789012 is not allowed; allowed: a 12-digit AWS account id, quoted so that YAML keeps it a string",
         ),
         (
-            estate(accounts=[SECURITY, {**MANAGEMENT, "id": "222222222222", "role_arn": "arn:aws:iam::222222222222:role/X"}], organization=None),
+            estate(
+                accounts=[
+                    SECURITY,
+                    {**MANAGEMENT, "id": "222222222222", "role_arn": "arn:aws:iam::222222222222:role/X"},
+                ],
+                organization=None,
+            ),
             'accounts[1].id: "222222222222" repeats accounts[0].id; allowed: each account once',
         ),
         (
@@ -202,11 +230,18 @@ ORG = {"management_account": "111111111111", "administrator_account": "222222222
             'central_inbox.home_region: "ap-south-1" is not one of regions; allowed: one of us-east-1, eu-west-1',
         ),
         (
-            estate(accounts=[{**SECURITY, "regions": ["eu-west-1"], "central_inbox": {"home_region": "us-east-1"}}], organization=None),
+            estate(
+                accounts=[{**SECURITY, "regions": ["eu-west-1"], "central_inbox": {"home_region": "us-east-1"}}],
+                organization=None,
+            ),
             'accounts[0].central_inbox.home_region: "us-east-1" is not one of the account\'s regions; allowed: one of eu-west-1',
         ),
         (
-            estate(accounts=[{**SECURITY, "regions": ["eu-west-1"]}], organization=None, central_inbox={"home_region": "us-east-1"}),
+            estate(
+                accounts=[{**SECURITY, "regions": ["eu-west-1"]}],
+                organization=None,
+                central_inbox={"home_region": "us-east-1"},
+            ),
             'accounts[0].central_inbox.home_region: "us-east-1" (from the top-level central_inbox) is not one of the account\'s regions; allowed: one of eu-west-1',
         ),
         (
@@ -242,7 +277,13 @@ ORG = {"management_account": "111111111111", "administrator_account": "222222222
             "organization: needs accounts; allowed: an accounts list that includes the management and administrator accounts",
         ),
         (
-            estate(accounts=[{**MANAGEMENT, "regions": ["us-east-1"]}, {**SECURITY, "regions": ["us-east-1", "eu-west-1"]}], organization=ORG),
+            estate(
+                accounts=[
+                    {**MANAGEMENT, "regions": ["us-east-1"]},
+                    {**SECURITY, "regions": ["us-east-1", "eu-west-1"]},
+                ],
+                organization=ORG,
+            ),
             "accounts[0].regions: lacks eu-west-1, where the administrator account 222222222222 has stacks; allowed: every region of the administrator account (the management account designates the administrator region by region)",
         ),
         (
@@ -255,7 +296,7 @@ ORG = {"management_account": "111111111111", "administrator_account": "222222222
         ),
         (
             estate(state={"s3": {"bucket": "acme-tf-state", "region": "eu-west-1", "key_prefix": "/alerts/"}}),
-            'state.s3.key_prefix: "/alerts/" is not allowed; allowed: S3 key segments separated by \'/\', without a leading or trailing \'/\'',
+            "state.s3.key_prefix: \"/alerts/\" is not allowed; allowed: S3 key segments separated by '/', without a leading or trailing '/'",
         ),
         (
             estate(state={"s3": {"region": "eu-west-1"}}),
@@ -269,7 +310,11 @@ def test_rejects_bad_estate_setting_with_its_key_path(document: dict, expected: 
 
 def test_rejects_every_estate_problem_at_once() -> None:
     document = estate(
-        accounts=[{"id": "1234", "name": "a"}, {**SECURITY, "role_arn": "arn:aws:sts::222222222222:assumed-role/x/y"}, SECURITY],
+        accounts=[
+            {"id": "1234", "name": "a"},
+            {**SECURITY, "role_arn": "arn:aws:sts::222222222222:assumed-role/x/y"},
+            SECURITY,
+        ],
         organization={"management_account": "222222222222"},
     )
     assert problems_of(document) == [

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from conftest import read_json
-
 from guardduty_alerts.app import synth_to
 from guardduty_alerts.config import parse_config
 
@@ -34,7 +33,11 @@ ESTATE = {
             "central_inbox": {"home_region": "eu-west-1"},
             "recipients": ["soc@example.com"],
         },
-        {"id": "111111111111", "name": "management", "role_arn": "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"},
+        {
+            "id": "111111111111",
+            "name": "management",
+            "role_arn": "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole",
+        },
         {"id": "012345678901", "name": "workloads", "regions": ["us-east-1"]},
     ],
 }
@@ -70,7 +73,8 @@ def stacks(estate_dir: Path) -> dict[str, dict]:
 
 def resources(stack: dict, kind: str) -> list[dict]:
     return [
-        {key: value for key, value in body.items() if key != "//"} for body in stack.get("resource", {}).get(kind, {}).values()
+        {key: value for key, value in body.items() if key != "//"}
+        for body in stack.get("resource", {}).get(kind, {}).values()
     ]
 
 
@@ -93,9 +97,7 @@ def test_every_provider_has_its_region_account_and_role(stacks: dict[str, dict])
         assert provider == expected, name
 
 
-def test_stack_names_and_construct_ids_do_not_change_when_lists_are_reordered(
-    estate_dir: Path, tmp_path: Path
-) -> None:
+def test_stack_names_and_construct_ids_do_not_change_when_lists_are_reordered(estate_dir: Path, tmp_path: Path) -> None:
     document = copy.deepcopy(ESTATE)
     document["accounts"].reverse()
     document["regions"].reverse()
@@ -176,7 +178,9 @@ def test_administrator_account_auto_enables_members_with_the_protection_plans(st
         ]
 
 
-def test_central_inbox_forwards_other_regions_to_the_home_region_with_a_least_privilege_role(stacks: dict[str, dict]) -> None:
+def test_central_inbox_forwards_other_regions_to_the_home_region_with_a_least_privilege_role(
+    stacks: dict[str, dict],
+) -> None:
     home = stacks["gd-security-eu-west-1"]
     (topic,) = resources(home, "aws_sns_topic")
     assert topic == {"name": "gd", "display_name": "GuardDuty security 222222222222"}

@@ -10,7 +10,6 @@ from pathlib import Path
 import boto3
 import pytest
 from conftest import FINDINGS_DIR, read_json, terraform
-
 from guardduty_alerts.app import synth_to
 from guardduty_alerts.config import parse_config
 
@@ -32,7 +31,11 @@ def estate_document(endpoint: str | None) -> dict:
         "organization": {"management_account": MANAGEMENT, "administrator_account": SECURITY},
         "accounts": [
             {"id": SECURITY, "name": "security", "role_arn": f"arn:aws:iam::{SECURITY}:role/GuardDutyAlertsDeploy"},
-            {"id": MANAGEMENT, "name": "management", "role_arn": f"arn:aws:iam::{MANAGEMENT}:role/GuardDutyAlertsDeploy"},
+            {
+                "id": MANAGEMENT,
+                "name": "management",
+                "role_arn": f"arn:aws:iam::{MANAGEMENT}:role/GuardDutyAlertsDeploy",
+            },
         ],
     }
     if endpoint:
@@ -46,7 +49,9 @@ def validated_outdir(tmp_path: Path) -> Path:
     return tmp_path / "cdktf.out"
 
 
-def test_administrator_forwarding_stack_passes_terraform_validate(validated_outdir: Path, terraform_env: dict[str, str]) -> None:
+def test_administrator_forwarding_stack_passes_terraform_validate(
+    validated_outdir: Path, terraform_env: dict[str, str]
+) -> None:
     # The administrator account outside its home region: forwarder, organization configuration and its
     # features, detector features. (Alert stacks are validated in test_terraform.py.)
     stack_dir = validated_outdir / "stacks" / "gd-security-eu-west-1"
@@ -57,7 +62,7 @@ def test_administrator_forwarding_stack_passes_terraform_validate(validated_outd
     assert report["warning_count"] == 0, report["diagnostics"]
 
 
-def client(service: str, endpoint: str, region: str, credentials: dict | None = None):  # noqa: ANN201
+def client(service: str, endpoint: str, region: str, credentials: dict | None = None):
     keys = credentials or {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
     return boto3.client(service, endpoint_url=endpoint, region_name=region, **keys)
 
@@ -147,12 +152,17 @@ def test_central_inbox_with_remote_state_applies_and_delivers_a_finding_from_ano
     home_events = client("events", moto_endpoint, HOME, credentials)
     away_events = client("events", moto_endpoint, AWAY, credentials)
     assert outputs["gd-management-us-east-1"]["topic_arn"] == f"arn:aws:sns:{HOME}:{MANAGEMENT}:gd"
-    assert outputs["gd-management-eu-west-1"]["forwarding_rule_arn"] == f"arn:aws:events:{AWAY}:{MANAGEMENT}:rule/gd-to-{HOME}"
+    assert (
+        outputs["gd-management-eu-west-1"]["forwarding_rule_arn"]
+        == f"arn:aws:events:{AWAY}:{MANAGEMENT}:rule/gd-to-{HOME}"
+    )
     (target,) = away_events.list_targets_by_rule(Rule=f"gd-to-{HOME}")["Targets"]
     assert target["Arn"] == f"arn:aws:events:{HOME}:{MANAGEMENT}:event-bus/default"
     role = client("iam", moto_endpoint, HOME, credentials).get_role(RoleName=f"gd-forward-{AWAY}")["Role"]
     assert target["RoleArn"] == role["Arn"]
-    assert [topic["TopicArn"] for topic in client("sns", moto_endpoint, AWAY, credentials).list_topics()["Topics"]] == []
+    assert [
+        topic["TopicArn"] for topic in client("sns", moto_endpoint, AWAY, credentials).list_topics()["Topics"]
+    ] == []
 
     guardduty = client("guardduty", moto_endpoint, AWAY, credentials)
     admins = guardduty.list_organization_admin_accounts()["AdminAccounts"]
@@ -175,7 +185,9 @@ def test_central_inbox_with_remote_state_applies_and_delivers_a_finding_from_ano
     for severity in (8.0, 5.0):  # HIGH is mailed; MEDIUM is forwarded too, but the home rule drops it
         event = finding_from(AWAY, severity, MANAGEMENT)
         result = away_events.put_events(
-            Entries=[{"Source": event["source"], "DetailType": event["detail-type"], "Detail": json.dumps(event["detail"])}]
+            Entries=[
+                {"Source": event["source"], "DetailType": event["detail-type"], "Detail": json.dumps(event["detail"])}
+            ]
         )
         assert result["FailedEntryCount"] == 0
 

@@ -87,7 +87,9 @@ def estate_schema_properties(base: Mapping[str, Any]) -> dict[str, Any]:
             "name": {
                 "type": "string",
                 "pattern": ACCOUNT_NAME_PATTERN,
-                "x-allowed": "2 to 24 lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen",
+                "x-allowed": (
+                    "2 to 24 lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen"
+                ),
             },
             "role_arn": {
                 "type": "string",
@@ -122,7 +124,9 @@ def estate_schema_properties(base: Mapping[str, Any]) -> dict[str, Any]:
                 "administrator_account": {
                     "type": "string",
                     "pattern": ACCOUNT_ID_PATTERN,
-                    "x-allowed": "the id of the account that administers GuardDuty for the organization, listed in accounts",
+                    "x-allowed": (
+                        "the id of the account that administers GuardDuty for the organization, listed in accounts"
+                    ),
                 },
                 "auto_enable": {
                     "type": "string",
@@ -141,7 +145,9 @@ def estate_schema_properties(base: Mapping[str, Any]) -> dict[str, Any]:
                     "type": "object",
                     "additionalProperties": False,
                     "required": ["bucket", "region"],
-                    "x-allowed": "a mapping with bucket, region and optionally key_prefix, use_lockfile, dynamodb_table",
+                    "x-allowed": (
+                        "a mapping with bucket, region and optionally key_prefix, use_lockfile, dynamodb_table"
+                    ),
                     "properties": {
                         "bucket": {"type": "string", "pattern": BUCKET_PATTERN, "x-allowed": "an S3 bucket name"},
                         "key_prefix": {
@@ -203,7 +209,10 @@ def _account_problems(index: int, entry: dict[str, Any], defaults: dict[str, Any
         first: dict[str, int] = {}
         for position, region in enumerate(regions):
             if isinstance(region, str) and region in first:
-                problems.append(f"{where}.regions[{position}]: {_show(region)} repeats {where}.regions[{first[region]}]; allowed: each region once")
+                problems.append(
+                    f"{where}.regions[{position}]: {_show(region)} repeats {where}.regions[{first[region]}]; "
+                    "allowed: each region once"
+                )
             first.setdefault(region, position)
     else:
         regions = defaults.get("regions")
@@ -238,7 +247,8 @@ def estate_problems(document: dict[str, Any]) -> list[str]:
         home = inbox.get("home_region")
         if isinstance(home, str) and home in ALL_REGIONS and home not in regions:
             problems.append(
-                f"central_inbox.home_region: {_show(home)} is not one of regions; allowed: one of {', '.join(map(str, regions))}"
+                f"central_inbox.home_region: {_show(home)} is not one of regions; "
+                f"allowed: one of {', '.join(map(str, regions))}"
             )
     accounts = document.get("accounts")
     ids: dict[str, int] = {}
@@ -251,7 +261,8 @@ def estate_problems(document: dict[str, Any]) -> list[str]:
             if isinstance(account_id, str):
                 if account_id in ids:
                     problems.append(
-                        f"accounts[{index}].id: {_show(account_id)} repeats accounts[{ids[account_id]}].id; allowed: each account once"
+                        f"accounts[{index}].id: {_show(account_id)} repeats accounts[{ids[account_id]}].id; "
+                        "allowed: each account once"
                     )
                 ids.setdefault(account_id, index)
             if isinstance(name, str):
@@ -269,7 +280,8 @@ def estate_problems(document: dict[str, Any]) -> list[str]:
     if isinstance(organization, dict):
         if not isinstance(accounts, list):
             problems.append(
-                "organization: needs accounts; allowed: an accounts list that includes the management and administrator accounts"
+                "organization: needs accounts; "
+                "allowed: an accounts list that includes the management and administrator accounts"
             )
         else:
             listed = ", ".join(sorted(ids)) or "none"
@@ -358,7 +370,9 @@ def parse_accounts(document: dict[str, Any], parse: Callable[[dict[str, Any]], A
     for entry in document.get("accounts", []):
         merged = dict(defaults)
         merged.update({key: entry[key] for key in ACCOUNT_OVERRIDABLE_KEYS if key in entry})
-        accounts.append(Account(id=entry["id"], name=entry["name"], role_arn=entry.get("role_arn"), config=parse(merged)))
+        accounts.append(
+            Account(id=entry["id"], name=entry["name"], role_arn=entry.get("role_arn"), config=parse(merged))
+        )
     return tuple(sorted(accounts, key=lambda account: account.name))
 
 
@@ -428,7 +442,9 @@ def stack_plans(config: AlertsConfig) -> list[StackPlan]:
             designate = auto_enable = None
             if organization and account is not None:
                 if account.id == organization.management_account:
-                    admin_regions = next(a.config.regions for a in config.accounts if a.id == organization.administrator_account)
+                    admin_regions = next(
+                        a.config.regions for a in config.accounts if a.id == organization.administrator_account
+                    )
                     designate = organization.administrator_account if region in admin_regions else None
                 if account.id == organization.administrator_account:
                     auto_enable = organization.auto_enable

@@ -56,7 +56,9 @@ def provider_account_settings(plan: StackPlan) -> dict[str, Any]:
     return settings
 
 
-def add_backend(stack: TerraformStack, plan: StackPlan, *, state: S3State | None, state_path: str, endpoint_url: str | None) -> None:
+def add_backend(
+    stack: TerraformStack, plan: StackPlan, *, state: S3State | None, state_path: str, endpoint_url: str | None
+) -> None:
     """Local state file by default; with `state.s3`, one object per stack in the bucket."""
     if state is None:
         LocalBackend(stack, path=state_path)
@@ -99,7 +101,10 @@ class DetectorProtection(Construct):
                 name=plan.value,
                 status="ENABLED" if enabled else "DISABLED",
                 additional_configuration=[
-                    GuarddutyDetectorFeatureAdditionalConfiguration(name=agent.value, status="ENABLED" if on else "DISABLED") for agent, on in agents
+                    GuarddutyDetectorFeatureAdditionalConfiguration(
+                        name=agent.value, status="ENABLED" if on else "DISABLED"
+                    )
+                    for agent, on in agents
                 ]
                 or None,
             )
@@ -110,13 +115,17 @@ class OrganizationAdministrator(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, administrator_account: str) -> None:
         super().__init__(scope, id_)
-        self.admin_account = GuarddutyOrganizationAdminAccount(self, "admin-account", admin_account_id=administrator_account)
+        self.admin_account = GuarddutyOrganizationAdminAccount(
+            self, "admin-account", admin_account_id=administrator_account
+        )
 
 
 class OrganizationMembers(Construct):
     """In the administrator account: GuardDuty on for member accounts, with the chosen protection plans."""
 
-    def __init__(self, scope: Construct, id_: str, *, detector_id: str, auto_enable: str, plans: ProtectionPlans) -> None:
+    def __init__(
+        self, scope: Construct, id_: str, *, detector_id: str, auto_enable: str, plans: ProtectionPlans
+    ) -> None:
         super().__init__(scope, id_)
         self.configuration = GuarddutyOrganizationConfiguration(
             self, "configuration", detector_id=detector_id, auto_enable_organization_members=auto_enable
@@ -132,7 +141,8 @@ class OrganizationMembers(Construct):
                 additional_configuration=[
                     GuarddutyOrganizationConfigurationFeatureAdditionalConfiguration(
                         name=agent.value, auto_enable=auto_enable if on else "NONE"
-                    ) for agent, on in agents
+                    )
+                    for agent, on in agents
                 ]
                 or None,
                 depends_on=[self.configuration],
@@ -147,7 +157,17 @@ class FindingForwarder(Construct):
     keeps its `detail.region`, so the mail names the region it came from.
     """
 
-    def __init__(self, scope: Construct, id_: str, *, name: str, region: str, home_region: str, account_id: str, tags: dict[str, str]) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        name: str,
+        region: str,
+        home_region: str,
+        account_id: str,
+        tags: dict[str, str],
+    ) -> None:
         super().__init__(scope, id_)
         self.bus_arn = default_bus_arn(home_region, account_id)
         self.rule = CloudwatchEventRule(
@@ -164,7 +184,9 @@ class FindingForwarder(Construct):
             "role",
             name=f"{name}-forward-{region}",
             description=f"EventBridge forwards GuardDuty findings from {region} to {home_region}",
-            assume_role_policy=json.dumps(forwarding_trust_policy(rule_arn=self.rule.arn, account_id=account_id), sort_keys=True),
+            assume_role_policy=json.dumps(
+                forwarding_trust_policy(rule_arn=self.rule.arn, account_id=account_id), sort_keys=True
+            ),
             tags=tags or None,
         )
         self.role_policy = IamRolePolicy(
@@ -207,7 +229,11 @@ class ForwarderStack(TerraformStack):
         existing = config.existing_detector_ids.get(plan.region)
         if existing is None:
             self.detector: GuarddutyDetector | None = GuarddutyDetector(
-                holder, "detector", enable=True, finding_publishing_frequency=config.finding_publishing_frequency, tags=tags or None
+                holder,
+                "detector",
+                enable=True,
+                finding_publishing_frequency=config.finding_publishing_frequency,
+                tags=tags or None,
             )
             self.detector_id: str = self.detector.id
         else:
@@ -216,10 +242,21 @@ class ForwarderStack(TerraformStack):
         account_id = plan.account.id if plan.account else DataAwsCallerIdentity(self, "caller").account_id
         assert plan.forward_to_region is not None
         self.forwarder = FindingForwarder(
-            self, "forwarder", name=config.name, region=plan.region, home_region=plan.forward_to_region, account_id=account_id, tags=tags
+            self,
+            "forwarder",
+            name=config.name,
+            region=plan.region,
+            home_region=plan.forward_to_region,
+            account_id=account_id,
+            tags=tags,
         )
         TerraformOutput(self, "detector_id", value=self.detector_id, description="GuardDuty detector in this region")
-        TerraformOutput(self, "forwarding_rule_arn", value=self.forwarder.rule.arn, description="Rule forwarding findings to the home region")
+        TerraformOutput(
+            self,
+            "forwarding_rule_arn",
+            value=self.forwarder.rule.arn,
+            description="Rule forwarding findings to the home region",
+        )
         add_estate_resources(self, plan, detector_id=self.detector_id)
 
 
@@ -231,4 +268,6 @@ def add_estate_resources(stack: TerraformStack, plan: StackPlan, *, detector_id:
     if plan.designate_administrator:
         OrganizationAdministrator(stack, "organization-admin", administrator_account=plan.designate_administrator)
     if plan.auto_enable_members:
-        OrganizationMembers(stack, "organization-members", detector_id=detector_id, auto_enable=plan.auto_enable_members, plans=plans)
+        OrganizationMembers(
+            stack, "organization-members", detector_id=detector_id, auto_enable=plan.auto_enable_members, plans=plans
+        )

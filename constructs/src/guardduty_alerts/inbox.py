@@ -45,5 +45,7 @@ def forwarding_role_policy(*, bus_arn: str) -> dict[str, Any]:
     """Put events on the home region's default bus, and nothing else."""
     return {
         "Version": "2012-10-17",
-        "Statement": [{"Sid": "PutEventsOnHomeBus", "Effect": "Allow", "Action": "events:PutEvents", "Resource": bus_arn}],
+        "Statement": [
+            {"Sid": "PutEventsOnHomeBus", "Effect": "Allow", "Action": "events:PutEvents", "Resource": bus_arn}
+        ],
     }

@@ -107,7 +107,9 @@ PROTECTION_PLANS_SCHEMA: dict[str, Any] = {
     "x-allowed": "a mapping of protection plan to true (on) or false (off)",
     "properties": {
         plan.key: (
-            _RUNTIME_SCHEMA if plan is ProtectionPlan.RUNTIME_MONITORING else {"type": "boolean", "x-allowed": "true or false"}
+            _RUNTIME_SCHEMA
+            if plan is ProtectionPlan.RUNTIME_MONITORING
+            else {"type": "boolean", "x-allowed": "true or false"}
         )
         for plan in ProtectionPlan
     },
