@@ -12,6 +12,8 @@ from conftest import read_json
 from guardduty_alerts.app import synth_to
 from guardduty_alerts.config import parse_config
 
+HOME = "us-east-1"
+
 THREE_REGIONS = ["us-east-1", "eu-west-1", "eu-central-1"]
 
 ESTATE = {
@@ -246,3 +248,21 @@ def test_accounts_without_central_inbox_have_a_topic_in_every_region(stacks: dic
             continue
         (topic,) = resources(stacks[name], "aws_sns_topic")
         assert topic["display_name"].startswith("GuardDuty "), name
+
+
+def test_twenty_accounts_in_every_default_region_synthesize_in_one_process(tmp_path: Path) -> None:
+    accounts = [
+        {"id": f"{100000000000 + number:012d}", "name": f"account-{number:02d}", "regions": "all"}
+        for number in range(20)
+    ]
+    document = {"name": "gd", "regions": [HOME], "recipients": ["sec@example.com"], "accounts": accounts}
+    document["state"] = {"s3": {"bucket": "acme-terraform-state", "region": HOME}}
+    names = synth_to(parse_config(document), tmp_path / "cdktf.out", state_dir=tmp_path)
+    assert len(names) == len(set(names)) == 340
+    assert sorted(path.name for path in (tmp_path / "cdktf.out" / "stacks").iterdir()) == names
+    # A sample. Stacks of this shape pass `terraform validate` in test_estate_terraform.py; the benchmark
+    # (bench/estate_scale.py --validate N) validates a random sample of the 340.
+    stack_dir = tmp_path / "cdktf.out" / "stacks" / "gd-account-19-us-west-2"
+    stack = read_json(stack_dir / "cdk.tf.json")
+    assert stack["provider"]["aws"] == [{"allowed_account_ids": ["100000000019"], "region": "us-west-2"}]
+    assert stack["terraform"]["backend"]["s3"]["key"] == "guardduty-alerts/gd-account-19-us-west-2.tfstate"
