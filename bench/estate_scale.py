@@ -64,7 +64,6 @@ def _descendants(pid: int) -> list[int]:
 def child(stacks: int, outdir: Path) -> None:
     started = time.perf_counter()
     from cdktf import App
-
     from guardduty_alerts.app import build_stacks
     from guardduty_alerts.config import parse_config
 

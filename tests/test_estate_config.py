@@ -325,3 +325,14 @@ def test_rejects_every_estate_problem_at_once() -> None:
         'accounts[2].name: "security" repeats accounts[1].name; allowed: a name of its own (it names the account\'s stacks)',
         "organization.administrator_account: missing; required: the id of the account that administers GuardDuty for the organization, listed in accounts",
     ]
+
+
+def test_estate_example_is_valid() -> None:
+    from conftest import REPO
+
+    from guardduty_alerts.config import load_config
+
+    config = load_config(REPO / "config" / "estate.example.yaml")
+    assert [account.name for account in config.accounts] == ["management", "security"]
+    assert len(stack_plans(config)) == 34
+    assert config.organization is not None and config.organization.auto_enable == "ALL"
