@@ -329,7 +329,6 @@ def test_rejects_every_estate_problem_at_once() -> None:
 
 def test_estate_example_is_valid() -> None:
     from conftest import REPO
-
     from guardduty_alerts.config import load_config
 
     config = load_config(REPO / "config" / "estate.example.yaml")
