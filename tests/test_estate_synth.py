@@ -266,3 +266,20 @@ def test_twenty_accounts_in_every_default_region_synthesize_in_one_process(tmp_p
     stack = read_json(stack_dir / "cdk.tf.json")
     assert stack["provider"]["aws"] == [{"allowed_account_ids": ["100000000019"], "region": "us-west-2"}]
     assert stack["terraform"]["backend"]["s3"]["key"] == "guardduty-alerts/gd-account-19-us-west-2.tfstate"
+
+
+def test_single_account_central_inbox_finds_its_account_id_at_plan_time(tmp_path: Path) -> None:
+    document = {"regions": [HOME, "eu-west-1"], "recipients": ["sec@example.com"], "central_inbox": {"home_region": HOME}}
+    stacks = synth_document(document, tmp_path)
+    assert sorted(stacks) == ["guardduty-alerts-eu-west-1", "guardduty-alerts-us-east-1"]
+    forwarding = stacks["guardduty-alerts-eu-west-1"]
+    assert forwarding["provider"]["aws"] == [{"region": "eu-west-1"}]
+    assert forwarding["terraform"]["backend"] == {"local": {"path": "../../../terraform.guardduty-alerts-eu-west-1.tfstate"}}
+    (caller_key,) = forwarding["data"]["aws_caller_identity"]
+    account = "${data.aws_caller_identity." + caller_key + ".account_id}"
+    (target,) = resources(forwarding, "aws_cloudwatch_event_target")
+    assert target["arn"] == f"arn:aws:events:{HOME}:{account}:event-bus/default"
+    (role,) = resources(forwarding, "aws_iam_role")
+    assert json.loads(role["assume_role_policy"])["Statement"][0]["Condition"]["StringEquals"] == {"aws:SourceAccount": account}
+    assert "aws_sns_topic" in stacks["guardduty-alerts-us-east-1"]["resource"]
+    assert "display_name" not in resources(stacks["guardduty-alerts-us-east-1"], "aws_sns_topic")[0]
