@@ -245,6 +245,14 @@ ORG = {"management_account": "111111111111", "administrator_account": "222222222
             'accounts[0].central_inbox.home_region: "us-east-1" (from the top-level central_inbox) is not one of the account\'s regions; allowed: one of eu-west-1',
         ),
         (
+            estate(detector={"existing_detector_ids": {"us-east-1": "0" * 32}}),
+            "detector.existing_detector_ids: a detector id belongs to one account, and accounts are listed; allowed: give the ids under the detector setting of the account they belong to",
+        ),
+        (
+            estate(accounts=[{**SECURITY, "regions": ["us-east-1"], "detector": {"existing_detector_ids": {"eu-west-1": "0" * 32}}}], organization=None),
+            'accounts[0].detector.existing_detector_ids.eu-west-1: region "eu-west-1" is not one of the account\'s regions; allowed: one of us-east-1',
+        ),
+        (
             estate(protection_plans={"s3_data_events": True, "malware_scanning": True}),
             "protection_plans.malware_scanning: unknown key; allowed keys: ebs_malware_protection, eks_audit_logs, lambda_network_logs, rds_login_events, runtime_monitoring, s3_data_events",
         ),

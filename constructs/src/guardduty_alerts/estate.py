@@ -226,9 +226,9 @@ def _account_problems(index: int, entry: dict[str, Any], defaults: dict[str, Any
                 f"{where}.central_inbox.home_region: {_show(home)}{origin} is not one of the account's regions; "
                 f"allowed: one of {', '.join(map(str, regions))}"
             )
-    detector = entry.get("detector", defaults.get("detector"))
+    detector = entry.get("detector")
     existing = detector.get("existing_detector_ids") if isinstance(detector, dict) else None
-    if isinstance(existing, dict) and isinstance(regions, list) and ("detector" in entry or "regions" in entry):
+    if isinstance(existing, dict) and isinstance(regions, list):
         for region in existing:
             if region not in regions:
                 problems.append(
@@ -251,6 +251,12 @@ def estate_problems(document: dict[str, Any]) -> list[str]:
                 f"allowed: one of {', '.join(map(str, regions))}"
             )
     accounts = document.get("accounts")
+    detector = document.get("detector")
+    if isinstance(accounts, list) and isinstance(detector, dict) and detector.get("existing_detector_ids"):
+        problems.append(
+            "detector.existing_detector_ids: a detector id belongs to one account, and accounts are listed; "
+            "allowed: give the ids under the detector setting of the account they belong to"
+        )
     ids: dict[str, int] = {}
     names: dict[str, int] = {}
     if isinstance(accounts, list):
