@@ -194,7 +194,8 @@ def test_central_inbox_with_remote_state_applies_and_delivers_a_finding_from_ano
     messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
     delivered = [json.loads(message["Body"]) for message in messages]
     assert [event["detail"]["severity"] for event in delivered] == [8.0]
-    # The finding still names the region it came from. (moto re-creates forwarded events with the home
-    # region in the envelope; AWS keeps the original envelope. The finding's own `region` is what a mail shows.)
+    # The finding still names the region it came from, in `detail.region`. (moto re-creates a forwarded
+    # event in the home region, so its envelope `region` says us-east-1 there: mails should show
+    # `detail.region`, which GuardDuty sets and no bus rewrites.)
     assert delivered[0]["detail"]["region"] == AWAY
     assert delivered[0]["detail"]["type"] == "UnauthorizedAccess:EC2/SSHBruteForce"
