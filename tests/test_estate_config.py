@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import random
+from pathlib import Path
 
 import pytest
 from guardduty_alerts.config import parse_config
@@ -343,3 +344,30 @@ def test_estate_example_is_valid() -> None:
     assert [account.name for account in config.accounts] == ["management", "security"]
     assert len(stack_plans(config)) == 34
     assert config.organization is not None and config.organization.auto_enable == "ALL"
+
+
+def test_stacks_command_lists_stacks_in_deployment_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import yaml
+    from guardduty_alerts.cli import main
+
+    document = {
+        "name": "gd",
+        "regions": ["us-east-1", "eu-west-1"],
+        "recipients": ["sec@example.com"],
+        "organization": {"management_account": MANAGEMENT["id"], "administrator_account": SECURITY["id"]},
+        "accounts": [
+            {"id": "012345678901", "name": "apps", "regions": ["us-east-1"]},
+            {**SECURITY, "central_inbox": {"home_region": "us-east-1"}},
+            MANAGEMENT,
+        ],
+    }
+    path = tmp_path / "estate.yaml"
+    path.write_text(yaml.safe_dump(document))
+    assert main(["stacks", "--config", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "1  gd-management-eu-west-1  111111111111  eu-west-1  alerts; designates 222222222222 as GuardDuty administrator",
+        "1  gd-management-us-east-1  111111111111  us-east-1  alerts; designates 222222222222 as GuardDuty administrator",
+        "2  gd-security-eu-west-1  222222222222  eu-west-1  forwards findings to us-east-1; auto-enables GuardDuty for members (ALL)",
+        "2  gd-security-us-east-1  222222222222  us-east-1  alerts; auto-enables GuardDuty for members (ALL)",
+        "3  gd-apps-us-east-1  012345678901  us-east-1  alerts",
+    ]

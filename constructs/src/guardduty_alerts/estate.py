@@ -29,6 +29,7 @@ __all__ = [
     "OrganizationSettings",
     "S3State",
     "StackPlan",
+    "deployment_order",
     "estate_problems",
     "estate_schema_properties",
     "expand_all_regions",
@@ -466,3 +467,25 @@ def stack_plans(config: AlertsConfig) -> list[StackPlan]:
                 )
             )
     return sorted(plans, key=lambda plan: plan.name)
+
+
+def deployment_order(config: AlertsConfig) -> list[tuple[int, StackPlan, str]]:
+    """(step, stack, what it holds), in the order to deploy: with Organizations, the management account's
+    stacks designate the administrator first, then the administrator's stacks, then everything else."""
+
+    def step(plan: StackPlan) -> int:
+        if config.organization is None or plan.account is None:
+            return 1
+        if plan.account.id == config.organization.management_account:
+            return 1
+        return 2 if plan.account.id == config.organization.administrator_account else 3
+
+    rows = []
+    for plan in stack_plans(config):
+        what = [f"forwards findings to {plan.forward_to_region}" if plan.forward_to_region else "alerts"]
+        if plan.designate_administrator:
+            what.append(f"designates {plan.designate_administrator} as GuardDuty administrator")
+        if plan.auto_enable_members:
+            what.append(f"auto-enables GuardDuty for members ({plan.auto_enable_members})")
+        rows.append((step(plan), plan, "; ".join(what)))
+    return sorted(rows, key=lambda row: (row[0], row[1].name))
