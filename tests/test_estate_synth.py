@@ -283,3 +283,18 @@ def test_single_account_central_inbox_finds_its_account_id_at_plan_time(tmp_path
     assert json.loads(role["assume_role_policy"])["Statement"][0]["Condition"]["StringEquals"] == {"aws:SourceAccount": account}
     assert "aws_sns_topic" in stacks["guardduty-alerts-us-east-1"]["resource"]
     assert "display_name" not in resources(stacks["guardduty-alerts-us-east-1"], "aws_sns_topic")[0]
+
+
+def test_rejects_runtime_add_on_without_runtime_monitoring_in_the_construct() -> None:
+    from cdktf import App, TerraformStack
+    from guardduty_alerts.errors import InvalidPropsError
+    from guardduty_alerts.estate_stacks import DetectorProtection
+    from guardduty_alerts.protection import ProtectionPlan, ProtectionPlans, RuntimeAgent
+
+    plans = ProtectionPlans(plans={ProtectionPlan.S3_DATA_EVENTS: True}, runtime_agents={RuntimeAgent.EKS_ADDON_MANAGEMENT: True})
+    with pytest.raises(InvalidPropsError) as caught:
+        DetectorProtection(TerraformStack(App(), "test"), "protection", detector_id="0" * 32, plans=plans)
+    assert caught.value.problems == (
+        "plans.runtime_monitoring.eks_addon_management: true needs runtime monitoring itself, which is not set; "
+        "allowed: set plans.runtime_monitoring.enabled to true, or this add-on to false",
+    )

@@ -29,9 +29,10 @@ from ._aws import (
     IamRole,
     IamRolePolicy,
 )
+from .errors import InvalidPropsError
 from .estate import S3State, StackPlan
 from .inbox import default_bus_arn, forwarding_event_pattern, forwarding_role_policy, forwarding_trust_policy
-from .protection import ProtectionPlans
+from .protection import ProtectionPlans, protection_problems
 
 __all__ = [
     "DetectorProtection",
@@ -92,6 +93,9 @@ class DetectorProtection(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, detector_id: str, plans: ProtectionPlans) -> None:
         super().__init__(scope, id_)
+        problems = protection_problems(plans, prefix="plans")
+        if problems:
+            raise InvalidPropsError(problems)
         self.features: dict[str, GuarddutyDetectorFeature] = {}
         for plan, enabled, agents in plans.features():
             self.features[plan.value] = GuarddutyDetectorFeature(
