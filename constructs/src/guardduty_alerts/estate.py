@@ -9,6 +9,7 @@ credentials point at), one stack per region, named `<name>-<region>`.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -189,8 +190,6 @@ def expand_all_regions(document: object) -> object:
 
 
 def _show(value: object) -> str:
-    import json
-
     return json.dumps(value, sort_keys=True, default=str)
 
 

@@ -216,7 +216,7 @@ class ForwarderStack(TerraformStack):
 
     def __init__(self, scope: Construct, plan: StackPlan, *, state_path: str) -> None:
         from ._aws import AwsProvider, AwsProviderEndpoints
-        from .app import ENDPOINT_SERVICES
+        from .app import ENDPOINT_SERVICES  # here, not at the top: app.py imports this module
 
         super().__init__(scope, plan.name)
         config = plan.config
