@@ -37,7 +37,7 @@ ESTATE = {
             "recipients": ["soc@example.com"],
             "central_inbox": {"home_region": "eu-west-1"},
         },
-        {**MANAGEMENT, "regions": "all", "severity_threshold": 5.5},
+        {**MANAGEMENT, "regions": "all", "severity_threshold": 5.5, "sample_findings": "drop"},
         {"id": "012345678901", "name": "workloads"},
     ],
     "organization": {
@@ -76,6 +76,8 @@ def test_accounts_take_the_defaults_and_their_own_overrides() -> None:
     assert security.role_arn == "arn:aws:iam::222222222222:role/GuardDutyAlertsDeploy"
     assert management.config.severity_threshold == 5.5
     assert management.config.recipients == ("sec@example.com",)
+    assert management.config.sample_findings == "drop"
+    assert security.config.sample_findings == "deliver"
     assert management.config.central_inbox_home_region is None
     assert workloads.id == "012345678901", "an id with a leading zero stays a string"
     assert workloads.role_arn is None

@@ -270,6 +270,7 @@ def test_twenty_accounts_in_every_default_region_synthesize_in_one_process(tmp_p
 
 def test_single_account_central_inbox_finds_its_account_id_at_plan_time(tmp_path: Path) -> None:
     document = {"regions": [HOME, "eu-west-1"], "recipients": ["sec@example.com"], "central_inbox": {"home_region": HOME}}
+    document["suppression_rules"] = [{"name": "scanner", "criteria": {"type": {"equals": ["Recon:EC2/Portscan"]}}}]
     stacks = synth_document(document, tmp_path)
     assert sorted(stacks) == ["guardduty-alerts-eu-west-1", "guardduty-alerts-us-east-1"]
     forwarding = stacks["guardduty-alerts-eu-west-1"]
@@ -281,6 +282,14 @@ def test_single_account_central_inbox_finds_its_account_id_at_plan_time(tmp_path
     assert target["arn"] == f"arn:aws:events:{HOME}:{account}:event-bus/default"
     (role,) = resources(forwarding, "aws_iam_role")
     assert json.loads(role["assume_role_policy"])["Statement"][0]["Condition"]["StringEquals"] == {"aws:SourceAccount": account}
+    # Suppression archives findings where GuardDuty raises them: every region's detector has the filter,
+    # at the same address as in an alerting stack.
+    for stack in stacks.values():
+        (detector_key,) = stack["resource"]["aws_guardduty_detector"]
+        (filter_key,) = stack["resource"]["aws_guardduty_filter"]
+        assert filter_key.startswith("alerts_suppression-scanner_")
+        assert stack["resource"]["aws_guardduty_filter"][filter_key]["detector_id"] == "${aws_guardduty_detector." + detector_key + ".id}"
+    assert list(forwarding["resource"]["aws_guardduty_filter"]) == list(stacks["guardduty-alerts-us-east-1"]["resource"]["aws_guardduty_filter"])
     assert "aws_sns_topic" in stacks["guardduty-alerts-us-east-1"]["resource"]
     assert "display_name" not in resources(stacks["guardduty-alerts-us-east-1"], "aws_sns_topic")[0]
 

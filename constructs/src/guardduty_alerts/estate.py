@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .errors import ConfigError
 from .protection import PROTECTION_PLANS_SCHEMA, protection_plans_from_config, protection_problems
 from .regions import ALL_REGIONS, DEFAULT_ENABLED_REGIONS
 
@@ -54,10 +55,15 @@ DYNAMODB_TABLE_PATTERN = r"^[A-Za-z0-9_.-]{3,255}$"
 ACCOUNT_OVERRIDABLE_KEYS = (
     "central_inbox",
     "detector",
+    "finding_types",
+    "new_findings_only",
     "protection_plans",
     "recipients",
     "regions",
+    "sample_findings",
     "severity_threshold",
+    "subject_formatter",
+    "suppression_rules",
     "tags",
 )
 
@@ -373,12 +379,16 @@ def parse_accounts(document: dict[str, Any], parse: Callable[[dict[str, Any]], A
     """Accounts of a valid document, ordered by name; `parse` turns a defaults-plus-overrides mapping into settings."""
     defaults = {key: value for key, value in document.items() if key not in ("accounts", "organization")}
     accounts = []
-    for entry in document.get("accounts", []):
+    for index, entry in enumerate(document.get("accounts", [])):
         merged = dict(defaults)
         merged.update({key: entry[key] for key in ACCOUNT_OVERRIDABLE_KEYS if key in entry})
-        accounts.append(
-            Account(id=entry["id"], name=entry["name"], role_arn=entry.get("role_arn"), config=parse(merged))
-        )
+        try:
+            settings = parse(merged)
+        except ConfigError as error:
+            # A rule spanning several keys that only this account's overrides break: name the account.
+            problems = [f"accounts[{index}].{problem}" for problem in error.problems]
+            raise ConfigError(problems, source=error.source) from None
+        accounts.append(Account(id=entry["id"], name=entry["name"], role_arn=entry.get("role_arn"), config=settings))
     return tuple(sorted(accounts, key=lambda account: account.name))
 
 

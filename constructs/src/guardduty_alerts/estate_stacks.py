@@ -22,6 +22,8 @@ from ._aws import (
     GuarddutyDetector,
     GuarddutyDetectorFeature,
     GuarddutyDetectorFeatureAdditionalConfiguration,
+    GuarddutyFilter,
+    GuarddutyFilterFindingCriteria,
     GuarddutyOrganizationAdminAccount,
     GuarddutyOrganizationConfiguration,
     GuarddutyOrganizationConfigurationFeature,
@@ -243,6 +245,25 @@ class ForwarderStack(TerraformStack):
         else:
             self.detector = None
             self.detector_id = DataAwsGuarddutyDetector(holder, "existing-detector", id=existing).id
+        # Suppression filters archive findings in the region where GuardDuty raises them, so they belong here
+        # too, at the same construct path as in GuardDutyAlerts.
+        from .alerts import _criterion  # one definition of how a rule becomes GuardDuty's criteria
+
+        self.suppression_filters: dict[str, GuarddutyFilter] = {
+            rule.name: GuarddutyFilter(
+                holder,
+                f"suppression-{rule.name}",
+                detector_id=self.detector_id,
+                name=rule.name,
+                description=rule.description or None,
+                action="ARCHIVE",
+                rank=rank,
+                finding_criteria=GuarddutyFilterFindingCriteria(
+                    criterion=[_criterion(block) for block in rule.criterion_list()]
+                ),
+            )
+            for rank, rule in enumerate(config.suppression_rules, start=1)
+        }
         account_id = plan.account.id if plan.account else DataAwsCallerIdentity(self, "caller").account_id
         assert plan.forward_to_region is not None
         self.forwarder = FindingForwarder(
