@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import boto3
 import pytest
 from conftest import FINDINGS_DIR, read_json, terraform
 from guardduty_alerts.app import synth_to
 from guardduty_alerts.config import parse_config
+from guardduty_alerts.preview import render_mail
 
 pytestmark = pytest.mark.terraform
 
@@ -73,7 +75,8 @@ def events_deliver_to_sns(monkeypatch: pytest.MonkeyPatch) -> None:
 
     moto raises NotImplementedError for an SNS target. This wraps moto's own Rule.send_to_targets: for SNS
     targets it publishes the matched event (moto's own pattern matching decided) to the topic through moto's
-    SNS model; every other target goes through moto unchanged. The rule, pattern and target are the ones
+    SNS model, rendered through the target's deployed input transformer with the preview's renderer (moto's
+    own parser would decode the text template as JSON and fail); every other target goes through moto. The rule, pattern and target are the ones
     Terraform created.
     """
     from moto.events.models import Rule
@@ -88,7 +91,16 @@ def events_deliver_to_sns(monkeypatch: pytest.MonkeyPatch) -> None:
         topics = [target for target in self.targets if parse_arn(target["Arn"]).service == "sns"]
         for target in topics:
             arn = parse_arn(target["Arn"])
-            sns_backends[arn.account][arn.region].topics[target["Arn"]].publish(json.dumps(original_event))
+            transformer = target.get("InputTransformer")
+            text = (
+                render_mail(
+                    SimpleNamespace(input_template=transformer["InputTemplate"], input_paths=transformer["InputPathsMap"]),
+                    original_event,
+                )
+                if transformer
+                else json.dumps(original_event)
+            )
+            sns_backends[arn.account][arn.region].topics[target["Arn"]].publish(text)
         others = [target for target in self.targets if target not in topics]
         saved, self.targets = self.targets, others
         try:
@@ -180,7 +192,8 @@ def test_central_inbox_with_remote_state_applies_and_delivers_a_finding_from_ano
         Endpoint=queue_arn,
         Attributes={"RawMessageDelivery": "true"},
     )
-    assert [rule["Name"] for rule in home_events.list_rules()["Rules"]] == ["gd-findings"]
+    home_rules = [rule["Name"] for rule in home_events.list_rules()["Rules"]]
+    assert home_rules and not [name for name in home_rules if name.startswith("gd-to-")]
 
     for severity in (8.0, 5.0):  # HIGH is mailed; MEDIUM is forwarded too, but the home rule drops it
         event = finding_from(AWAY, severity, MANAGEMENT)
@@ -192,10 +205,10 @@ def test_central_inbox_with_remote_state_applies_and_delivers_a_finding_from_ano
         assert result["FailedEntryCount"] == 0
 
     messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-    delivered = [json.loads(message["Body"]) for message in messages]
-    assert [event["detail"]["severity"] for event in delivered] == [8.0]
-    # The finding still names the region it came from, in `detail.region`. (moto re-creates a forwarded
-    # event in the home region, so its envelope `region` says us-east-1 there: mails should show
-    # `detail.region`, which GuardDuty sets and no bus rewrites.)
-    assert delivered[0]["detail"]["region"] == AWAY
-    assert delivered[0]["detail"]["type"] == "UnauthorizedAccess:EC2/SSHBruteForce"
+    mails = [message["Body"] for message in messages]
+    assert len(mails) == 1, mails  # the HIGH finding only
+    # The mail names the region the finding came from (GuardDuty's `detail.region`; moto re-creates a
+    # forwarded event in the home region, so its envelope `region` there says us-east-1).
+    assert AWAY in mails[0]
+    assert "UnauthorizedAccess:EC2/SSHBruteForce" in mails[0]
+    assert "HIGH" in mails[0]
