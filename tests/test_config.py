@@ -46,9 +46,9 @@ def test_stack_names_are_name_and_region() -> None:
 @pytest.mark.parametrize(
     ("document", "expected"),
     [
-        (with_(colour="red"), "colour: unknown key; allowed keys: detector, finding_types, name, new_findings_only, provider, recipients, regions, sample_findings, severity_threshold, subject_formatter, suppression_rules, tags"),
+        (with_(colour="red"), "colour: unknown key; allowed keys: accounts, central_inbox, detector, finding_types, name, new_findings_only, organization, protection_plans, provider, recipients, regions, sample_findings, severity_threshold, state, subject_formatter, suppression_rules, tags"),
         (with_(detector={"frequency": "ONE_HOUR"}), "detector.frequency: unknown key; allowed keys: existing_detector_ids, finding_publishing_frequency"),
-        (with_(regions="us-east-1"), 'regions: "us-east-1" is not allowed; allowed: a non-empty list of AWS region names'),
+        (with_(regions="us-east-1"), 'regions: "us-east-1" is not allowed; allowed: a non-empty list of AWS region names, or \"all\" for the regions enabled by default'),
         (with_(recipients=["not-an-address"]), 'recipients[0]: "not-an-address" is not allowed; allowed: one email address'),
         (with_(recipients=["a@example.com", "ops@"]), 'recipients[1]: "ops@" is not allowed; allowed: one email address'),
         (with_(recipients=[]), "recipients: the list is empty; allowed: a non-empty list of email addresses"),
@@ -59,7 +59,7 @@ def test_stack_names_are_name_and_region() -> None:
         (with_(regions=["us-east-11"]), 'regions[0]: "us-east-11" is not an AWS region (did you mean us-east-1?); allowed: an AWS commercial region name'),
         (with_(regions=["mars-north-1"]), 'regions[0]: "mars-north-1" is not an AWS region; allowed: an AWS commercial region name'),
         (with_(regions=["us-east-1", "eu-west-1", "us-east-1"]), 'regions[2]: "us-east-1" repeats regions[0]; allowed: each region once'),
-        (with_(regions=[]), "regions: the list is empty; allowed: a non-empty list of AWS region names"),
+        (with_(regions=[]), "regions: the list is empty; allowed: a non-empty list of AWS region names, or \"all\" for the regions enabled by default"),
         (with_(recipients=["Sec@example.com", "sec@EXAMPLE.com"]), 'recipients[1]: "sec@EXAMPLE.com" repeats recipients[0]; allowed: each address once (case does not matter)'),
         (with_(detector={"finding_publishing_frequency": "HOURLY"}), 'detector.finding_publishing_frequency: "HOURLY" is not allowed; allowed: one of FIFTEEN_MINUTES, ONE_HOUR, SIX_HOURS'),
         (with_(detector={"existing_detector_ids": {"us-east-1": "abc"}}), 'detector.existing_detector_ids.us-east-1: "abc" is not allowed; allowed: a 32-character detector id, as `aws guardduty list-detectors` prints it'),
@@ -79,7 +79,7 @@ def test_rejects_bad_setting_with_its_key_path(document: object, expected: str) 
 def test_rejects_every_problem_at_once() -> None:
     problems = problems_of({"regions": ["us-east-1", "us-east-1", "nowhere"], "recipients": [], "severity_threshold": 0, "extra": 1})
     assert problems == [
-        "extra: unknown key; allowed keys: detector, finding_types, name, new_findings_only, provider, recipients, regions, sample_findings, severity_threshold, subject_formatter, suppression_rules, tags",
+        "extra: unknown key; allowed keys: accounts, central_inbox, detector, finding_types, name, new_findings_only, organization, protection_plans, provider, recipients, regions, sample_findings, severity_threshold, state, subject_formatter, suppression_rules, tags",
         "recipients: the list is empty; allowed: a non-empty list of email addresses",
         'regions[1]: "us-east-1" repeats regions[0]; allowed: each region once',
         'regions[2]: "nowhere" is not an AWS region; allowed: an AWS commercial region name',

@@ -12,18 +12,29 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
     CloudwatchEventTargetInputTransformer,
 )
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_guardduty_detector import DataAwsGuarddutyDetector
 from cdktf_cdktf_provider_aws.guardduty_detector import GuarddutyDetector
+from cdktf_cdktf_provider_aws.guardduty_detector_feature import (
+    GuarddutyDetectorFeature,
+    GuarddutyDetectorFeatureAdditionalConfiguration,
+)
 from cdktf_cdktf_provider_aws.guardduty_filter import (
     GuarddutyFilter,
     GuarddutyFilterFindingCriteria,
     GuarddutyFilterFindingCriteriaCriterion,
 )
+from cdktf_cdktf_provider_aws.guardduty_organization_admin_account import GuarddutyOrganizationAdminAccount
+from cdktf_cdktf_provider_aws.guardduty_organization_configuration import GuarddutyOrganizationConfiguration
+from cdktf_cdktf_provider_aws.guardduty_organization_configuration_feature import (
+    GuarddutyOrganizationConfigurationFeature,
+    GuarddutyOrganizationConfigurationFeatureAdditionalConfiguration,
+)
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderEndpoints
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
@@ -32,16 +43,24 @@ from ._provider_loader import link_type_modules
 
 __all__ = [
     "AwsProvider",
+    "AwsProviderAssumeRole",
     "AwsProviderEndpoints",
     "CloudwatchEventRule",
     "CloudwatchEventTarget",
     "CloudwatchEventTargetInputTransformer",
     "CloudwatchLogGroup",
+    "DataAwsCallerIdentity",
     "DataAwsGuarddutyDetector",
     "GuarddutyDetector",
+    "GuarddutyDetectorFeature",
+    "GuarddutyDetectorFeatureAdditionalConfiguration",
     "GuarddutyFilter",
     "GuarddutyFilterFindingCriteria",
     "GuarddutyFilterFindingCriteriaCriterion",
+    "GuarddutyOrganizationAdminAccount",
+    "GuarddutyOrganizationConfiguration",
+    "GuarddutyOrganizationConfigurationFeature",
+    "GuarddutyOrganizationConfigurationFeatureAdditionalConfiguration",
     "IamRole",
     "IamRolePolicy",
     "LambdaFunction",

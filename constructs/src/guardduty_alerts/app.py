@@ -7,13 +7,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from cdktf import App, LocalBackend, TerraformOutput, TerraformStack
+from cdktf import App, TerraformOutput, TerraformStack
 
 from constructs import Construct
 
 from ._aws import AwsProvider, AwsProviderEndpoints
 from .alerts import GuardDutyAlerts
 from .config import AlertsConfig
+from .estate import StackPlan, stack_plans
+from .estate_stacks import ForwarderStack, add_backend, add_estate_resources, provider_account_settings
 
 __all__ = ["ENDPOINT_SERVICES", "GuardDutyAlertsStack", "build_stacks", "synth_to"]
 
@@ -24,15 +26,17 @@ ENDPOINT_SERVICES = ("cloudwatch", "events", "guardduty", "iam", "kms", "lambda_
 class GuardDutyAlertsStack(TerraformStack):
     """One account and region: the AWS provider, a local state file and the GuardDutyAlerts construct."""
 
-    def __init__(self, scope: Construct, config: AlertsConfig, region: str, *, state_path: str) -> None:
-        stack_name = config.stack_name(region)
-        super().__init__(scope, stack_name)
+    def __init__(
+        self, scope: Construct, config: AlertsConfig, region: str, *, state_path: str, plan: StackPlan | None = None
+    ) -> None:
+        plan = plan or StackPlan(name=config.stack_name(region), region=region, config=config)
+        super().__init__(scope, plan.name)
         self.region = region
         endpoints = None
         if config.endpoint_url:
             endpoints = [AwsProviderEndpoints(**{service: config.endpoint_url for service in ENDPOINT_SERVICES})]
-        AwsProvider(self, "aws", region=region, endpoints=endpoints)
-        LocalBackend(self, path=state_path)
+        AwsProvider(self, "aws", region=region, endpoints=endpoints, **provider_account_settings(plan))
+        add_backend(self, plan, state=config.state, state_path=state_path, endpoint_url=config.endpoint_url)
         self.alerts = GuardDutyAlerts(
             self,
             "alerts",
@@ -56,21 +60,31 @@ class GuardDutyAlertsStack(TerraformStack):
         TerraformOutput(
             self, "detector_id", value=self.alerts.detector_id, description="GuardDuty detector in this region"
         )
+        if plan.account is not None:
+            # The topic's display name is the sender name of the mails: it says which account they are about.
+            self.alerts.topic.display_name = plan.account.display_name
+        add_estate_resources(self, plan, detector_id=self.alerts.detector_id)
 
 
-def build_stacks(app: App, config: AlertsConfig, *, outdir: Path, state_dir: Path) -> list[GuardDutyAlertsStack]:
-    """Add one stack per region to `app`, in region order so that output is the same whatever the list order.
+def build_stacks(
+    app: App, config: AlertsConfig, *, outdir: Path, state_dir: Path
+) -> list[GuardDutyAlertsStack | ForwarderStack]:
+    """Add one stack per account and region to `app`, in name order so that output is the same whatever the
+    order of the lists. With a central inbox, regions other than the home region get a ForwarderStack.
 
     Each stack keeps its state in `state_dir`/terraform.<stack>.tfstate, written as a path relative to the
     stack's folder under `outdir`: the synthesized JSON does not depend on where the project is checked out,
     and state survives deleting or re-synthesizing `outdir`.
     """
-    stacks = []
-    for region in sorted(config.regions):
-        stack_dir = outdir / "stacks" / config.stack_name(region)
-        state_file = state_dir / f"terraform.{config.stack_name(region)}.tfstate"
+    stacks: list[GuardDutyAlertsStack | ForwarderStack] = []
+    for plan in stack_plans(config):
+        stack_dir = outdir / "stacks" / plan.name
+        state_file = state_dir / f"terraform.{plan.name}.tfstate"
         state_path = os.path.relpath(state_file.resolve(), stack_dir.resolve())
-        stacks.append(GuardDutyAlertsStack(app, config, region, state_path=state_path))
+        if plan.forward_to_region:
+            stacks.append(ForwarderStack(app, plan, state_path=state_path))
+        else:
+            stacks.append(GuardDutyAlertsStack(app, plan.config, plan.region, state_path=state_path, plan=plan))
     return stacks
 
 

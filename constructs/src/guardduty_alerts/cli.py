@@ -69,6 +69,15 @@ def _plan_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stacks(args: argparse.Namespace) -> int:
+    from .estate import deployment_order
+
+    for step, plan, what in deployment_order(_load(args)):
+        account = plan.account.id if plan.account else "(credentials' account)"
+        print(f"{step}  {plan.name}  {account}  {plan.region}  {what}")
+    return 0
+
+
 def _add_config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
@@ -125,6 +134,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     summary.add_argument("--output", metavar="FILE", help="write the Markdown here (default: standard output)")
     summary.set_defaults(run=_plan_summary)
+
+    stacks = commands.add_parser(
+        "stacks", help="list the stacks in deployment order: step, stack, account, region, role"
+    )
+    _add_config_option(stacks)
+    stacks.set_defaults(run=_stacks)
     return parser
 
 

@@ -21,7 +21,19 @@ import jsonschema
 import yaml
 
 from .errors import ConfigError
+from .estate import (
+    Account,
+    OrganizationSettings,
+    S3State,
+    estate_problems,
+    estate_schema_properties,
+    expand_all_regions,
+    parse_accounts,
+    parse_organization,
+    parse_state,
+)
 from .patterns import FindingFilters, SampleHandling
+from .protection import ProtectionPlans, protection_plans_from_config
 from .regions import ALL_REGIONS
 from .severity import Severity
 from .suppression import SUPPRESSION_SCHEMA, SuppressionRule, parse_suppression_rules, suppression_problems
@@ -80,7 +92,7 @@ SCHEMA: dict[str, Any] = {
         "regions": {
             "type": "array",
             "minItems": 1,
-            "x-allowed": "a non-empty list of AWS region names",
+            "x-allowed": 'a non-empty list of AWS region names, or "all" for the regions enabled by default',
             "items": {"type": "string", "enum": list(ALL_REGIONS), "x-allowed": "an AWS commercial region name"},
         },
         "severity_threshold": {
@@ -165,6 +177,9 @@ SCHEMA: dict[str, Any] = {
     },
 }
 
+# Accounts, organization, central inbox, protection plans and remote state (see estate.py).
+SCHEMA["properties"].update(estate_schema_properties(SCHEMA["properties"]))
+
 
 @dataclass(frozen=True)
 class AlertsConfig:
@@ -184,6 +199,12 @@ class AlertsConfig:
     new_findings_only: bool = False
     suppression_rules: tuple[SuppressionRule, ...] = ()
     subject_formatter: bool = False
+    protection_plans: ProtectionPlans = field(default_factory=ProtectionPlans)
+    central_inbox_home_region: str | None = None
+    # Empty: one account, the one the deploying credentials belong to.
+    accounts: tuple[Account, ...] = ()
+    organization: OrganizationSettings | None = None
+    state: S3State | None = None
 
     @property
     def filters(self) -> FindingFilters:
@@ -251,10 +272,12 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
     """Validate an already parsed document (a dict as YAML gives it)."""
     if document is None:
         raise ConfigError(["the file is empty; allowed: a mapping with at least regions and recipients"], source=source)
+    document = expand_all_regions(document)
     validator = jsonschema.Draft202012Validator(SCHEMA)
     problems = [_schema_problem(error) for error in validator.iter_errors(document)]
     if isinstance(document, dict):
         problems += _semantic_problems(document)
+        problems += estate_problems(document)
     if problems:
         # Sorted by key path, so that the same file always gives the same message.
         raise ConfigError(sorted(set(problems)), source=source)
@@ -277,6 +300,11 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         new_findings_only=document.get("new_findings_only", AlertsConfig.new_findings_only),
         suppression_rules=parse_suppression_rules(document.get("suppression_rules", [])),
         subject_formatter=document.get("subject_formatter", AlertsConfig.subject_formatter),
+        protection_plans=protection_plans_from_config(document.get("protection_plans")),
+        central_inbox_home_region=document.get("central_inbox", {}).get("home_region"),
+        accounts=parse_accounts(document, lambda merged: parse_config(merged, source=source)),
+        organization=parse_organization(document),
+        state=parse_state(document),
     )
 
 

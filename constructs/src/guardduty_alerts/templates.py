@@ -33,7 +33,9 @@ __all__ = [
 # Present in every GuardDuty finding event (the finding format's required fields), whatever the resource.
 COMMON_PATHS: dict[str, str] = {
     "account": "$.account",
-    "region": "$.region",
+    # The finding's own region: a central inbox forwards events to another region's bus, and the mail must
+    # still name the region where GuardDuty raised the finding.
+    "region": "$.detail.region",
     "type": "$.detail.type",
     "severity": "$.detail.severity",
     "title": "$.detail.title",
