@@ -74,6 +74,16 @@ def test_subject_is_cut_to_the_sns_limit(handler) -> None:
     assert subject.startswith("[GuardDuty][HIGH 8.0] XXX")
 
 
+def test_subject_names_the_findings_own_account_and_region_not_the_forwarding_envelope(handler) -> None:
+    # Through a central inbox the event reaches the home region's bus; the finding still says where it happened.
+    event = {
+        "account": "111111111111",
+        "region": "us-east-1",
+        "detail": {"severity": 7.5, "type": "Recon:EC2/Portscan", "accountId": "222222222222", "region": "eu-west-1"},
+    }
+    assert handler.subject("HIGH", False, event) == "[GuardDuty][HIGH 7.5] Recon:EC2/Portscan 222222222222 eu-west-1"
+
+
 def client(service: str, endpoint: str, region: str):
     return boto3.client(
         service, endpoint_url=endpoint, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing"

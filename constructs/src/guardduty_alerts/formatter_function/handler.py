@@ -58,7 +58,11 @@ def subject(band: str, sample: bool, event: dict[str, Any]) -> str:
     severity = detail.get("severity")
     number = f"{float(severity):.1f}" if isinstance(severity, (int, float)) else "?"
     prefix = "[GuardDuty][SAMPLE]" if sample else "[GuardDuty]"
-    where = f"{event.get('account', '')} {event.get('region', '')}"
+    # The finding's own account and region: a central inbox forwards events, and the envelope of a forwarded
+    # event need not name where the finding happened.
+    account = detail.get("accountId") or event.get("account", "")
+    region = detail.get("region") or event.get("region", "")
+    where = f"{account} {region}"
     text = f"{prefix}[{band} {number}] {detail.get('type', 'unknown type')} {where}"
     text = "".join(char if " " <= char <= "~" else "?" for char in text).strip()
     return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + "..."
