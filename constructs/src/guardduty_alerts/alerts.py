@@ -6,16 +6,41 @@ import json
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
+from cdktf import TerraformStack
 from constructs import Construct
 
 from ._aws import (
+    AwsProvider,
     CloudwatchEventRule,
     CloudwatchEventTarget,
+    CloudwatchMetricAlarm,
     DataAwsGuarddutyDetector,
     GuarddutyDetector,
+    KmsAlias,
+    KmsKey,
     SnsTopic,
     SnsTopicPolicy,
     SnsTopicSubscription,
+    SqsQueue,
+    SqsQueuePolicy,
+)
+from .delivery import (
+    create_dead_letter_queue,
+    create_delivery_alarms,
+    create_topic_key,
+    restrict_dead_letter_queue,
+    target_delivery_settings,
+)
+from .delivery_settings import (
+    DEAD_LETTER_RETENTION,
+    DEFAULT_DEAD_LETTER_RETENTION_SECONDS,
+    DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
+    DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
+    MAXIMUM_EVENT_AGE,
+    MAXIMUM_RETRY_ATTEMPTS,
+    alarm_action_problem,
+    bounds_problem,
+    kms_key_arn_problem,
 )
 from .errors import InvalidPropsError
 from .patterns import finding_event_pattern
@@ -46,6 +71,10 @@ class GuardDutyAlerts(Construct):
     publish for this construct's rule only, and an EventBridge rule on the default bus that forwards
     `GuardDuty Finding` events with `detail.severity >= threshold` to the topic.
 
+    Delivery is made trustworthy (see delivery.py): the topic is encrypted with a customer-managed KMS key
+    EventBridge may use; the target retries for up to a day, then puts the event in an encrypted SQS
+    dead-letter queue; CloudWatch alarms fire on failed invocations and on dead letters.
+
     Every created resource is a read-only attribute; they double as the escape hatch for settings this
     construct does not expose.
     """
@@ -61,6 +90,12 @@ class GuardDutyAlerts(Construct):
         finding_publishing_frequency: PublishingFrequency | str = PublishingFrequency.FIFTEEN_MINUTES,
         existing_detector_id: str | None = None,
         tags: Mapping[str, str] | None = None,
+        encrypt_topic: bool = True,
+        existing_kms_key_arn: str | None = None,
+        maximum_event_age_seconds: int = DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
+        maximum_retry_attempts: int = DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
+        dead_letter_retention_seconds: int = DEFAULT_DEAD_LETTER_RETENTION_SECONDS,
+        alarm_actions: Sequence[str] = (),
     ) -> None:
         """
         :param recipients: email addresses that get the alerts; each must confirm the subscription mail.
@@ -72,6 +107,22 @@ class GuardDutyAlerts(Construct):
         :param existing_detector_id: adopt this region's existing detector instead of creating one (AWS
             allows one detector per account and region). Default: a new detector is created.
         :param tags: tags for every taggable resource created. Default: no tags.
+        :param encrypt_topic: encrypt the topic at rest with KMS. Default: True. False leaves the topic (and
+            the dead-letter queue's SQS-managed encryption aside) unencrypted; findings are sensitive.
+        :param existing_kms_key_arn: encrypt with this customer-managed key (ARN of the key or its alias, in
+            the stack's region) instead of creating one; its key policy must let events.amazonaws.com use
+            kms:GenerateDataKey* and kms:Decrypt. AWS-managed keys (alias/aws/sns) are refused: EventBridge
+            cannot use them and nothing would arrive. Default: a new customer-managed key with rotation on
+            and alias alias/<name> is created.
+        :param maximum_event_age_seconds: how long EventBridge retries a failed delivery before dead-lettering
+            it, 60 to 86400. Default: 86400 (24 hours, AWS's maximum).
+        :param maximum_retry_attempts: retries of a failed delivery, 0 to 185. Default: 185 (AWS's maximum).
+        :param dead_letter_retention_seconds: how long undelivered findings stay in the dead-letter queue,
+            60 to 1209600. Default: 1209600 (14 days, SQS's maximum).
+        :param alarm_actions: ARNs notified when a delivery fails or a finding is dead-lettered (an SNS topic
+            of the on-call system, in the stack's region). Not the alerts topic itself: when that topic is
+            what is broken, the alarm would be lost with the findings. Default: no action; the alarms still
+            change state in CloudWatch.
         """
         super().__init__(scope, id_)
         _validate(
@@ -81,6 +132,16 @@ class GuardDutyAlerts(Construct):
             finding_publishing_frequency=finding_publishing_frequency,
             existing_detector_id=existing_detector_id,
             tags=tags,
+            delivery_problems=_delivery_problems(
+                region=_stack_region(self),
+                name=name,
+                encrypt_topic=encrypt_topic,
+                existing_kms_key_arn=existing_kms_key_arn,
+                maximum_event_age_seconds=maximum_event_age_seconds,
+                maximum_retry_attempts=maximum_retry_attempts,
+                dead_letter_retention_seconds=dead_letter_retention_seconds,
+                alarm_actions=alarm_actions,
+            ),
         )
         tag_map = dict(sorted((tags or {}).items()))
         frequency = PublishingFrequency(
@@ -109,7 +170,21 @@ class GuardDutyAlerts(Construct):
             self.existing_detector = DataAwsGuarddutyDetector(self, "existing-detector", id=existing_detector_id)
             self.detector_id = self.existing_detector.id
 
-        self.topic = SnsTopic(self, "topic", name=name, tags=tag_map or None)
+        self.kms_key: KmsKey | None = None
+        self.kms_alias: KmsAlias | None = None
+        self.topic_key_arn: str | None = existing_kms_key_arn
+        if encrypt_topic and existing_kms_key_arn is None:
+            self.kms_key, self.kms_alias = create_topic_key(self, name=name, tags=tag_map)
+            self.topic_key_arn = self.kms_key.arn
+
+        self.topic = SnsTopic(self, "topic", name=name, kms_master_key_id=self.topic_key_arn, tags=tag_map or None)
+        self.dead_letter_queue: SqsQueue = create_dead_letter_queue(
+            self,
+            name=name,
+            kms_key_id=self.topic_key_arn,
+            retention_seconds=dead_letter_retention_seconds,
+            tags=tag_map,
+        )
 
         self.subscriptions: Mapping[str, SnsTopicSubscription] = MappingProxyType(
             {
@@ -151,6 +226,22 @@ class GuardDutyAlerts(Construct):
             target_id="sns-topic",
             # Without the policy EventBridge's first deliveries are refused: create it before the target.
             depends_on=[self.topic_policy],
+            **target_delivery_settings(
+                dead_letter_queue=self.dead_letter_queue,
+                maximum_event_age_seconds=maximum_event_age_seconds,
+                maximum_retry_attempts=maximum_retry_attempts,
+            ),
+        )
+        self.dead_letter_queue_policy: SqsQueuePolicy = restrict_dead_letter_queue(
+            self, self.dead_letter_queue, [self.rule]
+        )
+        self.alarms: Mapping[str, CloudwatchMetricAlarm] = create_delivery_alarms(
+            self,
+            name=name,
+            rules={"findings": self.rule},
+            dead_letter_queue=self.dead_letter_queue,
+            actions=alarm_actions,
+            tags=tag_map,
         )
 
 
@@ -162,6 +253,7 @@ def _validate(
     finding_publishing_frequency: object,
     existing_detector_id: object,
     tags: Mapping[str, str] | None,
+    delivery_problems: Sequence[str] = (),
 ) -> None:
     problems: list[str] = []
 
@@ -195,5 +287,53 @@ def _validate(
             problems.append(f"tags: {tags!r} is not a mapping; allowed: a mapping of strings to strings")
         else:
             problems += [f"tags{problem}" for problem in tag_problems(tags)]
+    problems += delivery_problems
     if problems:
         raise InvalidPropsError(problems)
+
+
+def _stack_region(scope: Construct) -> str | None:
+    """Region of the stack's default AWS provider (no alias), or None when it is not a plain string."""
+    for child in TerraformStack.of(scope).node.children:
+        if isinstance(child, AwsProvider) and child.alias is None:
+            region = child.region
+            return region if isinstance(region, str) and not region.startswith("${") else None
+    return None
+
+
+def _delivery_problems(
+    *,
+    region: str | None,
+    name: object,
+    encrypt_topic: object,
+    existing_kms_key_arn: object,
+    maximum_event_age_seconds: object,
+    maximum_retry_attempts: object,
+    dead_letter_retention_seconds: object,
+    alarm_actions: object,
+) -> list[str]:
+    problems: list[str] = []
+
+    def check(prop: str, problem: str | None) -> None:
+        if problem:
+            problems.append(f"{prop}: {problem}")
+
+    if not isinstance(encrypt_topic, bool):
+        problems.append(f"encrypt_topic: {encrypt_topic!r} is not allowed; allowed: True or False")
+    if existing_kms_key_arn is not None:
+        if encrypt_topic is False:
+            problems.append(
+                f"existing_kms_key_arn: {existing_kms_key_arn!r} is given but encrypt_topic is False; "
+                "allowed: leave it out, or set encrypt_topic to True"
+            )
+        else:
+            check("existing_kms_key_arn", kms_key_arn_problem(existing_kms_key_arn, region=region))
+    check("maximum_event_age_seconds", bounds_problem(maximum_event_age_seconds, MAXIMUM_EVENT_AGE))
+    check("maximum_retry_attempts", bounds_problem(maximum_retry_attempts, MAXIMUM_RETRY_ATTEMPTS))
+    check("dead_letter_retention_seconds", bounds_problem(dead_letter_retention_seconds, DEAD_LETTER_RETENTION))
+    if isinstance(alarm_actions, str) or not isinstance(alarm_actions, Sequence):
+        problems.append(f"alarm_actions: {alarm_actions!r} is not a list; allowed: a list of ARNs")
+    else:
+        for index, action in enumerate(alarm_actions):
+            check(f"alarm_actions[{index}]", alarm_action_problem(action, region=region, topic_name=str(name)))
+    return problems

@@ -42,11 +42,23 @@ class GuardDutyAlertsStack(TerraformStack):
             finding_publishing_frequency=config.finding_publishing_frequency,
             existing_detector_id=config.existing_detector_ids.get(region),
             tags=config.tags,
+            encrypt_topic=config.encrypt_topic,
+            existing_kms_key_arn=config.existing_kms_key_arns.get(region),
+            maximum_event_age_seconds=config.maximum_event_age_seconds,
+            maximum_retry_attempts=config.maximum_retry_attempts,
+            dead_letter_retention_seconds=config.dead_letter_retention_seconds,
+            alarm_actions=config.alarm_actions.get(region, ()),
         )
         TerraformOutput(self, "topic_arn", value=self.alerts.topic.arn, description="SNS topic that mails the alerts")
         TerraformOutput(self, "rule_arn", value=self.alerts.rule.arn, description="EventBridge rule selecting findings")
         TerraformOutput(
             self, "detector_id", value=self.alerts.detector_id, description="GuardDuty detector in this region"
+        )
+        TerraformOutput(
+            self,
+            "dead_letter_queue_url",
+            value=self.alerts.dead_letter_queue.url,
+            description="SQS queue holding findings EventBridge could not deliver after all retries",
         )
 
 

@@ -1,0 +1,170 @@
+"""Resources that make delivery trustworthy: the topic's KMS key, the targets' retries and dead-letter queue,
+and the alarms that say when findings are not getting through.
+
+Each function adds resources to the GuardDutyAlerts construct given as `scope`, and takes the rules/targets
+as collections keyed by a stable name, so the construct can have one rule or several.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+from constructs import Construct
+
+from ._aws import (
+    CloudwatchEventRule,
+    CloudwatchEventTargetDeadLetterConfig,
+    CloudwatchEventTargetRetryPolicy,
+    CloudwatchMetricAlarm,
+    DataAwsCallerIdentity,
+    DataAwsPartition,
+    KmsAlias,
+    KmsKey,
+    SqsQueue,
+    SqsQueuePolicy,
+)
+from .policies import dead_letter_queue_policy, key_policy
+
+__all__ = [
+    "ALARM_PERIOD_SECONDS",
+    "create_dead_letter_queue",
+    "create_delivery_alarms",
+    "create_topic_key",
+    "restrict_dead_letter_queue",
+    "target_delivery_settings",
+]
+
+# Five minutes: the shortest period at which EventBridge and SQS publish these metrics without gaps.
+ALARM_PERIOD_SECONDS = 300
+
+
+def create_topic_key(scope: Construct, *, name: str, tags: Mapping[str, str] | None) -> tuple[KmsKey, KmsAlias]:
+    """A customer-managed key for the topic (and the dead-letter queue), rotated yearly, with alias/<name>."""
+    partition = DataAwsPartition(scope, "partition")
+    identity = DataAwsCallerIdentity(scope, "caller-identity")
+    account_root = f"arn:{partition.partition}:iam::{identity.account_id}:root"
+    key = KmsKey(
+        scope,
+        "topic-key",
+        description=f"Encrypts the GuardDuty alert topic {name} and its dead-letter queue",
+        enable_key_rotation=True,
+        # The longest waiting period: a key deleted by mistake can be recovered for 30 days.
+        deletion_window_in_days=30,
+        policy=json.dumps(key_policy(account_root_arn=account_root), sort_keys=True),
+        tags=dict(tags) if tags else None,
+    )
+    alias = KmsAlias(scope, "topic-key-alias", name=f"alias/{name}", target_key_id=key.key_id)
+    return key, alias
+
+
+def create_dead_letter_queue(
+    scope: Construct,
+    *,
+    name: str,
+    kms_key_id: str | None,
+    retention_seconds: int,
+    tags: Mapping[str, str] | None,
+) -> SqsQueue:
+    """Where EventBridge puts an event it could not deliver after all retries, instead of dropping it.
+
+    Encrypted with the topic's key when there is one (its policy already lets EventBridge use it), else with
+    SQS-managed keys, which EventBridge can always write to.
+    """
+    encryption: dict[str, Any] = (
+        {"kms_master_key_id": kms_key_id} if kms_key_id is not None else {"sqs_managed_sse_enabled": True}
+    )
+    return SqsQueue(
+        scope,
+        "dead-letter-queue",
+        name=f"{name}-dead-letters",
+        message_retention_seconds=retention_seconds,
+        tags=dict(tags) if tags else None,
+        **encryption,
+    )
+
+
+def restrict_dead_letter_queue(
+    scope: Construct, queue: SqsQueue, rules: Sequence[CloudwatchEventRule]
+) -> SqsQueuePolicy:
+    """Queue policy: only this construct's rules may dead-letter into the queue."""
+    return SqsQueuePolicy(
+        scope,
+        "dead-letter-queue-policy",
+        queue_url=queue.url,
+        policy=json.dumps(
+            dead_letter_queue_policy(queue_arn=queue.arn, rule_arns=[rule.arn for rule in rules]), sort_keys=True
+        ),
+    )
+
+
+def target_delivery_settings(
+    *, dead_letter_queue: SqsQueue, maximum_event_age_seconds: int, maximum_retry_attempts: int
+) -> dict[str, Any]:
+    """Keyword arguments for every CloudwatchEventTarget of the construct: retries, then the dead-letter queue."""
+    return {
+        "retry_policy": CloudwatchEventTargetRetryPolicy(
+            maximum_event_age_in_seconds=maximum_event_age_seconds,
+            maximum_retry_attempts=maximum_retry_attempts,
+        ),
+        "dead_letter_config": CloudwatchEventTargetDeadLetterConfig(arn=dead_letter_queue.arn),
+    }
+
+
+def create_delivery_alarms(
+    scope: Construct,
+    *,
+    name: str,
+    rules: Mapping[str, CloudwatchEventRule],
+    dead_letter_queue: SqsQueue,
+    actions: Sequence[str],
+    tags: Mapping[str, str] | None,
+) -> Mapping[str, CloudwatchMetricAlarm]:
+    """One alarm per rule on FailedInvocations, one on the dead-letter queue's visible messages.
+
+    `rules` is keyed by a stable name (used in construct IDs and alarm names). Missing data means nothing
+    happened, which is not a failure. With no actions the alarms still show in the console and API.
+    """
+    common: dict[str, Any] = {
+        "comparison_operator": "GreaterThanThreshold",
+        "threshold": 0,
+        "evaluation_periods": 1,
+        "period": ALARM_PERIOD_SECONDS,
+        "treat_missing_data": "notBreaching",
+        "actions_enabled": True,
+        "alarm_actions": list(actions) or None,
+        "tags": dict(tags) if tags else None,
+    }
+    alarms: dict[str, CloudwatchMetricAlarm] = {}
+    for key, rule in sorted(rules.items()):
+        alarms[f"failed-invocations-{key}"] = CloudwatchMetricAlarm(
+            scope,
+            f"alarm-failed-invocations-{key}",
+            alarm_name=f"{name}-{key}-failed-invocations",
+            alarm_description=(
+                "EventBridge could not deliver GuardDuty findings to the alert topic (KMS key, topic policy or "
+                "quota); they are retried for up to the maximum event age, then sent to the dead-letter queue."
+            ),
+            namespace="AWS/Events",
+            metric_name="FailedInvocations",
+            dimensions={"RuleName": rule.name},
+            statistic="Sum",
+            **common,
+        )
+    alarms["dead-letters"] = CloudwatchMetricAlarm(
+        scope,
+        "alarm-dead-letters",
+        alarm_name=f"{name}-dead-letters",
+        alarm_description=(
+            "GuardDuty findings that were never delivered wait in the dead-letter queue: read them, fix the "
+            "cause, then redrive or delete them."
+        ),
+        namespace="AWS/SQS",
+        metric_name="ApproximateNumberOfMessagesVisible",
+        dimensions={"QueueName": dead_letter_queue.name},
+        statistic="Maximum",
+        **common,
+    )
+    return MappingProxyType(alarms)
