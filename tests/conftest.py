@@ -93,6 +93,9 @@ def moto_endpoint() -> Iterator[str]:
     """A moto server on 127.0.0.1 and a free port, for the whole session; its URL."""
     from moto.server import ThreadedMotoServer
 
+    from emulator import deliver_eventbridge_to_sns
+
+    deliver_eventbridge_to_sns()  # stand-in for a feature moto lacks: see tests/emulator.py
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -22,7 +22,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["deliver_eventbridge_to_sns", "moto_server", "render_target_input"]
+__all__ = [
+    "deliver_eventbridge_to_sns",
+    "moto_server",
+    "put_guardduty_events",
+    "receive_all",
+    "render_target_input",
+]
 
 _installed = False
 
@@ -102,3 +108,34 @@ def moto_server() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
+
+
+def put_guardduty_events(events_client: Any, events: list[dict[str, Any]]) -> None:
+    """Put EventBridge-shaped events (as in shared/findings) on the default bus, as GuardDuty would."""
+    for start in range(0, len(events), 10):  # PutEvents takes at most 10 entries
+        entries = [
+            {
+                "Source": event["source"],
+                "DetailType": event["detail-type"],
+                "Detail": json.dumps(event["detail"]),
+                "Resources": event.get("resources", []),
+            }
+            for event in events[start : start + 10]
+        ]
+        response = events_client.put_events(Entries=entries)
+        assert response["FailedEntryCount"] == 0, response["Entries"]
+
+
+def receive_all(sqs_client: Any, queue_url: str) -> list[dict[str, Any]]:
+    """Every message waiting in the queue, deleted as read."""
+    messages: list[dict[str, Any]] = []
+    while True:
+        batch = sqs_client.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        received = batch.get("Messages", [])
+        if not received:
+            return messages
+        messages += received
+        sqs_client.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(received)],
+        )

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from cdktf import TerraformStack
+
 from constructs import Construct
 
 from ._aws import (
