@@ -18,7 +18,6 @@ import boto3
 import pytest
 from conftest import FINDINGS_DIR, read_json, terraform
 from emulator import put_guardduty_events, receive_all
-
 from guardduty_alerts.app import synth_to
 from guardduty_alerts.config import AlertsConfig
 
@@ -61,7 +60,7 @@ def client(service: str, endpoint: str) -> Any:
         endpoint_url=endpoint,
         region_name=REGION,
         aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 - the emulator's dummy credentials
+        aws_secret_access_key="testing",
     )
 
 
