@@ -47,6 +47,7 @@ from .errors import InvalidPropsError
 from .patterns import finding_event_pattern
 from .policies import topic_policy
 from .severity import Severity, parse_threshold, threshold_problem
+from .suppressions import skip_check
 from .validation import (
     PublishingFrequency,
     detector_id_problem,
@@ -165,6 +166,13 @@ class GuardDutyAlerts(Construct):
                 tags=tag_map or None,
             )
             self.detector_id: str = self.detector.id
+            skip_check(
+                self.detector,
+                "CKV2_AWS_3",
+                "organization-wide auto-enable (aws_guardduty_organization_configuration) is set by the "
+                "delegated administrator account; this construct enables the detector of its own account in "
+                "every configured region",
+            )
         else:
             # A data source, not an import: plan fails with a clear error if the id is wrong, and the
             # detector's own settings stay with whoever manages it.
