@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -100,6 +101,8 @@ def moto_server() -> Iterator[str]:
     """A moto server on 127.0.0.1 and a free port, with EventBridge-to-SNS delivery; yields its URL."""
     from moto.server import ThreadedMotoServer
 
+    # One line per request from the embedded HTTP server would drown the demo's output.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     deliver_eventbridge_to_sns()
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
