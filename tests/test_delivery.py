@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 import pytest
-from cdktf import TerraformStack, Testing
+from cdktf import TerraformStack
+from cdktf import Testing as CdktfTesting  # aliased: pytest would try to collect a class named Test*
 from guardduty_alerts import GuardDutyAlerts, InvalidPropsError
 from guardduty_alerts._aws import AwsProvider
 from guardduty_alerts.config import parse_config
@@ -90,11 +91,11 @@ def test_dead_letter_queue_accepts_messages_from_our_rules_only() -> None:
 
 
 def synth(region: str = "us-east-1", **props: Any) -> dict:
-    app = Testing.app()
+    app = CdktfTesting.app()
     stack = TerraformStack(app, "test")
     AwsProvider(stack, "aws", region=region)
     GuardDutyAlerts(stack, "alerts", **{"recipients": RECIPIENTS, **props})
-    return json.loads(Testing.synth(stack))
+    return json.loads(CdktfTesting.synth(stack))
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +197,7 @@ _AWS_MANAGED = (
 
 
 def props_problems(region: str = "us-east-1", **props: Any) -> tuple[str, ...]:
-    app = Testing.app()
+    app = CdktfTesting.app()
     stack = TerraformStack(app, "test")
     AwsProvider(stack, "aws", region=region)
     with pytest.raises(InvalidPropsError) as caught:
