@@ -3,6 +3,12 @@ go onto the default bus, and what reaches the topic is read back through an SQS 
 
 moto does not deliver EventBridge events to SNS targets: tests/emulator.py stands in for that one feature,
 using the rule, pattern and target that Terraform created (read from moto's own state).
+
+Drift: with moto 5.2.5 and hashicorp/aws 5.100.0 a plan right after apply is empty for every resource here
+(KMS key and alias, topic with key, DLQ and its policy, target with retry policy and dead-letter config,
+alarms), so the plan test expects exit code 0 with no exception. Not emulated, so not proven here: retries and
+dead-lettering after failed deliveries, and KMS or policy evaluation (moto enforces neither key policies nor
+topic/queue policies); the policies are asserted as data in test_delivery.py instead.
 """
 
 from __future__ import annotations
@@ -159,14 +165,16 @@ def test_a_second_plan_finds_nothing_to_change(deployed: Deployment) -> None:
 
 
 def test_destroy_leaves_nothing(deployed: Deployment) -> None:
-    """Runs last in this module (pytest keeps file order)."""
+    """Runs last in this module (pytest keeps file order). Looks only at what this deployment created: the
+    emulator is shared by the whole session."""
+    sqs, kms, cloudwatch, events = (client(s, deployed.endpoint) for s in ("sqs", "kms", "cloudwatch", "events"))
+    key_id = kms.describe_key(KeyId="alias/guardduty-alerts")["KeyMetadata"]["KeyId"]
     terraform(deployed.env, deployed.stack_dir, "destroy", "-auto-approve", "-input=false")
     assert read_json(deployed.state_file)["resources"] == []
-    sqs, kms, cloudwatch, events = (client(s, deployed.endpoint) for s in ("sqs", "kms", "cloudwatch", "events"))
-    assert sqs.list_queues().get("QueueUrls", []) == []
-    assert cloudwatch.describe_alarms()["MetricAlarms"] == []
+    assert deployed.outputs["dead_letter_queue_url"] not in sqs.list_queues().get("QueueUrls", [])
+    alarm_names = {a["AlarmName"] for a in cloudwatch.describe_alarms()["MetricAlarms"]}
+    assert not alarm_names & {"guardduty-alerts-findings-failed-invocations", "guardduty-alerts-dead-letters"}
     assert "guardduty-alerts-findings" not in [r["Name"] for r in events.list_rules()["Rules"]]
-    assert [a["AliasName"] for a in kms.list_aliases()["Aliases"] if not a["AliasName"].startswith("alias/aws/")] == []
+    assert "alias/guardduty-alerts" not in [a["AliasName"] for a in kms.list_aliases()["Aliases"]]
     # A KMS key cannot be deleted at once: destroy schedules its deletion after the 30-day waiting period.
-    states = {kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] for k in kms.list_keys()["Keys"]}
-    assert states <= {"PendingDeletion"}
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion"
