@@ -35,7 +35,13 @@ _installed = False
 
 
 def render_target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
-    """The message EventBridge sends a target for `event`: constant Input, InputPath, transformer or the event."""
+    """The message EventBridge sends a target for `event`: constant Input, InputPath, transformer or the event.
+
+    The transformer's input paths are resolved with moto's JSONPath engine and value formatting
+    (`EventTemplateParser._stringify`); moto's last step, decoding the filled template as JSON, is left out:
+    EventBridge inserts the values into the template text and sends the result as it is (a template for a
+    mail is text, not JSON).
+    """
     from jsonpath_ng.ext import parse as jsonpath
     from moto.events.utils import EventTemplateParser
 
@@ -47,13 +53,14 @@ def render_target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
     transformer = target.get("InputTransformer")
     if not transformer:
         return json.dumps(event)
-    rendered = EventTemplateParser.parse(
-        input_template=transformer.get("InputTemplate"),
-        input_paths_map=transformer.get("InputPathsMap", {}),
-        event=event,
-    )
-    # A template that is a JSON string ("Severity <severity>: <type>") is delivered as its text.
-    return rendered if isinstance(rendered, str) else json.dumps(rendered)
+    text = transformer["InputTemplate"]
+    for name, path in transformer.get("InputPathsMap", {}).items():
+        matches = jsonpath(path).find(event)
+        value = EventTemplateParser._stringify(matches[0].value) if matches else None
+        # EventBridge leaves a placeholder whose path matches nothing empty.
+        text = text.replace(f"<{name}>", value or "")
+    text = text.replace("<aws.events.event.json>", json.dumps(event))
+    return text.replace("<aws.events.event.ingestion-time>", str(event.get("ingestion-time", "")))
 
 
 def deliver_eventbridge_to_sns() -> None:

@@ -7,7 +7,7 @@ installed with --require-hashes), keyed by the file's digest under the user's ca
 per machine and rebuilt only when the pins change. checkov runs offline (--skip-download).
 
 Suppressions: a check that does not apply to this design is written beside the resource in the construct
-(`suppressions.skip_check`, a `checkov:skip=<id>:<reason>` entry in the resource's `//` object). checkov's
+(`checkov_skips.skip_check`, a `checkov:skip=<id>:<reason>` entry in the resource's `//` object). checkov's
 terraform_json runner does not read inline suppressions (checkov/terraform_json/runner.py passes an empty
 skip list to every check), so this test applies them itself: a failed check counts as skipped only when the
 failing resource carries a suppression for that check id with a reason; anything else fails the test.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -62,28 +63,52 @@ def test_creates_a_standard_topic_and_one_email_subscription_per_recipient(defau
     )
 
 
-def test_rule_matches_guardduty_findings_at_medium_and_above(default: tuple[str, dict]) -> None:
+def rule_refs(resources: dict, attribute: str) -> list[str]:
+    return ["${" + f"aws_cloudwatch_event_rule.{key}.{attribute}" + "}" for key in resources["aws_cloudwatch_event_rule"]]
+
+
+def test_one_rule_per_band_and_mail_shape_from_medium_up(default: tuple[str, dict]) -> None:
     text, parsed = default
-    rule = only(parsed["resource"], "aws_cloudwatch_event_rule")
-    assert rule["name"] == "guardduty-alerts-findings"
-    assert json.loads(rule["event_pattern"]) == {
+    rules = parsed["resource"]["aws_cloudwatch_event_rule"]
+    shapes = ["instance", "accesskey", "s3bucket", "eks", "ecs", "container", "rds", "lambda", "other", "sample"]
+    expected = {f"guardduty-alerts-{band}-{shape}" for band in ("medium", "high", "critical") for shape in shapes}
+    assert {rule["name"] for rule in rules.values()} == expected
+    # Construct IDs derive from band and shape names, never from positions.
+    for key, rule in rules.items():
+        assert f"_rule-{rule['name'].removeprefix('guardduty-alerts-')}_" in key
+    by_name = {rule["name"]: json.loads(rule["event_pattern"]) for rule in rules.values()}
+    assert by_name["guardduty-alerts-medium-instance"] == {
         "source": ["aws.guardduty"],
         "detail-type": ["GuardDuty Finding"],
-        "detail": {"severity": [{"numeric": [">=", 4]}]},
+        "detail": {
+            "severity": [{"numeric": [">=", 4, "<", 7]}],
+            "resource": {"resourceType": ["Instance"], "instanceDetails": {"instanceId": [{"exists": True}]}},
+            "service": {"additionalInfo": {"sample": [False, {"exists": False}]}},
+        },
+    }
+    assert by_name["guardduty-alerts-critical-sample"]["detail"] == {
+        "severity": [{"numeric": [">=", 9]}],
+        "service": {"additionalInfo": {"sample": [True]}},
     }
     assert CdktfTesting.to_have_resource(text, "aws_cloudwatch_event_rule")
 
 
-def test_target_sends_rule_matches_to_the_topic_after_the_policy_exists(default: tuple[str, dict]) -> None:
+def test_each_target_mails_its_rule_through_a_template_after_the_policy_exists(default: tuple[str, dict]) -> None:
     _, parsed = default
-    target = only(parsed["resource"], "aws_cloudwatch_event_target")
-    assert target["arn"] == ref(parsed["resource"], "aws_sns_topic", "arn")
-    assert target["rule"] == ref(parsed["resource"], "aws_cloudwatch_event_rule", "name")
-    (policy_key,) = parsed["resource"]["aws_sns_topic_policy"]
-    assert target["depends_on"] == [f"aws_sns_topic_policy.{policy_key}"]
+    resources = parsed["resource"]
+    targets = resources["aws_cloudwatch_event_target"]
+    assert sorted(target["rule"] for target in targets.values()) == sorted(rule_refs(resources, "name"))
+    (policy_key,) = resources["aws_sns_topic_policy"]
+    for target in targets.values():
+        assert target["arn"] == ref(resources, "aws_sns_topic", "arn")
+        assert target["depends_on"] == [f"aws_sns_topic_policy.{policy_key}"]
+        template = target["input_transformer"]["input_template"]
+        placeholders = set(re.findall(r"<([A-Za-z]+)>", template))
+        assert placeholders == set(target["input_transformer"]["input_paths"]), "every placeholder has a path"
+        assert all(json.loads(line) for line in template.splitlines()), "each line is one JSON string"
 
 
-def test_topic_policy_lets_eventbridge_publish_for_this_rule_only(default: tuple[str, dict]) -> None:
+def test_topic_policy_lets_eventbridge_publish_for_these_rules_only(default: tuple[str, dict]) -> None:
     _, parsed = default
     topic_policy = only(parsed["resource"], "aws_sns_topic_policy")
     assert topic_policy["arn"] == ref(parsed["resource"], "aws_sns_topic", "arn")
@@ -91,7 +116,9 @@ def test_topic_policy_lets_eventbridge_publish_for_this_rule_only(default: tuple
     publish = policy["Statement"][0]
     assert publish["Principal"] == {"Service": "events.amazonaws.com"}
     assert publish["Action"] == "sns:Publish"
-    assert publish["Condition"] == {"ArnEquals": {"aws:SourceArn": [ref(parsed["resource"], "aws_cloudwatch_event_rule", "arn")]}}
+    source_arns = publish["Condition"]["ArnEquals"]["aws:SourceArn"]
+    assert sorted(source_arns) == sorted(rule_refs(parsed["resource"], "arn"))
+    assert len(source_arns) == 30
     assert policy["Statement"][1]["Condition"] == {"StringEquals": {"AWS:SourceOwner": ref(parsed["resource"], "aws_sns_topic", "owner")}}
 
 
@@ -104,8 +131,12 @@ def test_exposes_created_resources_as_attributes() -> None:
     assert alerts.detector is not None and alerts.existing_detector is None
     assert sorted(alerts.subscriptions) == sorted(RECIPIENTS)
     assert alerts.event_pattern["detail"] == {"severity": [{"numeric": [">=", 7]}]}
-    for attribute in ("topic", "topic_policy", "rule", "target"):
+    for attribute in ("topic", "topic_policy"):
         assert getattr(alerts, attribute).terraform_resource_type.startswith("aws_")
+    assert sorted(alerts.rules) == sorted(alerts.targets) == sorted(rule.key for rule in alerts.mail_rules)
+    assert "high-instance" in alerts.rules and "medium-instance" not in alerts.rules
+    assert alerts.rules["critical-sample"].terraform_resource_type == "aws_cloudwatch_event_rule"
+    assert alerts.targets["critical-sample"].terraform_resource_type == "aws_cloudwatch_event_target"
 
 
 def test_adopts_an_existing_detector_without_creating_one() -> None:
@@ -118,15 +149,29 @@ def test_adopts_an_existing_detector_without_creating_one() -> None:
 def test_tags_every_taggable_resource() -> None:
     _, parsed = synth(tags={"team": "security", "cost-centre": "42"})
     tags = {"cost-centre": "42", "team": "security"}
-    for kind in ("aws_guardduty_detector", "aws_sns_topic", "aws_cloudwatch_event_rule"):
+    for kind in ("aws_guardduty_detector", "aws_sns_topic"):
         assert only(parsed["resource"], kind)["tags"] == tags, kind
+    assert {json.dumps(rule["tags"]) for rule in parsed["resource"]["aws_cloudwatch_event_rule"].values()} == {
+        json.dumps(tags)
+    }
 
 
-@pytest.mark.parametrize(("threshold", "floor"), [("LOW", 1), ("HIGH", 7), ("CRITICAL", 9), (5.5, 5.5), (Severity.MEDIUM, 4)])
-def test_threshold_reaches_the_rule(threshold: object, floor: float) -> None:
+@pytest.mark.parametrize(
+    ("threshold", "first_rule", "numeric", "rule_count"),
+    [
+        ("LOW", "low-instance", [">=", 1, "<", 4], 40),
+        ("HIGH", "high-instance", [">=", 7, "<", 9], 20),
+        ("CRITICAL", "critical-instance", [">=", 9], 10),
+        (5.5, "medium-instance", [">=", 5.5, "<", 7], 30),
+        (Severity.MEDIUM, "medium-instance", [">=", 4, "<", 7], 30),
+    ],
+)
+def test_threshold_reaches_the_first_band_rule(threshold: object, first_rule: str, numeric: list, rule_count: int) -> None:
     _, parsed = synth(severity_threshold=threshold)
-    pattern = json.loads(only(parsed["resource"], "aws_cloudwatch_event_rule")["event_pattern"])
-    assert pattern["detail"]["severity"] == [{"numeric": [">=", floor]}]
+    rules = {rule["name"]: rule for rule in parsed["resource"]["aws_cloudwatch_event_rule"].values()}
+    assert len(rules) == rule_count
+    pattern = json.loads(rules[f"guardduty-alerts-{first_rule}"]["event_pattern"])
+    assert pattern["detail"]["severity"] == [{"numeric": numeric}]
 
 
 def test_subscription_ids_do_not_depend_on_recipient_order() -> None:
@@ -185,3 +230,33 @@ def test_full_synth_is_valid_terraform() -> None:
     AwsProvider(stack, "aws", region="us-east-1")
     GuardDutyAlerts(stack, "alerts", recipients=RECIPIENTS)
     assert CdktfTesting.to_be_valid_terraform(CdktfTesting.full_synth(stack))
+
+
+def test_suppression_rules_become_archive_filters_on_the_detector() -> None:
+    from guardduty_alerts.suppression import parse_suppression_rules
+
+    rules = parse_suppression_rules(
+        [
+            {"name": "scanner", "criteria": {"type": {"equals": ["Recon:EC2/Portscan"]}}},
+            {"name": "low-noise", "description": "not worth a look", "criteria": {"severity": {"less_than": 4}}},
+        ]
+    )
+    _, parsed = synth(suppression_rules=rules)
+    filters = {f["name"]: f for f in parsed["resource"]["aws_guardduty_filter"].values()}
+    detector_id = ref(parsed["resource"], "aws_guardduty_detector", "id")
+    assert filters["scanner"] == {
+        "action": "ARCHIVE",
+        "detector_id": detector_id,
+        "finding_criteria": {"criterion": [{"field": "type", "equals": ["Recon:EC2/Portscan"]}]},
+        "name": "scanner",
+        "rank": 1,
+    }
+    assert filters["low-noise"]["finding_criteria"] == {"criterion": [{"field": "severity", "less_than": "4"}]}
+    assert filters["low-noise"]["rank"] == 2 and filters["low-noise"]["description"] == "not worth a look"
+    assert any("_suppression-low-noise_" in key for key in parsed["resource"]["aws_guardduty_filter"])
+
+
+def test_without_the_formatter_no_function_is_created(default: tuple[str, dict]) -> None:
+    _, parsed = default
+    for kind in ("aws_lambda_function", "aws_lambda_permission", "aws_iam_role", "aws_cloudwatch_log_group"):
+        assert kind not in parsed["resource"]

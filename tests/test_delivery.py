@@ -12,6 +12,7 @@ from cdktf import Testing as CdktfTesting  # aliased: pytest would try to collec
 from guardduty_alerts import GuardDutyAlerts, InvalidPropsError
 from guardduty_alerts._aws import AwsProvider
 from guardduty_alerts.config import parse_config
+from guardduty_alerts.delivery import failed_invocation_groups
 from guardduty_alerts.errors import ConfigError
 from guardduty_alerts.policies import TOPIC_ADMIN_ACTIONS, dead_letter_queue_policy, key_policy, topic_policy
 from test_construct import RECIPIENTS, only, ref
@@ -121,9 +122,11 @@ def test_default_topic_is_encrypted_with_a_rotated_customer_managed_key(default:
 
 def test_target_retries_for_a_day_then_dead_letters_to_an_encrypted_queue(default: dict) -> None:
     resources = default["resource"]
-    target = only(resources, "aws_cloudwatch_event_target")
-    assert target["retry_policy"] == {"maximum_event_age_in_seconds": 86400, "maximum_retry_attempts": 185}
-    assert target["dead_letter_config"] == {"arn": ref(resources, "aws_sqs_queue", "arn")}
+    targets = list(resources["aws_cloudwatch_event_target"].values())
+    assert len(targets) == len(resources["aws_cloudwatch_event_rule"]) > 1
+    for target in targets:
+        assert target["retry_policy"] == {"maximum_event_age_in_seconds": 86400, "maximum_retry_attempts": 185}
+        assert target["dead_letter_config"] == {"arn": ref(resources, "aws_sqs_queue", "arn")}
     queue = only(resources, "aws_sqs_queue")
     assert queue == {
         "name": "guardduty-alerts-dead-letters",
@@ -132,19 +135,34 @@ def test_target_retries_for_a_day_then_dead_letters_to_an_encrypted_queue(defaul
     }
     queue_policy = only(resources, "aws_sqs_queue_policy")
     assert queue_policy["queue_url"] == ref(resources, "aws_sqs_queue", "url")
-    assert json.loads(queue_policy["policy"]) == dead_letter_queue_policy(
-        queue_arn=ref(resources, "aws_sqs_queue", "arn"), rule_arns=[ref(resources, "aws_cloudwatch_event_rule", "arn")]
-    )
+    rule_arns = [f"${{aws_cloudwatch_event_rule.{key}.arn}}" for key in resources["aws_cloudwatch_event_rule"]]
+    policy = json.loads(queue_policy["policy"])
+    allowed = policy["Statement"][0]["Condition"]["ArnEquals"]["aws:SourceArn"]
+    assert sorted(allowed) == sorted(rule_arns)  # every rule, in the construct's rule order
+    assert policy == dead_letter_queue_policy(queue_arn=ref(resources, "aws_sqs_queue", "arn"), rule_arns=allowed)
 
 
-def test_alarms_watch_failed_invocations_and_dead_letters(default: dict) -> None:
+def test_alarms_watch_every_rule_s_failed_invocations_and_the_dead_letters(default: dict) -> None:
     resources = default["resource"]
     alarms = {alarm["alarm_name"]: alarm for alarm in resources["aws_cloudwatch_metric_alarm"].values()}
-    assert sorted(alarms) == ["guardduty-alerts-dead-letters", "guardduty-alerts-findings-failed-invocations"]
-    failed = alarms["guardduty-alerts-findings-failed-invocations"]
-    metric = (failed["namespace"], failed["metric_name"], failed["statistic"])
-    assert metric == ("AWS/Events", "FailedInvocations", "Sum")
-    assert failed["dimensions"] == {"RuleName": ref(resources, "aws_cloudwatch_event_rule", "name")}
+    assert sorted(alarms) == [
+        "guardduty-alerts-critical-failed-invocations",
+        "guardduty-alerts-dead-letters",
+        "guardduty-alerts-high-failed-invocations",
+        "guardduty-alerts-medium-failed-invocations",
+    ]
+    watched = []
+    for band in ("medium", "high", "critical"):
+        queries = alarms[f"guardduty-alerts-{band}-failed-invocations"]["metric_query"]
+        (total,) = [q for q in queries if "expression" in q]
+        assert total == {"id": "failed", "expression": "SUM(METRICS())", "label": "FailedInvocations", "return_data": True}
+        metrics = [q["metric"] for q in queries if "metric" in q]
+        assert 0 < len(metrics) <= 10  # CloudWatch's hard limit for metric math alarms
+        for metric in metrics:
+            assert (metric["namespace"], metric["metric_name"], metric["stat"]) == ("AWS/Events", "FailedInvocations", "Sum")
+            watched.append(metric["dimensions"]["RuleName"])
+    rule_names = [f"${{aws_cloudwatch_event_rule.{key}.name}}" for key in resources["aws_cloudwatch_event_rule"]]
+    assert sorted(watched) == sorted(rule_names)  # every rule once
     dead = alarms["guardduty-alerts-dead-letters"]
     assert (dead["namespace"], dead["metric_name"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
     assert dead["dimensions"] == {"QueueName": ref(resources, "aws_sqs_queue", "name")}
@@ -157,9 +175,20 @@ def test_alarms_watch_failed_invocations_and_dead_letters(default: dict) -> None
         assert "alarm_actions" not in alarm
 
 
+def test_failed_invocation_alarms_split_a_band_of_more_than_ten_rules() -> None:
+    keys = [f"high-shape{n:02}" for n in range(12)] + ["low-instance"]
+    assert failed_invocation_groups(keys) == {
+        "high": keys[:10],
+        "high-from-high-shape10": keys[10:12],
+        "low": ["low-instance"],
+    }
+
+
 def test_alarm_actions_reach_every_alarm() -> None:
     resources = synth(alarm_actions=[ONCALL])["resource"]
-    assert [a["alarm_actions"] for a in resources["aws_cloudwatch_metric_alarm"].values()] == [[ONCALL], [ONCALL]]
+    assert {json.dumps(a["alarm_actions"]) for a in resources["aws_cloudwatch_metric_alarm"].values()} == {
+        json.dumps([ONCALL])
+    }
 
 
 def test_brings_an_existing_key_instead_of_creating_one() -> None:
@@ -180,9 +209,8 @@ def test_custom_delivery_settings_reach_target_and_queue() -> None:
     resources = synth(maximum_event_age_seconds=3600, maximum_retry_attempts=10, dead_letter_retention_seconds=345600)[
         "resource"
     ]
-    assert only(resources, "aws_cloudwatch_event_target")["retry_policy"] == {
-        "maximum_event_age_in_seconds": 3600,
-        "maximum_retry_attempts": 10,
+    assert {json.dumps(t["retry_policy"], sort_keys=True) for t in resources["aws_cloudwatch_event_target"].values()} == {
+        json.dumps({"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 10}, sort_keys=True)
     }
     assert only(resources, "aws_sqs_queue")["message_retention_seconds"] == 345600
 

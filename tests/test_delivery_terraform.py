@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,14 @@ def own_findings() -> list[dict[str, Any]]:
         event["detail"].update(id=finding_id, type=finding_type, severity=severity, title=f"{finding_type} test")
         made.append(event)
     return made
+
+
+def finding_id(message: str) -> str:
+    """The finding id a delivered mail names (the mail templates end with a 'Finding id:' line)."""
+    # Each template line is a quoted string, as EventBridge text templates are written (see templates.py).
+    match = re.search(r'^"?Finding id: ([^"\s]+)"?$', message, re.MULTILINE)
+    assert match, message
+    return match.group(1)
 
 
 def should_be_mailed(event: dict[str, Any]) -> bool:
@@ -121,17 +130,19 @@ def test_findings_at_or_above_the_threshold_reach_the_topic_and_the_others_do_no
 
     notifications = [json.loads(m["Body"]) for m in messages]
     assert {n["TopicArn"] for n in notifications} == {deployed.outputs["topic_arn"]}
-    delivered = sorted(json.loads(n["Message"])["detail"]["id"] for n in notifications)
+    delivered = sorted(finding_id(n["Message"]) for n in notifications)
     assert delivered == expected
 
 
 def test_deployed_target_retries_then_dead_letters_to_the_encrypted_queue(deployed: Deployment) -> None:
     events, sqs, kms, cloudwatch = (client(s, deployed.endpoint) for s in ("events", "sqs", "kms", "cloudwatch"))
-    (target,) = events.list_targets_by_rule(Rule="guardduty-alerts-findings")["Targets"]
+    rule_arns: dict[str, str] = deployed.outputs["rule_arns"]
     queue_url = deployed.outputs["dead_letter_queue_url"]
     attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
-    assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
-    assert target["DeadLetterConfig"] == {"Arn": attributes["QueueArn"]}
+    for arn in rule_arns.values():
+        (target,) = events.list_targets_by_rule(Rule=arn.split("/")[-1])["Targets"]
+        assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
+        assert target["DeadLetterConfig"] == {"Arn": attributes["QueueArn"]}
     assert attributes["MessageRetentionPeriod"] == "1209600"
 
     key_id = attributes["KmsMasterKeyId"]
@@ -150,12 +161,16 @@ def test_deployed_target_retries_then_dead_letters_to_the_encrypted_queue(deploy
 
     queue_policy = json.loads(attributes["Policy"])
     (allow,) = [s for s in queue_policy["Statement"] if s["Effect"] == "Allow"]
-    assert allow["Condition"] == {"ArnEquals": {"aws:SourceArn": [deployed.outputs["rule_arn"]]}}
+    assert sorted(allow["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(rule_arns.values())
 
     alarms = {a["AlarmName"]: a for a in cloudwatch.describe_alarms()["MetricAlarms"]}
-    assert alarms["guardduty-alerts-findings-failed-invocations"]["Dimensions"] == [
-        {"Name": "RuleName", "Value": "guardduty-alerts-findings"}
+    watched = [
+        query["MetricStat"]["Metric"]["Dimensions"][0]["Value"]
+        for band in ("medium", "high", "critical")
+        for query in alarms[f"guardduty-alerts-{band}-failed-invocations"]["Metrics"]
+        if "MetricStat" in query
     ]
+    assert sorted(watched) == sorted(arn.split("/")[-1] for arn in rule_arns.values())
     assert alarms["guardduty-alerts-dead-letters"]["Dimensions"] == [
         {"Name": "QueueName", "Value": "guardduty-alerts-dead-letters"}
     ]
@@ -175,8 +190,8 @@ def test_destroy_leaves_nothing(deployed: Deployment) -> None:
     assert read_json(deployed.state_file)["resources"] == []
     assert deployed.outputs["dead_letter_queue_url"] not in sqs.list_queues().get("QueueUrls", [])
     alarm_names = {a["AlarmName"] for a in cloudwatch.describe_alarms()["MetricAlarms"]}
-    assert not alarm_names & {"guardduty-alerts-findings-failed-invocations", "guardduty-alerts-dead-letters"}
-    assert "guardduty-alerts-findings" not in [r["Name"] for r in events.list_rules()["Rules"]]
+    assert not {name for name in alarm_names if name.startswith("guardduty-alerts-")}
+    assert not [r["Name"] for r in events.list_rules()["Rules"] if r["Name"].startswith("guardduty-alerts-")]
     assert "alias/guardduty-alerts" not in [a["AliasName"] for a in kms.list_aliases()["Aliases"]]
     # A KMS key cannot be deleted at once: destroy schedules its deletion after the 30-day waiting period.
     assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion"

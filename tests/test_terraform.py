@@ -68,7 +68,9 @@ def test_example_applies_to_the_emulator_without_drift_and_destroys_cleanly(
     assert publish["Principal"] == {"Service": "events.amazonaws.com"}
     assert publish["Action"] == "sns:Publish"
     assert publish["Resource"] == topic_arn
-    assert publish["Condition"]["ArnEquals"]["aws:SourceArn"] in ([outputs["rule_arn"]], outputs["rule_arn"])
+    rule_arns = outputs["rule_arns"]
+    assert len(rule_arns) == 30
+    assert sorted(publish["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(rule_arns.values())
 
     subscriptions = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
     assert sorted((s["Protocol"], s["Endpoint"]) for s in subscriptions) == [
@@ -76,16 +78,26 @@ def test_example_applies_to_the_emulator_without_drift_and_destroys_cleanly(
         ("email", "security-team@example.com"),
     ]
 
-    rule = events.describe_rule(Name="guardduty-alerts-findings")
-    assert rule["Arn"] == outputs["rule_arn"]
+    names = sorted(r["Name"] for r in events.list_rules(NamePrefix="guardduty-alerts-")["Rules"])
+    assert names == sorted(f"guardduty-alerts-{key}" for key in rule_arns)
+    rule = events.describe_rule(Name="guardduty-alerts-high-lambda")
+    assert rule["Arn"] == rule_arns["high-lambda"]
     assert rule["State"] == "ENABLED"
-    assert json.loads(rule["EventPattern"]) == {
-        "source": ["aws.guardduty"],
-        "detail-type": ["GuardDuty Finding"],
-        "detail": {"severity": [{"numeric": [">=", 4]}]},
+    assert json.loads(rule["EventPattern"])["detail"]["severity"] == [{"numeric": [">=", 7, "<", 9]}]
+    (target,) = events.list_targets_by_rule(Rule="guardduty-alerts-high-lambda")["Targets"]
+    assert (target["Id"], target["Arn"]) == ("sns-topic", topic_arn)
+    transformer = target["InputTransformer"]
+    assert transformer["InputPathsMap"]["functionName"] == "$.detail.resource.lambdaDetails.functionName"
+    assert transformer["InputTemplate"].startswith('"GuardDuty finding: HIGH <severity> <type> in account')
+
+    (filter_name,) = [rule.name for rule in example_config.suppression_rules]
+    archive = guardduty.get_filter(DetectorId=outputs["detector_id"], FilterName=filter_name)
+    assert archive["Action"] == "ARCHIVE"
+    assert archive["Rank"] == 1
+    assert archive["FindingCriteria"]["Criterion"] == {
+        "resource.instanceDetails.tags.value": {"Equals": ["vulnerability-scanner"]},
+        "type": {"Equals": ["Recon:EC2/PortProbeUnprotectedPort"]},
     }
-    targets = events.list_targets_by_rule(Rule="guardduty-alerts-findings")["Targets"]
-    assert [(t["Id"], t["Arn"]) for t in targets] == [("sns-topic", topic_arn)]
 
     # A second plan right after apply must find nothing to do, or every `cdktf diff` would nag.
     plan = terraform(aws_env, stack_dir, "plan", "-detailed-exitcode", "-input=false", check=False)
@@ -94,6 +106,6 @@ def test_example_applies_to_the_emulator_without_drift_and_destroys_cleanly(
     terraform(aws_env, stack_dir, "destroy", "-auto-approve", "-input=false")
     assert guardduty.list_detectors()["DetectorIds"] == []
     assert topic_arn not in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
-    assert "guardduty-alerts-findings" not in [r["Name"] for r in events.list_rules()["Rules"]]
+    assert events.list_rules(NamePrefix="guardduty-alerts-")["Rules"] == []
     state = read_json(tmp_path / f"terraform.{name}.tfstate")
     assert state["resources"] == []

@@ -6,15 +6,30 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
     CloudwatchEventTarget,
     CloudwatchEventTargetDeadLetterConfig,
+    CloudwatchEventTargetInputTransformer,
     CloudwatchEventTargetRetryPolicy,
 )
-from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
+    CloudwatchMetricAlarm,
+    CloudwatchMetricAlarmMetricQuery,
+    CloudwatchMetricAlarmMetricQueryMetric,
+)
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_guardduty_detector import DataAwsGuarddutyDetector
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.guardduty_detector import GuarddutyDetector
+from cdktf_cdktf_provider_aws.guardduty_filter import (
+    GuarddutyFilter,
+    GuarddutyFilterFindingCriteria,
+    GuarddutyFilterFindingCriteriaCriterion,
+)
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
@@ -28,14 +43,25 @@ __all__ = [
     "CloudwatchEventRule",
     "CloudwatchEventTarget",
     "CloudwatchEventTargetDeadLetterConfig",
+    "CloudwatchEventTargetInputTransformer",
     "CloudwatchEventTargetRetryPolicy",
+    "CloudwatchLogGroup",
     "CloudwatchMetricAlarm",
+    "CloudwatchMetricAlarmMetricQuery",
+    "CloudwatchMetricAlarmMetricQueryMetric",
     "DataAwsCallerIdentity",
     "DataAwsGuarddutyDetector",
     "DataAwsPartition",
     "GuarddutyDetector",
+    "GuarddutyFilter",
+    "GuarddutyFilterFindingCriteria",
+    "GuarddutyFilterFindingCriteriaCriterion",
+    "IamRole",
+    "IamRolePolicy",
     "KmsAlias",
     "KmsKey",
+    "LambdaFunction",
+    "LambdaPermission",
     "SnsTopic",
     "SnsTopicPolicy",
     "SnsTopicSubscription",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
+from typing import Any
 
 from cdktf import TerraformStack
 
@@ -14,9 +15,14 @@ from ._aws import (
     AwsProvider,
     CloudwatchEventRule,
     CloudwatchEventTarget,
+    CloudwatchEventTargetInputTransformer,
     CloudwatchMetricAlarm,
     DataAwsGuarddutyDetector,
     GuarddutyDetector,
+    GuarddutyFilter,
+    GuarddutyFilterFindingCriteria,
+    GuarddutyFilterFindingCriteriaCriterion,
+    IamRolePolicy,
     KmsAlias,
     KmsKey,
     SnsTopic,
@@ -25,7 +31,9 @@ from ._aws import (
     SqsQueue,
     SqsQueuePolicy,
 )
+from .checkov_skips import skip_check
 from .delivery import (
+    allow_role_to_use_key,
     create_dead_letter_queue,
     create_delivery_alarms,
     create_topic_key,
@@ -44,10 +52,12 @@ from .delivery_settings import (
     kms_key_arn_problem,
 )
 from .errors import InvalidPropsError
-from .patterns import finding_event_pattern
+from .formatter import PUBLISH_SID, SubjectFormatter, invocation_template, publish_statement
+from .notifications import MailRule, mail_rules
+from .patterns import FindingFilters, finding_event_pattern
 from .policies import topic_policy
 from .severity import Severity, parse_threshold, threshold_problem
-from .suppressions import skip_check
+from .suppression import SuppressionRule
 from .validation import (
     PublishingFrequency,
     detector_id_problem,
@@ -70,11 +80,16 @@ class GuardDutyAlerts(Construct):
 
     Creates, in the stack's account and region: a GuardDuty detector (unless an existing one is adopted), a
     standard SNS topic with one email subscription per recipient, a topic policy that lets EventBridge
-    publish for this construct's rule only, and an EventBridge rule on the default bus that forwards
-    `GuardDuty Finding` events with `detail.severity >= threshold` to the topic.
+    publish for this construct's rules only, and EventBridge rules on the default bus that forward
+    `GuardDuty Finding` events with `detail.severity >= threshold` to the topic as a readable mail.
+
+    There is one rule (and target) per severity band at or above the threshold and per mail shape (a
+    resource type with its identifying field, "other" and "sample"); `rules` and `targets` map each rule's
+    key ("high-instance", "critical-other", ...) to it. The single `rule`/`target` of earlier versions are
+    gone: a single rule cannot label every severity correctly nor name every kind of resource.
 
     Delivery is made trustworthy (see delivery.py): the topic is encrypted with a customer-managed KMS key
-    EventBridge may use; the target retries for up to a day, then puts the event in an encrypted SQS
+    EventBridge may use; every target retries for up to a day, then puts the event in an encrypted SQS
     dead-letter queue; CloudWatch alarms fire on failed invocations and on dead letters.
 
     Every created resource is a read-only attribute; they double as the escape hatch for settings this
@@ -92,6 +107,9 @@ class GuardDutyAlerts(Construct):
         finding_publishing_frequency: PublishingFrequency | str = PublishingFrequency.FIFTEEN_MINUTES,
         existing_detector_id: str | None = None,
         tags: Mapping[str, str] | None = None,
+        filters: FindingFilters | None = None,
+        suppression_rules: Sequence[SuppressionRule] = (),
+        subject_formatter: bool = False,
         encrypt_topic: bool = True,
         existing_kms_key_arn: str | None = None,
         maximum_event_age_seconds: int = DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
@@ -109,8 +127,14 @@ class GuardDutyAlerts(Construct):
         :param existing_detector_id: adopt this region's existing detector instead of creating one (AWS
             allows one detector per account and region). Default: a new detector is created.
         :param tags: tags for every taggable resource created. Default: no tags.
-        :param encrypt_topic: encrypt the topic at rest with KMS. Default: True. False leaves the topic (and
-            the dead-letter queue's SQS-managed encryption aside) unencrypted; findings are sensitive.
+        :param filters: finding types to include or exclude, sample handling, new findings only.
+            Default: every finding type, samples mailed and marked, every occurrence.
+        :param suppression_rules: GuardDuty filters with action ARCHIVE (known-benign findings are archived
+            at the source and never sent to EventBridge). Default: none.
+        :param subject_formatter: route findings through a small Lambda function that publishes them with a
+            readable subject and unquoted text. Default: off, EventBridge publishes to the topic directly.
+        :param encrypt_topic: encrypt the topic at rest with KMS. Default: True. False leaves the topic
+            unencrypted (the dead-letter queue keeps SQS-managed encryption); findings are sensitive.
         :param existing_kms_key_arn: encrypt with this customer-managed key (ARN of the key or its alias, in
             the stack's region) instead of creating one; its key policy must let events.amazonaws.com use
             kms:GenerateDataKey* and kms:Decrypt. AWS-managed keys (alias/aws/sns) are refused: EventBridge
@@ -154,6 +178,7 @@ class GuardDutyAlerts(Construct):
 
         self.threshold: float = parse_threshold(severity_threshold)
         self.event_pattern = finding_event_pattern(self.threshold)
+        self.filters: FindingFilters = filters or FindingFilters()
 
         self.detector: GuarddutyDetector | None = None
         self.existing_detector: DataAwsGuarddutyDetector | None = None
@@ -179,6 +204,27 @@ class GuardDutyAlerts(Construct):
             self.existing_detector = DataAwsGuarddutyDetector(self, "existing-detector", id=existing_detector_id)
             self.detector_id = self.existing_detector.id
 
+        # Keyed (and given construct IDs) by filter name; the rank GuardDuty needs follows the list order.
+        self.suppression_filters: Mapping[str, GuarddutyFilter] = MappingProxyType(
+            {
+                rule.name: GuarddutyFilter(
+                    self,
+                    f"suppression-{rule.name}",
+                    detector_id=self.detector_id,
+                    name=rule.name,
+                    description=rule.description or None,
+                    action="ARCHIVE",
+                    rank=rank,
+                    finding_criteria=GuarddutyFilterFindingCriteria(
+                        criterion=[_criterion(block) for block in rule.criterion_list()]
+                    ),
+                    # Untagged: a filter costs nothing and is found through its detector; the local emulator
+                    # also drops filter tags, which would make every plan after apply show a change.
+                )
+                for rank, rule in enumerate(suppression_rules, start=1)
+            }
+        )
+
         self.kms_key: KmsKey | None = None
         self.kms_alias: KmsAlias | None = None
         self.topic_key_arn: str | None = existing_kms_key_arn
@@ -194,6 +240,12 @@ class GuardDutyAlerts(Construct):
             retention_seconds=dead_letter_retention_seconds,
             tags=tag_map,
         )
+        # Every target, whatever it points at, retries and then dead-letters the same way.
+        self._delivery_settings: dict[str, Any] = target_delivery_settings(
+            dead_letter_queue=self.dead_letter_queue,
+            maximum_event_age_seconds=maximum_event_age_seconds,
+            maximum_retry_attempts=maximum_retry_attempts,
+        )
 
         self.subscriptions: Mapping[str, SnsTopicSubscription] = MappingProxyType(
             {
@@ -208,50 +260,114 @@ class GuardDutyAlerts(Construct):
             }
         )
 
-        self.rule = CloudwatchEventRule(
-            self,
-            "rule",
-            name=f"{name}-findings",
-            description=f"GuardDuty findings with severity >= {self.threshold:g} to SNS topic {name}",
-            event_pattern=json.dumps(self.event_pattern, sort_keys=True),
-            tags=tag_map or None,
-        )
+        # One rule per severity band and mail shape (see notifications.py): the band puts the right label in
+        # the mail, the shape names the resource with fields that exist for it. IDs derive from both names.
+        self.mail_rules: tuple[MailRule, ...] = tuple(mail_rules(self.threshold, self.filters))
+        rules: dict[str, CloudwatchEventRule] = {}
+        for mail_rule in self.mail_rules:
+            rules[mail_rule.key] = CloudwatchEventRule(
+                self,
+                f"rule-{mail_rule.key}",
+                name=f"{name}-{mail_rule.key}",
+                description=(
+                    f"GuardDuty {mail_rule.band.name} findings ({_band_text(mail_rule)}), "
+                    f"{_shape_text(mail_rule)}, mailed through SNS topic {name}"
+                ),
+                event_pattern=mail_rule.pattern_json(),
+                tags=tag_map or None,
+            )
+        self.rules: Mapping[str, CloudwatchEventRule] = MappingProxyType(rules)
 
+        self.formatter: SubjectFormatter | None = None
+        if subject_formatter:
+            self.formatter = SubjectFormatter(self, "formatter", name=name, topic_arn=self.topic.arn, tags=tag_map)
+        self.formatter_key_policy: IamRolePolicy | None = None
+        if self.formatter is not None and self.topic_key_arn is not None:
+            # Publishing to an encrypted topic needs the key: without this every formatted mail is refused.
+            self.formatter_key_policy = allow_role_to_use_key(self, self.formatter.role, self.topic_key_arn)
+
+        policy = topic_policy(
+            topic_arn=self.topic.arn,
+            rule_arns=[rule.arn for rule in rules.values()],
+            owner_account=self.topic.owner,
+        )
+        if self.formatter is not None:
+            # With the formatter EventBridge never publishes; only the function's role does.
+            formatter_publishes = publish_statement(self.topic.arn, self.formatter.role.arn)
+            policy["Statement"] = [
+                formatter_publishes if statement["Sid"] == PUBLISH_SID else statement
+                for statement in policy["Statement"]
+            ]
         self.topic_policy = SnsTopicPolicy(
-            self,
-            "topic-policy",
-            arn=self.topic.arn,
-            policy=json.dumps(
-                topic_policy(topic_arn=self.topic.arn, rule_arns=[self.rule.arn], owner_account=self.topic.owner),
-                sort_keys=True,
-            ),
+            self, "topic-policy", arn=self.topic.arn, policy=json.dumps(policy, sort_keys=True)
         )
 
-        self.target = CloudwatchEventTarget(
-            self,
-            "target",
-            rule=self.rule.name,
-            arn=self.topic.arn,
-            target_id="sns-topic",
-            # Without the policy EventBridge's first deliveries are refused: create it before the target.
-            depends_on=[self.topic_policy],
-            **target_delivery_settings(
-                dead_letter_queue=self.dead_letter_queue,
-                maximum_event_age_seconds=maximum_event_age_seconds,
-                maximum_retry_attempts=maximum_retry_attempts,
-            ),
+        self.targets: Mapping[str, CloudwatchEventTarget] = MappingProxyType(
+            {mail_rule.key: self._add_target(mail_rule, rules[mail_rule.key]) for mail_rule in self.mail_rules}
         )
         self.dead_letter_queue_policy: SqsQueuePolicy = restrict_dead_letter_queue(
-            self, self.dead_letter_queue, [self.rule]
+            self, self.dead_letter_queue, list(rules.values())
         )
         self.alarms: Mapping[str, CloudwatchMetricAlarm] = create_delivery_alarms(
             self,
             name=name,
-            rules={"findings": self.rule},
+            rules=rules,
             dead_letter_queue=self.dead_letter_queue,
             actions=alarm_actions,
             tags=tag_map,
         )
+
+    def _add_target(self, mail_rule: MailRule, rule: CloudwatchEventRule) -> CloudwatchEventTarget:
+        """The target of one rule: the topic with the rule's mail template, or the formatter function. Every
+        target is made here, in one place."""
+        if self.formatter is not None:
+            permission = self.formatter.allow(mail_rule.key, rule)
+            return CloudwatchEventTarget(
+                self,
+                f"target-{mail_rule.key}",
+                rule=rule.name,
+                arn=self.formatter.function.arn,
+                target_id="subject-formatter",
+                input_transformer=CloudwatchEventTargetInputTransformer(
+                    input_paths={}, input_template=invocation_template(mail_rule.key)
+                ),
+                depends_on=[permission],
+                **self._delivery_settings,
+            )
+        return CloudwatchEventTarget(
+            self,
+            f"target-{mail_rule.key}",
+            rule=rule.name,
+            arn=self.topic.arn,
+            target_id="sns-topic",
+            input_transformer=CloudwatchEventTargetInputTransformer(
+                input_paths=mail_rule.input_paths,
+                input_template=mail_rule.input_template,
+            ),
+            # Without the policy EventBridge's first deliveries are refused: create it before the target.
+            depends_on=[self.topic_policy],
+            **self._delivery_settings,
+        )
+
+
+def _criterion(block: dict[str, object]) -> GuarddutyFilterFindingCriteriaCriterion:
+    # The bindings call Terraform's `equals` argument `equal_to` (`equals` is taken in jsii's object model).
+    arguments = {("equal_to" if key == "equals" else key): value for key, value in block.items()}
+    return GuarddutyFilterFindingCriteriaCriterion(**arguments)  # type: ignore[arg-type]
+
+
+def _band_text(mail_rule: MailRule) -> str:
+    numeric = mail_rule.event_pattern["detail"]["severity"][0]["numeric"]
+    return " ".join(str(part) for part in numeric)
+
+
+def _shape_text(mail_rule: MailRule) -> str:
+    shape = mail_rule.shape
+    if shape.sample:
+        return "sample findings"
+    if shape.resource_type:
+        return f"resource type {shape.resource_type}"
+    return "other resource types"
 
 
 def _validate(

@@ -42,6 +42,9 @@ class GuardDutyAlertsStack(TerraformStack):
             finding_publishing_frequency=config.finding_publishing_frequency,
             existing_detector_id=config.existing_detector_ids.get(region),
             tags=config.tags,
+            filters=config.filters,
+            suppression_rules=config.suppression_rules,
+            subject_formatter=config.subject_formatter,
             encrypt_topic=config.encrypt_topic,
             existing_kms_key_arn=config.existing_kms_key_arns.get(region),
             maximum_event_age_seconds=config.maximum_event_age_seconds,
@@ -50,7 +53,12 @@ class GuardDutyAlertsStack(TerraformStack):
             alarm_actions=config.alarm_actions.get(region, ()),
         )
         TerraformOutput(self, "topic_arn", value=self.alerts.topic.arn, description="SNS topic that mails the alerts")
-        TerraformOutput(self, "rule_arn", value=self.alerts.rule.arn, description="EventBridge rule selecting findings")
+        TerraformOutput(
+            self,
+            "rule_arns",
+            value={key: rule.arn for key, rule in self.alerts.rules.items()},
+            description="EventBridge rules selecting findings, by severity band and mail shape",
+        )
         TerraformOutput(
             self, "detector_id", value=self.alerts.detector_id, description="GuardDuty detector in this region"
         )

@@ -39,6 +39,34 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _preview(args: argparse.Namespace) -> int:
+    config = _load(args)
+    from .preview import run_preview
+
+    for line in run_preview(config, Path(args.events)):
+        print(line)
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    config = _load(args)
+    from .explain import explain
+
+    print(explain(config))
+    return 0
+
+
+def _plan_summary(args: argparse.Namespace) -> int:
+    from .plan_summary import load_plans, render_markdown  # no cdktf: runs where only the plans are
+
+    markdown = render_markdown(load_plans(args.plans))
+    if args.output:
+        Path(args.output).write_text(markdown, encoding="utf-8")
+    else:
+        sys.stdout.write(markdown)
+    return 0
+
+
 def _add_config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
@@ -68,6 +96,33 @@ def _parser() -> argparse.ArgumentParser:
         help="folder of the local Terraform state files (default: the current folder)",
     )
     synth.set_defaults(run=_synth)
+
+    preview = commands.add_parser(
+        "preview",
+        help="show, per stack, whether each finding event would be mailed, by which rule, and the mail text",
+    )
+    preview.add_argument("events", metavar="EVENT_FILE_OR_DIR", help="a GuardDuty event (JSON) or a folder of them")
+    _add_config_option(preview)
+    preview.set_defaults(run=_preview)
+
+    explain = commands.add_parser(
+        "explain", help="print, per stack, which findings are mailed to whom, what is suppressed, the formatter"
+    )
+    _add_config_option(explain)
+    explain.set_defaults(run=_explain)
+
+    summary = commands.add_parser(
+        "plan-summary",
+        help="Markdown for a pull-request comment: what Terraform plans change about alerting",
+        description="Summarize `terraform show -json PLANFILE` output of one or more stacks as Markdown. "
+        "A file beside each plan with .txt instead of .json (`terraform show -no-color PLANFILE`) is "
+        "included, collapsed, as the raw plan text.",
+    )
+    summary.add_argument(
+        "plans", nargs="+", metavar="[STACK=]PLAN_JSON", help="plan JSON; STACK defaults to the file name"
+    )
+    summary.add_argument("--output", metavar="FILE", help="write the Markdown here (default: standard output)")
+    summary.set_defaults(run=_plan_summary)
     return parser
 
 

@@ -32,8 +32,10 @@ from .delivery_settings import (
     kms_key_arn_problem,
 )
 from .errors import ConfigError
+from .patterns import FindingFilters, SampleHandling
 from .regions import ALL_REGIONS
 from .severity import Severity
+from .suppression import SUPPRESSION_SCHEMA, SuppressionRule, parse_suppression_rules, suppression_problems
 from .validation import (
     DETECTOR_ID_PATTERN,
     EMAIL_PATTERN,
@@ -64,6 +66,22 @@ def _bounded(bounds: Bounds) -> dict[str, Any]:
 
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$defs": {
+        "type_list": {
+            "type": "array",
+            "minItems": 1,
+            "x-allowed": "a non-empty list of finding types; an entry ending in ':', '/' or '*' is a prefix",
+            "items": {
+                "type": "string",
+                "pattern": r"^[A-Za-z][A-Za-z0-9:/._\-]*\*?$",
+                "maxLength": 128,
+                "x-allowed": (
+                    "a finding type such as Recon:EC2/Portscan, "
+                    "or a prefix such as Recon: or UnauthorizedAccess:IAMUser/"
+                ),
+            },
+        },
+    },
     "type": "object",
     "x-allowed": "a mapping of settings",
     "additionalProperties": False,
@@ -159,6 +177,29 @@ SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "finding_types": {
+            "type": "object",
+            "additionalProperties": False,
+            "x-allowed": "a mapping with include or exclude",
+            "properties": {
+                "include": {"$ref": "#/$defs/type_list"},
+                "exclude": {"$ref": "#/$defs/type_list"},
+            },
+        },
+        "sample_findings": {
+            "type": "string",
+            "enum": [item.value for item in SampleHandling],
+            "x-allowed": "deliver (mailed, marked as samples) or drop",
+        },
+        "new_findings_only": {
+            "type": "boolean",
+            "x-allowed": "true (mail a finding once, when first seen) or false (every occurrence)",
+        },
+        "suppression_rules": SUPPRESSION_SCHEMA,
+        "subject_formatter": {
+            "type": "boolean",
+            "x-allowed": "true (a Lambda function publishes with a readable subject) or false",
+        },
         "provider": {
             "type": "object",
             "additionalProperties": False,
@@ -193,6 +234,22 @@ class AlertsConfig:
     maximum_retry_attempts: int = DEFAULT_MAXIMUM_RETRY_ATTEMPTS
     dead_letter_retention_seconds: int = DEFAULT_DEAD_LETTER_RETENTION_SECONDS
     alarm_actions: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    include_types: tuple[str, ...] = ()
+    exclude_types: tuple[str, ...] = ()
+    sample_findings: str = SampleHandling.DELIVER.value
+    new_findings_only: bool = False
+    suppression_rules: tuple[SuppressionRule, ...] = ()
+    subject_formatter: bool = False
+
+    @property
+    def filters(self) -> FindingFilters:
+        """The finding filters this configuration sets, for the construct and the preview."""
+        return FindingFilters(
+            include_types=self.include_types,
+            exclude_types=self.exclude_types,
+            samples=SampleHandling(self.sample_findings),
+            new_only=self.new_findings_only,
+        )
 
     def stack_name(self, region: str) -> str:
         """Stack name for `region`: readable, and stable whatever the order of the region list."""
@@ -271,6 +328,12 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         existing_detector_ids=MappingProxyType(dict(sorted(detector.get("existing_detector_ids", {}).items()))),
         tags=MappingProxyType(dict(sorted(document.get("tags", {}).items()))),
         endpoint_url=document.get("provider", {}).get("endpoint_url"),
+        include_types=tuple(document.get("finding_types", {}).get("include", ())),
+        exclude_types=tuple(document.get("finding_types", {}).get("exclude", ())),
+        sample_findings=document.get("sample_findings", AlertsConfig.sample_findings),
+        new_findings_only=document.get("new_findings_only", AlertsConfig.new_findings_only),
+        suppression_rules=parse_suppression_rules(document.get("suppression_rules", [])),
+        subject_formatter=document.get("subject_formatter", AlertsConfig.subject_formatter),
         **_delivery_fields(document),
     )
 
@@ -390,6 +453,19 @@ def _semantic_problems(document: dict[str, Any]) -> list[str]:
                     f"detector.existing_detector_ids.{region}: region {_show(region)} is not in regions; "
                     f"allowed: one of {', '.join(map(str, regions))}"
                 )
+    types = document.get("finding_types")
+    if isinstance(types, dict):
+        if types.get("include") and types.get("exclude"):
+            problems.append(
+                "finding_types: both include and exclude are set; allowed: one of them (an EventBridge pattern "
+                "cannot require and refuse values of one field at once; list the wanted types under include)"
+            )
+        for key in ("include", "exclude"):
+            if isinstance(types.get(key), list):
+                problems += _duplicates(f"finding_types.{key}", types[key], "each type once")
+    rules = document.get("suppression_rules")
+    if isinstance(rules, list):
+        problems += suppression_problems(rules)
     return problems
 
 

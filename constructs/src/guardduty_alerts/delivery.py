@@ -19,20 +19,26 @@ from ._aws import (
     CloudwatchEventTargetDeadLetterConfig,
     CloudwatchEventTargetRetryPolicy,
     CloudwatchMetricAlarm,
+    CloudwatchMetricAlarmMetricQuery,
+    CloudwatchMetricAlarmMetricQueryMetric,
     DataAwsCallerIdentity,
     DataAwsPartition,
+    IamRole,
+    IamRolePolicy,
     KmsAlias,
     KmsKey,
     SqsQueue,
     SqsQueuePolicy,
 )
-from .policies import dead_letter_queue_policy, key_policy
+from .policies import KEY_USE_ACTIONS, dead_letter_queue_policy, key_policy
 
 __all__ = [
     "ALARM_PERIOD_SECONDS",
+    "allow_role_to_use_key",
     "create_dead_letter_queue",
     "create_delivery_alarms",
     "create_topic_key",
+    "failed_invocation_groups",
     "restrict_dead_letter_queue",
     "target_delivery_settings",
 ]
@@ -113,6 +119,24 @@ def target_delivery_settings(
     }
 
 
+# CloudWatch: an alarm on a metric math expression may read at most 10 metrics (a hard limit).
+MAX_METRICS_PER_ALARM = 10
+
+
+def failed_invocation_groups(rule_keys: Sequence[str]) -> dict[str, list[str]]:
+    """Rule keys grouped for alarms: by the severity band that starts each key ("high-instance" -> "high"),
+    then in runs of at most MAX_METRICS_PER_ALARM; a run after the first is named after its first rule."""
+    by_band: dict[str, list[str]] = {}
+    for key in sorted(rule_keys):
+        by_band.setdefault(key.split("-", 1)[0], []).append(key)
+    groups: dict[str, list[str]] = {}
+    for band, keys in by_band.items():
+        for start in range(0, len(keys), MAX_METRICS_PER_ALARM):
+            run = keys[start : start + MAX_METRICS_PER_ALARM]
+            groups[band if start == 0 else f"{band}-from-{run[0]}"] = run
+    return groups
+
+
 def create_delivery_alarms(
     scope: Construct,
     *,
@@ -122,35 +146,51 @@ def create_delivery_alarms(
     actions: Sequence[str],
     tags: Mapping[str, str] | None,
 ) -> Mapping[str, CloudwatchMetricAlarm]:
-    """One alarm per rule on FailedInvocations, one on the dead-letter queue's visible messages.
+    """Alarms on the rules' FailedInvocations (summed per severity band) and on the dead-letter queue.
 
-    `rules` is keyed by a stable name (used in construct IDs and alarm names). Missing data means nothing
-    happened, which is not a failure. With no actions the alarms still show in the console and API.
+    `rules` is keyed by a stable name starting with the band. One alarm per rule would mean dozens of alarms;
+    one alarm per band sums its rules' metrics with metric math (at most 10 metrics per alarm). Missing data
+    means nothing happened, which is not a failure. With no actions the alarms still change state.
     """
     common: dict[str, Any] = {
         "comparison_operator": "GreaterThanThreshold",
         "threshold": 0,
         "evaluation_periods": 1,
-        "period": ALARM_PERIOD_SECONDS,
         "treat_missing_data": "notBreaching",
         "actions_enabled": True,
         "alarm_actions": list(actions) or None,
         "tags": dict(tags) if tags else None,
     }
     alarms: dict[str, CloudwatchMetricAlarm] = {}
-    for key, rule in sorted(rules.items()):
-        alarms[f"failed-invocations-{key}"] = CloudwatchMetricAlarm(
+    for group, keys in failed_invocation_groups(list(rules)).items():
+        queries = [
+            CloudwatchMetricAlarmMetricQuery(
+                id=f"m{index}",
+                metric=CloudwatchMetricAlarmMetricQueryMetric(
+                    namespace="AWS/Events",
+                    metric_name="FailedInvocations",
+                    dimensions={"RuleName": rules[key].name},
+                    stat="Sum",
+                    period=ALARM_PERIOD_SECONDS,
+                ),
+            )
+            for index, key in enumerate(keys)
+        ]
+        queries.append(
+            CloudwatchMetricAlarmMetricQuery(
+                id="failed", expression="SUM(METRICS())", label="FailedInvocations", return_data=True
+            )
+        )
+        alarms[f"failed-invocations-{group}"] = CloudwatchMetricAlarm(
             scope,
-            f"alarm-failed-invocations-{key}",
-            alarm_name=f"{name}-{key}-failed-invocations",
+            f"alarm-failed-invocations-{group}",
+            alarm_name=f"{name}-{group}-failed-invocations",
             alarm_description=(
-                "EventBridge could not deliver GuardDuty findings to the alert topic (KMS key, topic policy or "
-                "quota); they are retried for up to the maximum event age, then sent to the dead-letter queue."
+                f"EventBridge could not deliver GuardDuty findings of rules {', '.join(keys)} (KMS key, topic "
+                "policy, function or quota); they are retried for up to the maximum event age, then sent to "
+                "the dead-letter queue."
             ),
-            namespace="AWS/Events",
-            metric_name="FailedInvocations",
-            dimensions={"RuleName": rule.name},
-            statistic="Sum",
+            metric_query=queries,
             **common,
         )
     alarms["dead-letters"] = CloudwatchMetricAlarm(
@@ -165,6 +205,34 @@ def create_delivery_alarms(
         metric_name="ApproximateNumberOfMessagesVisible",
         dimensions={"QueueName": dead_letter_queue.name},
         statistic="Maximum",
+        period=ALARM_PERIOD_SECONDS,
         **common,
     )
     return MappingProxyType(alarms)
+
+
+def allow_role_to_use_key(scope: Construct, role: IamRole, key_arn: str) -> IamRolePolicy:
+    """Let `role` (the formatter function's) encrypt with the topic's key, which publishing to the topic needs.
+
+    The key policy delegates to IAM (the account root has kms:*), so an identity policy is enough.
+    """
+    return IamRolePolicy(
+        scope,
+        "formatter-key-use",
+        role=role.id,
+        name="use-topic-key",
+        policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "EncryptForTheAlertTopic",
+                        "Effect": "Allow",
+                        "Action": list(KEY_USE_ACTIONS),
+                        "Resource": key_arn,
+                    }
+                ],
+            },
+            sort_keys=True,
+        ),
+    )

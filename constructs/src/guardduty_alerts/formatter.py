@@ -1,0 +1,203 @@
+"""The optional subject formatter: a small Lambda function between the EventBridge rules and the SNS topic.
+
+SNS gives every message EventBridge publishes the subject "AWS Notification Message"; a function that
+publishes itself can set one ("[GuardDuty][HIGH 8.0] UnauthorizedAccess:EC2/SSHBruteForce 123456789012
+us-east-1"). Its code is packaged at synth time by cdktf's asset support (no archive provider): the handler
+and `mail_templates.json`, the templates of every band and mail shape, from `templates.py`.
+
+Least privilege: the role may publish to this topic and write to this function's log group, nothing else;
+the log group is created here with a retention, so the function needs no logs:CreateLogGroup; each rule gets
+its own invoke permission, conditioned on that rule's ARN.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+
+from cdktf import AssetType, Fn, TerraformAsset
+
+from constructs import Construct
+
+from ._aws import (
+    CloudwatchEventRule,
+    CloudwatchLogGroup,
+    IamRole,
+    IamRolePolicy,
+    LambdaFunction,
+    LambdaPermission,
+)
+from .patterns import ALL_SHAPES
+from .severity import Severity
+from .templates import input_paths, template_lines
+
+__all__ = [
+    "LOG_RETENTION_DAYS",
+    "PUBLISH_SID",
+    "SubjectFormatter",
+    "invocation_template",
+    "mail_templates",
+    "publish_statement",
+]
+
+# The topic policy statement that lets EventBridge publish (policies.topic_policy); replaced by
+# `publish_statement` when the formatter publishes instead.
+PUBLISH_SID = "AllowGuardDutyFindingRulesToPublish"
+
+LOG_RETENTION_DAYS = 90
+HANDLER_DIR = Path(__file__).parent / "formatter_function"
+RUNTIME = "python3.12"
+FIXED_MTIME = 315_619_200  # 1980-01-02T00:00:00Z, within the zip format's date range
+
+
+def mail_templates() -> dict[str, object]:
+    """Every band x shape template as data for the function: the same lines and paths as the EventBridge mails."""
+    rules = {}
+    for band in Severity:
+        for shape in ALL_SHAPES:
+            rules[f"{band.name.lower()}-{shape.key}"] = {
+                "band": band.name,
+                "sample": shape.sample,
+                "input_paths": input_paths(shape),
+                "lines": template_lines(band, shape),
+            }
+    return {"rules": rules}
+
+
+def _stage_code() -> Path:
+    # A fresh folder per synth holding exactly the handler and its templates; cdktf hashes and zips it.
+    staging = Path(tempfile.mkdtemp(prefix="guardduty-alerts-formatter-"))
+    # cdktf copies the folder when the app synthesizes, after the construct is built: remove it at exit.
+    atexit.register(shutil.rmtree, staging, True)
+    shutil.copyfile(HANDLER_DIR / "handler.py", staging / "handler.py")
+    (staging / "mail_templates.json").write_text(json.dumps(mail_templates(), indent=1, sort_keys=True) + "\n")
+    # The zip records modification times: fixed ones make the archive, and so source_code_hash, the same on
+    # every synth, or each run would redeploy the function.
+    for path in (staging, *staging.iterdir()):
+        os.utime(path, (FIXED_MTIME, FIXED_MTIME))
+    return staging
+
+
+class SubjectFormatter(Construct):
+    """The formatter function, its role, log group and one invoke permission per rule."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        name: str,
+        topic_arn: str,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(scope, id_)
+        function_name = f"{name}-formatter"
+        self.log_group = CloudwatchLogGroup(
+            self,
+            "log-group",
+            name=f"/aws/lambda/{function_name}",
+            retention_in_days=LOG_RETENTION_DAYS,
+            tags=tags or None,
+        )
+        self.role = IamRole(
+            self,
+            "role",
+            name=function_name,
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+                sort_keys=True,
+            ),
+            tags=tags or None,
+        )
+        self.role_policy = IamRolePolicy(
+            self,
+            "role-policy",
+            role=self.role.id,
+            name="publish-findings",
+            policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "PublishToTheAlertTopic",
+                            "Effect": "Allow",
+                            "Action": "sns:Publish",
+                            "Resource": topic_arn,
+                        },
+                        {
+                            "Sid": "WriteOwnLogs",
+                            "Effect": "Allow",
+                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                            "Resource": f"{self.log_group.arn}:*",
+                        },
+                    ],
+                },
+                sort_keys=True,
+            ),
+        )
+        self.asset = TerraformAsset(self, "code", path=str(_stage_code()), type=AssetType.ARCHIVE)
+        self.function = LambdaFunction(
+            self,
+            "function",
+            function_name=function_name,
+            description="Publishes GuardDuty findings to the alert topic with a readable subject",
+            role=self.role.arn,
+            runtime=RUNTIME,
+            handler="handler.handler",
+            filename=self.asset.path,
+            source_code_hash=Fn.filebase64sha256(self.asset.path),
+            timeout=10,
+            memory_size=128,
+            environment={"variables": {"TOPIC_ARN": topic_arn}},
+            tags=tags or None,
+            # Logs go to the group created above, with its retention, from the first invocation on.
+            depends_on=[self.log_group, self.role_policy],
+        )
+        self.permissions: Mapping[str, LambdaPermission] = MappingProxyType({})
+
+    def allow(self, key: str, rule: CloudwatchEventRule) -> LambdaPermission:
+        """Let one rule, and only it, invoke the function."""
+        permission = LambdaPermission(
+            self,
+            f"invoke-{key}",
+            statement_id=f"invoke-from-{key}",
+            action="lambda:InvokeFunction",
+            function_name=self.function.function_name,
+            principal="events.amazonaws.com",
+            source_arn=rule.arn,
+        )
+        self.permissions = MappingProxyType({**self.permissions, key: permission})
+        return permission
+
+
+def publish_statement(topic_arn: str, role_arn: str) -> dict[str, object]:
+    """Topic policy statement: the formatter's role, and no other principal, may publish."""
+    return {
+        "Sid": "AllowSubjectFormatterToPublish",
+        "Effect": "Allow",
+        "Principal": {"AWS": role_arn},
+        "Action": "sns:Publish",
+        "Resource": topic_arn,
+    }
+
+
+def invocation_template(key: str) -> str:
+    """Target input: the rule's key and the whole event. Not JSON until EventBridge fills the placeholder, so
+    it is assembled here rather than dumped; the only value spliced in is the key, JSON-encoded."""
+    return '{"rule": ' + json.dumps(key) + ', "event": <aws.events.event.json>}'
+
