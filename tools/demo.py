@@ -47,7 +47,13 @@ _FINDING: dict[str, Any] = {
         "region": "us-east-1",
         "partition": "aws",
         "resource": {"resourceType": "Instance", "instanceDetails": {"instanceId": "i-0123456789abcdef0"}},
-        "service": {"serviceName": "guardduty", "count": 1, "archived": False},
+        "service": {
+            "serviceName": "guardduty",
+            "count": 1,
+            "archived": False,
+            "eventFirstSeen": "2026-01-01T09:00:00Z",
+            "eventLastSeen": "2026-01-01T09:05:00Z",
+        },
     },
 }
 
@@ -136,7 +142,7 @@ def _finding_id(message: str) -> str | None:
     try:
         return json.loads(message).get("detail", {}).get("id")
     except (ValueError, AttributeError):
-        return next((word.strip(".,;:()") for word in message.split() if word.startswith("demo-")), None)
+        return next((word.strip("\".,;:()") for word in message.split() if word.startswith("demo-")), None)
 
 
 def _describe(event: dict[str, Any]) -> str:
