@@ -92,8 +92,10 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """A moto server on 127.0.0.1 and a free port, for the whole session; its URL."""
+    from emulator import deliver_eventbridge_to_sns
     from moto.server import ThreadedMotoServer
 
+    deliver_eventbridge_to_sns()  # stand-in for a feature moto lacks: see tests/emulator.py
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -47,13 +47,13 @@ def test_creates_an_enabled_detector_publishing_every_fifteen_minutes(default: t
     assert CdktfTesting.to_have_resource_with_properties(
         text, "aws_guardduty_detector", {"enable": True, "finding_publishing_frequency": "FIFTEEN_MINUTES"}
     )
-    assert "data" not in parsed
+    assert "aws_guardduty_detector" not in parsed.get("data", {})
 
 
 def test_creates_a_standard_topic_and_one_email_subscription_per_recipient(default: tuple[str, dict]) -> None:
     text, parsed = default
     topic = only(parsed["resource"], "aws_sns_topic")
-    assert topic == {"name": "guardduty-alerts"}
+    assert topic == {"name": "guardduty-alerts", "kms_master_key_id": ref(parsed["resource"], "aws_kms_key", "arn")}
     subscriptions = parsed["resource"]["aws_sns_topic_subscription"]
     assert sorted(s["endpoint"] for s in subscriptions.values()) == sorted(RECIPIENTS)
     assert {s["protocol"] for s in subscriptions.values()} == {"email"}

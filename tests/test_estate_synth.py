@@ -185,7 +185,12 @@ def test_central_inbox_forwards_other_regions_to_the_home_region_with_a_least_pr
 ) -> None:
     home = stacks["gd-security-eu-west-1"]
     (topic,) = resources(home, "aws_sns_topic")
-    assert topic == {"name": "gd", "display_name": "GuardDuty security 222222222222"}
+    (key_address,) = home["resource"]["aws_kms_key"]
+    assert topic == {
+        "name": "gd",
+        "display_name": "GuardDuty security 222222222222",
+        "kms_master_key_id": "${aws_kms_key." + key_address + ".arn}",
+    }
     assert "aws_iam_role" not in home["resource"]
     for region in ("us-east-1", "eu-central-1"):
         stack = stacks[f"gd-security-{region}"]

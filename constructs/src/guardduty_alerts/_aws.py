@@ -9,11 +9,19 @@ from __future__ import annotations
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
     CloudwatchEventTarget,
+    CloudwatchEventTargetDeadLetterConfig,
     CloudwatchEventTargetInputTransformer,
+    CloudwatchEventTargetRetryPolicy,
 )
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
+    CloudwatchMetricAlarm,
+    CloudwatchMetricAlarmMetricQuery,
+    CloudwatchMetricAlarmMetricQueryMetric,
+)
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_guardduty_detector import DataAwsGuarddutyDetector
+from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.guardduty_detector import GuarddutyDetector
 from cdktf_cdktf_provider_aws.guardduty_detector_feature import (
     GuarddutyDetectorFeature,
@@ -32,12 +40,16 @@ from cdktf_cdktf_provider_aws.guardduty_organization_configuration_feature impor
 )
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderEndpoints
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
+from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 
 from ._provider_loader import link_type_modules
 
@@ -47,10 +59,16 @@ __all__ = [
     "AwsProviderEndpoints",
     "CloudwatchEventRule",
     "CloudwatchEventTarget",
+    "CloudwatchEventTargetDeadLetterConfig",
     "CloudwatchEventTargetInputTransformer",
+    "CloudwatchEventTargetRetryPolicy",
     "CloudwatchLogGroup",
+    "CloudwatchMetricAlarm",
+    "CloudwatchMetricAlarmMetricQuery",
+    "CloudwatchMetricAlarmMetricQueryMetric",
     "DataAwsCallerIdentity",
     "DataAwsGuarddutyDetector",
+    "DataAwsPartition",
     "GuarddutyDetector",
     "GuarddutyDetectorFeature",
     "GuarddutyDetectorFeatureAdditionalConfiguration",
@@ -63,11 +81,15 @@ __all__ = [
     "GuarddutyOrganizationConfigurationFeatureAdditionalConfiguration",
     "IamRole",
     "IamRolePolicy",
+    "KmsAlias",
+    "KmsKey",
     "LambdaFunction",
     "LambdaPermission",
     "SnsTopic",
     "SnsTopicPolicy",
     "SnsTopicSubscription",
+    "SqsQueue",
+    "SqsQueuePolicy",
 ]
 
 link_type_modules()

@@ -5,21 +5,51 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
+from typing import Any
+
+from cdktf import TerraformStack
 
 from constructs import Construct
 
 from ._aws import (
+    AwsProvider,
     CloudwatchEventRule,
     CloudwatchEventTarget,
     CloudwatchEventTargetInputTransformer,
+    CloudwatchMetricAlarm,
     DataAwsGuarddutyDetector,
     GuarddutyDetector,
     GuarddutyFilter,
     GuarddutyFilterFindingCriteria,
     GuarddutyFilterFindingCriteriaCriterion,
+    IamRolePolicy,
+    KmsAlias,
+    KmsKey,
     SnsTopic,
     SnsTopicPolicy,
     SnsTopicSubscription,
+    SqsQueue,
+    SqsQueuePolicy,
+)
+from .checkov_skips import skip_check
+from .delivery import (
+    allow_role_to_use_key,
+    create_dead_letter_queue,
+    create_delivery_alarms,
+    create_topic_key,
+    restrict_dead_letter_queue,
+    target_delivery_settings,
+)
+from .delivery_settings import (
+    DEAD_LETTER_RETENTION,
+    DEFAULT_DEAD_LETTER_RETENTION_SECONDS,
+    DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
+    DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
+    MAXIMUM_EVENT_AGE,
+    MAXIMUM_RETRY_ATTEMPTS,
+    alarm_action_problem,
+    bounds_problem,
+    kms_key_arn_problem,
 )
 from .errors import InvalidPropsError
 from .formatter import PUBLISH_SID, SubjectFormatter, invocation_template, publish_statement
@@ -58,6 +88,10 @@ class GuardDutyAlerts(Construct):
     key ("high-instance", "critical-other", ...) to it. The single `rule`/`target` of earlier versions are
     gone: a single rule cannot label every severity correctly nor name every kind of resource.
 
+    Delivery is made trustworthy (see delivery.py): the topic is encrypted with a customer-managed KMS key
+    EventBridge may use; every target retries for up to a day, then puts the event in an encrypted SQS
+    dead-letter queue; CloudWatch alarms fire on failed invocations and on dead letters.
+
     Every created resource is a read-only attribute; they double as the escape hatch for settings this
     construct does not expose.
     """
@@ -76,6 +110,12 @@ class GuardDutyAlerts(Construct):
         filters: FindingFilters | None = None,
         suppression_rules: Sequence[SuppressionRule] = (),
         subject_formatter: bool = False,
+        encrypt_topic: bool = True,
+        existing_kms_key_arn: str | None = None,
+        maximum_event_age_seconds: int = DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
+        maximum_retry_attempts: int = DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
+        dead_letter_retention_seconds: int = DEFAULT_DEAD_LETTER_RETENTION_SECONDS,
+        alarm_actions: Sequence[str] = (),
     ) -> None:
         """
         :param recipients: email addresses that get the alerts; each must confirm the subscription mail.
@@ -93,6 +133,22 @@ class GuardDutyAlerts(Construct):
             at the source and never sent to EventBridge). Default: none.
         :param subject_formatter: route findings through a small Lambda function that publishes them with a
             readable subject and unquoted text. Default: off, EventBridge publishes to the topic directly.
+        :param encrypt_topic: encrypt the topic at rest with KMS. Default: True. False leaves the topic
+            unencrypted (the dead-letter queue keeps SQS-managed encryption); findings are sensitive.
+        :param existing_kms_key_arn: encrypt with this customer-managed key (ARN of the key or its alias, in
+            the stack's region) instead of creating one; its key policy must let events.amazonaws.com use
+            kms:GenerateDataKey* and kms:Decrypt. AWS-managed keys (alias/aws/sns) are refused: EventBridge
+            cannot use them and nothing would arrive. Default: a new customer-managed key with rotation on
+            and alias alias/<name> is created.
+        :param maximum_event_age_seconds: how long EventBridge retries a failed delivery before dead-lettering
+            it, 60 to 86400. Default: 86400 (24 hours, AWS's maximum).
+        :param maximum_retry_attempts: retries of a failed delivery, 0 to 185. Default: 185 (AWS's maximum).
+        :param dead_letter_retention_seconds: how long undelivered findings stay in the dead-letter queue,
+            60 to 1209600. Default: 1209600 (14 days, SQS's maximum).
+        :param alarm_actions: ARNs notified when a delivery fails or a finding is dead-lettered (an SNS topic
+            of the on-call system, in the stack's region). Not the alerts topic itself: when that topic is
+            what is broken, the alarm would be lost with the findings. Default: no action; the alarms still
+            change state in CloudWatch.
         """
         super().__init__(scope, id_)
         _validate(
@@ -102,6 +158,16 @@ class GuardDutyAlerts(Construct):
             finding_publishing_frequency=finding_publishing_frequency,
             existing_detector_id=existing_detector_id,
             tags=tags,
+            delivery_problems=_delivery_problems(
+                region=_stack_region(self),
+                name=name,
+                encrypt_topic=encrypt_topic,
+                existing_kms_key_arn=existing_kms_key_arn,
+                maximum_event_age_seconds=maximum_event_age_seconds,
+                maximum_retry_attempts=maximum_retry_attempts,
+                dead_letter_retention_seconds=dead_letter_retention_seconds,
+                alarm_actions=alarm_actions,
+            ),
         )
         tag_map = dict(sorted((tags or {}).items()))
         frequency = PublishingFrequency(
@@ -125,6 +191,13 @@ class GuardDutyAlerts(Construct):
                 tags=tag_map or None,
             )
             self.detector_id: str = self.detector.id
+            skip_check(
+                self.detector,
+                "CKV2_AWS_3",
+                "organization-wide auto-enable (aws_guardduty_organization_configuration) is set by the "
+                "delegated administrator account; this construct enables the detector of its own account in "
+                "every configured region",
+            )
         else:
             # A data source, not an import: plan fails with a clear error if the id is wrong, and the
             # detector's own settings stay with whoever manages it.
@@ -152,7 +225,27 @@ class GuardDutyAlerts(Construct):
             }
         )
 
-        self.topic = SnsTopic(self, "topic", name=name, tags=tag_map or None)
+        self.kms_key: KmsKey | None = None
+        self.kms_alias: KmsAlias | None = None
+        self.topic_key_arn: str | None = existing_kms_key_arn
+        if encrypt_topic and existing_kms_key_arn is None:
+            self.kms_key, self.kms_alias = create_topic_key(self, name=name, tags=tag_map)
+            self.topic_key_arn = self.kms_key.arn
+
+        self.topic = SnsTopic(self, "topic", name=name, kms_master_key_id=self.topic_key_arn, tags=tag_map or None)
+        self.dead_letter_queue: SqsQueue = create_dead_letter_queue(
+            self,
+            name=name,
+            kms_key_id=self.topic_key_arn,
+            retention_seconds=dead_letter_retention_seconds,
+            tags=tag_map,
+        )
+        # Every target, whatever it points at, retries and then dead-letters the same way.
+        self._delivery_settings: dict[str, Any] = target_delivery_settings(
+            dead_letter_queue=self.dead_letter_queue,
+            maximum_event_age_seconds=maximum_event_age_seconds,
+            maximum_retry_attempts=maximum_retry_attempts,
+        )
 
         self.subscriptions: Mapping[str, SnsTopicSubscription] = MappingProxyType(
             {
@@ -188,6 +281,10 @@ class GuardDutyAlerts(Construct):
         self.formatter: SubjectFormatter | None = None
         if subject_formatter:
             self.formatter = SubjectFormatter(self, "formatter", name=name, topic_arn=self.topic.arn, tags=tag_map)
+        self.formatter_key_policy: IamRolePolicy | None = None
+        if self.formatter is not None and self.topic_key_arn is not None:
+            # Publishing to an encrypted topic needs the key: without this every formatted mail is refused.
+            self.formatter_key_policy = allow_role_to_use_key(self, self.formatter.role, self.topic_key_arn)
 
         policy = topic_policy(
             topic_arn=self.topic.arn,
@@ -208,6 +305,17 @@ class GuardDutyAlerts(Construct):
         self.targets: Mapping[str, CloudwatchEventTarget] = MappingProxyType(
             {mail_rule.key: self._add_target(mail_rule, rules[mail_rule.key]) for mail_rule in self.mail_rules}
         )
+        self.dead_letter_queue_policy: SqsQueuePolicy = restrict_dead_letter_queue(
+            self, self.dead_letter_queue, list(rules.values())
+        )
+        self.alarms: Mapping[str, CloudwatchMetricAlarm] = create_delivery_alarms(
+            self,
+            name=name,
+            rules=rules,
+            dead_letter_queue=self.dead_letter_queue,
+            actions=alarm_actions,
+            tags=tag_map,
+        )
 
     def _add_target(self, mail_rule: MailRule, rule: CloudwatchEventRule) -> CloudwatchEventTarget:
         """The target of one rule: the topic with the rule's mail template, or the formatter function. Every
@@ -224,6 +332,7 @@ class GuardDutyAlerts(Construct):
                     input_paths={}, input_template=invocation_template(mail_rule.key)
                 ),
                 depends_on=[permission],
+                **self._delivery_settings,
             )
         return CloudwatchEventTarget(
             self,
@@ -237,6 +346,7 @@ class GuardDutyAlerts(Construct):
             ),
             # Without the policy EventBridge's first deliveries are refused: create it before the target.
             depends_on=[self.topic_policy],
+            **self._delivery_settings,
         )
 
 
@@ -268,6 +378,7 @@ def _validate(
     finding_publishing_frequency: object,
     existing_detector_id: object,
     tags: Mapping[str, str] | None,
+    delivery_problems: Sequence[str] = (),
 ) -> None:
     problems: list[str] = []
 
@@ -301,5 +412,53 @@ def _validate(
             problems.append(f"tags: {tags!r} is not a mapping; allowed: a mapping of strings to strings")
         else:
             problems += [f"tags{problem}" for problem in tag_problems(tags)]
+    problems += delivery_problems
     if problems:
         raise InvalidPropsError(problems)
+
+
+def _stack_region(scope: Construct) -> str | None:
+    """Region of the stack's default AWS provider (no alias), or None when it is not a plain string."""
+    for child in TerraformStack.of(scope).node.children:
+        if isinstance(child, AwsProvider) and child.alias is None:
+            region = child.region
+            return region if isinstance(region, str) and not region.startswith("${") else None
+    return None
+
+
+def _delivery_problems(
+    *,
+    region: str | None,
+    name: object,
+    encrypt_topic: object,
+    existing_kms_key_arn: object,
+    maximum_event_age_seconds: object,
+    maximum_retry_attempts: object,
+    dead_letter_retention_seconds: object,
+    alarm_actions: object,
+) -> list[str]:
+    problems: list[str] = []
+
+    def check(prop: str, problem: str | None) -> None:
+        if problem:
+            problems.append(f"{prop}: {problem}")
+
+    if not isinstance(encrypt_topic, bool):
+        problems.append(f"encrypt_topic: {encrypt_topic!r} is not allowed; allowed: True or False")
+    if existing_kms_key_arn is not None:
+        if encrypt_topic is False:
+            problems.append(
+                f"existing_kms_key_arn: {existing_kms_key_arn!r} is given but encrypt_topic is False; "
+                "allowed: leave it out, or set encrypt_topic to True"
+            )
+        else:
+            check("existing_kms_key_arn", kms_key_arn_problem(existing_kms_key_arn, region=region))
+    check("maximum_event_age_seconds", bounds_problem(maximum_event_age_seconds, MAXIMUM_EVENT_AGE))
+    check("maximum_retry_attempts", bounds_problem(maximum_retry_attempts, MAXIMUM_RETRY_ATTEMPTS))
+    check("dead_letter_retention_seconds", bounds_problem(dead_letter_retention_seconds, DEAD_LETTER_RETENTION))
+    if isinstance(alarm_actions, str) or not isinstance(alarm_actions, Sequence):
+        problems.append(f"alarm_actions: {alarm_actions!r} is not a list; allowed: a list of ARNs")
+    else:
+        for index, action in enumerate(alarm_actions):
+            check(f"alarm_actions[{index}]", alarm_action_problem(action, region=region, topic_name=str(name)))
+    return problems

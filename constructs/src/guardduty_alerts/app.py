@@ -49,6 +49,12 @@ class GuardDutyAlertsStack(TerraformStack):
             filters=config.filters,
             suppression_rules=config.suppression_rules,
             subject_formatter=config.subject_formatter,
+            encrypt_topic=config.encrypt_topic,
+            existing_kms_key_arn=config.existing_kms_key_arns.get(region),
+            maximum_event_age_seconds=config.maximum_event_age_seconds,
+            maximum_retry_attempts=config.maximum_retry_attempts,
+            dead_letter_retention_seconds=config.dead_letter_retention_seconds,
+            alarm_actions=config.alarm_actions.get(region, ()),
         )
         TerraformOutput(self, "topic_arn", value=self.alerts.topic.arn, description="SNS topic that mails the alerts")
         TerraformOutput(
@@ -64,6 +70,12 @@ class GuardDutyAlertsStack(TerraformStack):
             # The topic's display name is the sender name of the mails: it says which account they are about.
             self.alerts.topic.display_name = plan.account.display_name
         add_estate_resources(self, plan, detector_id=self.alerts.detector_id)
+        TerraformOutput(
+            self,
+            "dead_letter_queue_url",
+            value=self.alerts.dead_letter_queue.url,
+            description="SQS queue holding findings EventBridge could not deliver after all retries",
+        )
 
 
 def build_stacks(

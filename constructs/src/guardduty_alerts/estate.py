@@ -54,6 +54,7 @@ DYNAMODB_TABLE_PATTERN = r"^[A-Za-z0-9_.-]{3,255}$"
 # Settings an account may give for itself. Add new top-level keys here when they make sense per account.
 ACCOUNT_OVERRIDABLE_KEYS = (
     "central_inbox",
+    "delivery",
     "detector",
     "finding_types",
     "new_findings_only",
@@ -65,6 +66,7 @@ ACCOUNT_OVERRIDABLE_KEYS = (
     "subject_formatter",
     "suppression_rules",
     "tags",
+    "topic_encryption",
 )
 
 _ACCOUNT_ID_ALLOWED = "a 12-digit AWS account id, quoted so that YAML keeps it a string"

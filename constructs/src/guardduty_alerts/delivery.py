@@ -1,0 +1,238 @@
+"""Resources that make delivery trustworthy: the topic's KMS key, the targets' retries and dead-letter queue,
+and the alarms that say when findings are not getting through.
+
+Each function adds resources to the GuardDutyAlerts construct given as `scope`, and takes the rules/targets
+as collections keyed by a stable name, so the construct can have one rule or several.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+from constructs import Construct
+
+from ._aws import (
+    CloudwatchEventRule,
+    CloudwatchEventTargetDeadLetterConfig,
+    CloudwatchEventTargetRetryPolicy,
+    CloudwatchMetricAlarm,
+    CloudwatchMetricAlarmMetricQuery,
+    CloudwatchMetricAlarmMetricQueryMetric,
+    DataAwsCallerIdentity,
+    DataAwsPartition,
+    IamRole,
+    IamRolePolicy,
+    KmsAlias,
+    KmsKey,
+    SqsQueue,
+    SqsQueuePolicy,
+)
+from .policies import KEY_USE_ACTIONS, dead_letter_queue_policy, key_policy
+
+__all__ = [
+    "ALARM_PERIOD_SECONDS",
+    "allow_role_to_use_key",
+    "create_dead_letter_queue",
+    "create_delivery_alarms",
+    "create_topic_key",
+    "failed_invocation_groups",
+    "restrict_dead_letter_queue",
+    "target_delivery_settings",
+]
+
+# Five minutes: the shortest period at which EventBridge and SQS publish these metrics without gaps.
+ALARM_PERIOD_SECONDS = 300
+
+
+def create_topic_key(scope: Construct, *, name: str, tags: Mapping[str, str] | None) -> tuple[KmsKey, KmsAlias]:
+    """A customer-managed key for the topic (and the dead-letter queue), rotated yearly, with alias/<name>."""
+    partition = DataAwsPartition(scope, "partition")
+    identity = DataAwsCallerIdentity(scope, "caller-identity")
+    account_root = f"arn:{partition.partition}:iam::{identity.account_id}:root"
+    key = KmsKey(
+        scope,
+        "topic-key",
+        description=f"Encrypts the GuardDuty alert topic {name} and its dead-letter queue",
+        enable_key_rotation=True,
+        # The longest waiting period: a key deleted by mistake can be recovered for 30 days.
+        deletion_window_in_days=30,
+        policy=json.dumps(key_policy(account_root_arn=account_root), sort_keys=True),
+        tags=dict(tags) if tags else None,
+    )
+    alias = KmsAlias(scope, "topic-key-alias", name=f"alias/{name}", target_key_id=key.key_id)
+    return key, alias
+
+
+def create_dead_letter_queue(
+    scope: Construct,
+    *,
+    name: str,
+    kms_key_id: str | None,
+    retention_seconds: int,
+    tags: Mapping[str, str] | None,
+) -> SqsQueue:
+    """Where EventBridge puts an event it could not deliver after all retries, instead of dropping it.
+
+    Encrypted with the topic's key when there is one (its policy already lets EventBridge use it), else with
+    SQS-managed keys, which EventBridge can always write to.
+    """
+    encryption: dict[str, Any] = (
+        {"kms_master_key_id": kms_key_id} if kms_key_id is not None else {"sqs_managed_sse_enabled": True}
+    )
+    return SqsQueue(
+        scope,
+        "dead-letter-queue",
+        name=f"{name}-dead-letters",
+        message_retention_seconds=retention_seconds,
+        tags=dict(tags) if tags else None,
+        **encryption,
+    )
+
+
+def restrict_dead_letter_queue(
+    scope: Construct, queue: SqsQueue, rules: Sequence[CloudwatchEventRule]
+) -> SqsQueuePolicy:
+    """Queue policy: only this construct's rules may dead-letter into the queue."""
+    return SqsQueuePolicy(
+        scope,
+        "dead-letter-queue-policy",
+        queue_url=queue.url,
+        policy=json.dumps(
+            dead_letter_queue_policy(queue_arn=queue.arn, rule_arns=[rule.arn for rule in rules]), sort_keys=True
+        ),
+    )
+
+
+def target_delivery_settings(
+    *, dead_letter_queue: SqsQueue, maximum_event_age_seconds: int, maximum_retry_attempts: int
+) -> dict[str, Any]:
+    """Keyword arguments for every CloudwatchEventTarget of the construct: retries, then the dead-letter queue."""
+    return {
+        "retry_policy": CloudwatchEventTargetRetryPolicy(
+            maximum_event_age_in_seconds=maximum_event_age_seconds,
+            maximum_retry_attempts=maximum_retry_attempts,
+        ),
+        "dead_letter_config": CloudwatchEventTargetDeadLetterConfig(arn=dead_letter_queue.arn),
+    }
+
+
+# CloudWatch: an alarm on a metric math expression may read at most 10 metrics (a hard limit).
+MAX_METRICS_PER_ALARM = 10
+
+
+def failed_invocation_groups(rule_keys: Sequence[str]) -> dict[str, list[str]]:
+    """Rule keys grouped for alarms: by the severity band that starts each key ("high-instance" -> "high"),
+    then in runs of at most MAX_METRICS_PER_ALARM; a run after the first is named after its first rule."""
+    by_band: dict[str, list[str]] = {}
+    for key in sorted(rule_keys):
+        by_band.setdefault(key.split("-", 1)[0], []).append(key)
+    groups: dict[str, list[str]] = {}
+    for band, keys in by_band.items():
+        for start in range(0, len(keys), MAX_METRICS_PER_ALARM):
+            run = keys[start : start + MAX_METRICS_PER_ALARM]
+            groups[band if start == 0 else f"{band}-from-{run[0]}"] = run
+    return groups
+
+
+def create_delivery_alarms(
+    scope: Construct,
+    *,
+    name: str,
+    rules: Mapping[str, CloudwatchEventRule],
+    dead_letter_queue: SqsQueue,
+    actions: Sequence[str],
+    tags: Mapping[str, str] | None,
+) -> Mapping[str, CloudwatchMetricAlarm]:
+    """Alarms on the rules' FailedInvocations (summed per severity band) and on the dead-letter queue.
+
+    `rules` is keyed by a stable name starting with the band. One alarm per rule would mean dozens of alarms;
+    one alarm per band sums its rules' metrics with metric math (at most 10 metrics per alarm). Missing data
+    means nothing happened, which is not a failure. With no actions the alarms still change state.
+    """
+    common: dict[str, Any] = {
+        "comparison_operator": "GreaterThanThreshold",
+        "threshold": 0,
+        "evaluation_periods": 1,
+        "treat_missing_data": "notBreaching",
+        "actions_enabled": True,
+        "alarm_actions": list(actions) or None,
+        "tags": dict(tags) if tags else None,
+    }
+    alarms: dict[str, CloudwatchMetricAlarm] = {}
+    for group, keys in failed_invocation_groups(list(rules)).items():
+        queries = [
+            CloudwatchMetricAlarmMetricQuery(
+                id=f"m{index}",
+                metric=CloudwatchMetricAlarmMetricQueryMetric(
+                    namespace="AWS/Events",
+                    metric_name="FailedInvocations",
+                    dimensions={"RuleName": rules[key].name},
+                    stat="Sum",
+                    period=ALARM_PERIOD_SECONDS,
+                ),
+            )
+            for index, key in enumerate(keys)
+        ]
+        queries.append(
+            CloudwatchMetricAlarmMetricQuery(
+                id="failed", expression="SUM(METRICS())", label="FailedInvocations", return_data=True
+            )
+        )
+        alarms[f"failed-invocations-{group}"] = CloudwatchMetricAlarm(
+            scope,
+            f"alarm-failed-invocations-{group}",
+            alarm_name=f"{name}-{group}-failed-invocations",
+            alarm_description=(
+                f"EventBridge could not deliver GuardDuty findings of rules {', '.join(keys)} (KMS key, topic "
+                "policy, function or quota); they are retried for up to the maximum event age, then sent to "
+                "the dead-letter queue."
+            ),
+            metric_query=queries,
+            **common,
+        )
+    alarms["dead-letters"] = CloudwatchMetricAlarm(
+        scope,
+        "alarm-dead-letters",
+        alarm_name=f"{name}-dead-letters",
+        alarm_description=(
+            "GuardDuty findings that were never delivered wait in the dead-letter queue: read them, fix the "
+            "cause, then redrive or delete them."
+        ),
+        namespace="AWS/SQS",
+        metric_name="ApproximateNumberOfMessagesVisible",
+        dimensions={"QueueName": dead_letter_queue.name},
+        statistic="Maximum",
+        period=ALARM_PERIOD_SECONDS,
+        **common,
+    )
+    return MappingProxyType(alarms)
+
+
+def allow_role_to_use_key(scope: Construct, role: IamRole, key_arn: str) -> IamRolePolicy:
+    """Let `role` (the formatter function's) encrypt with the topic's key, which publishing to the topic needs.
+
+    The key policy delegates to IAM (the account root has kms:*), so an identity policy is enough.
+    """
+    return IamRolePolicy(
+        scope,
+        "formatter-key-use",
+        role=role.id,
+        name="use-topic-key",
+        policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "EncryptForTheAlertTopic",
+                        "Effect": "Allow",
+                        "Action": list(KEY_USE_ACTIONS),
+                        "Resource": key_arn,
+                    }
+                ],
+            },
+            sort_keys=True,
+        ),
+    )

@@ -1,0 +1,151 @@
+"""The local AWS emulator (moto) for the tests and the demo, with one missing feature stood in for.
+
+STAND-IN FOR A MISSING EMULATOR FEATURE: moto 5.2.5 does not deliver EventBridge events to SNS targets
+(`moto/events/models.py`, `Rule.send_to_targets`, lists log groups, archives, SQS, event buses and API
+destinations, and raises NotImplementedError for anything else). Real EventBridge publishes the event, after
+the target's input transformer, to the topic. `deliver_eventbridge_to_sns()` adds only that branch, and uses
+moto's own pieces for the rest, so what decides delivery is what Terraform deployed:
+- the rule's event pattern, as stored by moto from PutRule, matched by moto's `EventPattern.matches_event`;
+- the target, as stored by moto from PutTargets: its `Input`, `InputPath` or `InputTransformer`, rendered by
+  moto's `EventTemplateParser`;
+- the topic, published to with moto's SNS backend, which fans out to the topic's subscriptions (SQS here).
+Targets of other kinds go to moto's original code unchanged. Not emulated: retries, the dead-letter queue,
+KMS and policy evaluation (moto evaluates neither topic policies nor key policies).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = [
+    "deliver_eventbridge_to_sns",
+    "moto_server",
+    "put_guardduty_events",
+    "receive_all",
+    "render_target_input",
+]
+
+_installed = False
+
+
+def render_target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
+    """The message EventBridge sends a target for `event`: constant Input, InputPath, transformer or the event.
+
+    The transformer's input paths are resolved with moto's JSONPath engine and value formatting
+    (`EventTemplateParser._stringify`); moto's last step, decoding the filled template as JSON, is left out:
+    EventBridge inserts the values into the template text and sends the result as it is (a template for a
+    mail is text, not JSON).
+    """
+    from jsonpath_ng.ext import parse as jsonpath
+    from moto.events.utils import EventTemplateParser
+
+    if "Input" in target:
+        return target["Input"]
+    if "InputPath" in target:
+        (match, *_) = jsonpath(target["InputPath"]).find(event)
+        return json.dumps(match.value)
+    transformer = target.get("InputTransformer")
+    if not transformer:
+        return json.dumps(event)
+    text = transformer["InputTemplate"]
+    for name, path in transformer.get("InputPathsMap", {}).items():
+        matches = jsonpath(path).find(event)
+        value = EventTemplateParser._stringify(matches[0].value) if matches else None
+        # EventBridge leaves a placeholder whose path matches nothing empty.
+        text = text.replace(f"<{name}>", value or "")
+    text = text.replace("<aws.events.event.json>", json.dumps(event))
+    return text.replace("<aws.events.event.ingestion-time>", str(event.get("ingestion-time", "")))
+
+
+def deliver_eventbridge_to_sns() -> None:
+    """Teach moto's EventBridge to publish to SNS targets (idempotent; patches moto's Rule class in-process)."""
+    global _installed
+    if _installed:
+        return
+    from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
+    from moto.events.models import Rule
+    from moto.sns.models import sns_backends
+    from moto.utilities.arns import parse_arn
+
+    original = Rule.send_to_targets
+
+    def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
+        sns_targets = [t for t in self.targets if parse_arn(t["Arn"]).service == "sns"]
+        if sns_targets and self.event_pattern.matches_event(original_event):
+            event = dict(original_event)
+            if isinstance(event.get("time"), (int, float)):
+                # moto keeps PutEvents' Time as epoch seconds; EventBridge delivers ISO-8601, as moto's SQS
+                # branch also renders it.
+                event["time"] = iso_8601_datetime_without_milliseconds(utcfromtimestamp(float(event["time"])))
+            for target in sns_targets:
+                arn = parse_arn(target["Arn"])
+                message = render_target_input(target, event) if transform_input else json.dumps(event)
+                sns_backends[arn.account][arn.region].publish(message=message, arn=target["Arn"])
+        others = [t for t in self.targets if t not in sns_targets]
+        if others:
+            rest = copy.copy(self)
+            rest.targets = others
+            original(rest, original_event, transform_input)
+
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+    _installed = True
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """A moto server on 127.0.0.1 and a free port, with EventBridge-to-SNS delivery; yields its URL."""
+    from moto.server import ThreadedMotoServer
+
+    # One line per request from the embedded HTTP server would drown the demo's output.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    deliver_eventbridge_to_sns()
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def put_guardduty_events(events_client: Any, events: list[dict[str, Any]]) -> None:
+    """Put EventBridge-shaped events (as in shared/findings) on the default bus, as GuardDuty would."""
+    for start in range(0, len(events), 10):  # PutEvents takes at most 10 entries
+        entries = [
+            {
+                "Source": event["source"],
+                "DetailType": event["detail-type"],
+                "Detail": json.dumps(event["detail"]),
+                "Resources": event.get("resources", []),
+            }
+            for event in events[start : start + 10]
+        ]
+        response = events_client.put_events(Entries=entries)
+        assert response["FailedEntryCount"] == 0, response["Entries"]
+
+
+def receive_all(sqs_client: Any, queue_url: str) -> list[dict[str, Any]]:
+    """Every message waiting in the queue, deleted as read."""
+    messages: list[dict[str, Any]] = []
+    while True:
+        batch = sqs_client.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        received = batch.get("Messages", [])
+        if not received:
+            return messages
+        messages += received
+        sqs_client.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(received)],
+        )
