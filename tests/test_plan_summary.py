@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -211,14 +212,7 @@ def test_other_providers_resources_are_counted_without_alerting_impact(
 # --- real plans against the emulator ----------------------------------------------------------------------
 
 REGION = "eu-central-1"  # apart from the other Terraform tests, which use us-east-1 on the same emulator
-# Encryption is not in main yet (issue 4): the baseline sets the topic's key through the construct's escape
-# hatch, so that a plan without it shows what "encryption off" does.
-BASELINE_KEY = "alias/plan-review-test"
 Customize = Callable[[object], None]
-
-
-def _encrypt(stack: object) -> None:
-    stack.alerts.topic.kms_master_key_id = BASELINE_KEY  # type: ignore[attr-defined]
 
 
 @dataclasses.dataclass
@@ -246,7 +240,7 @@ class Baseline:
         name: str,
         config: AlertsConfig | None = None,
         *,
-        customize: tuple[Customize, ...] = (_encrypt,),
+        customize: tuple[Customize, ...] = (),
         destroy: bool = False,
         text: bool = False,
     ) -> Path:
@@ -269,11 +263,11 @@ def baseline(
     env = dict(terraform_env, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)
     outdir = root / "cdktf.out"
     base = Baseline(config, outdir / "stacks" / config.stack_name(REGION), root, outdir, env)
-    base.synth(config, _encrypt)
+    base.synth(config)
     terraform(env, base.stack_dir, "init", "-input=false")
     terraform(env, base.stack_dir, "apply", "-auto-approve", "-input=false")
     yield base
-    base.synth(config, _encrypt)
+    base.synth(config)
     terraform(env, base.stack_dir, "destroy", "-auto-approve", "-input=false")
 
 
@@ -310,8 +304,9 @@ def test_threshold_medium_to_high_and_a_recipient_removed(baseline: Baseline) ->
     markdown = _summary(baseline.plan(STACK, config, text=True))
     # Kept for the pull request's closing note: the comment a reviewer would see.
     (baseline.outdir.parent / "comment-threshold-and-recipient.md").write_text(markdown)
-    # 21 deletions: the subscription and, per resource shape, the MEDIUM band's rule and target.
-    assert f"| `{STACK}` | 0 | 1 | 0 | 21 |" in markdown
+    # 22 deletions: the subscription, the MEDIUM band's rule and target per resource shape, and its alarm;
+    # 2 updates: the topic policy and the dead-letter queue policy (fewer rules).
+    assert f"| `{STACK}` | 0 | 2 | 0 | 22 |" in markdown
     medium_rules = ", ".join(f"`plan-review-medium-{shape}`" for shape in MEDIUM_SHAPES[:-1])
     assert _impact_lines(markdown) == [
         "- ⚠️ **Threshold raised from MEDIUM (4.0) to HIGH (7.0)**: MEDIUM findings (severity 4.0 to below 7.0) "
@@ -319,11 +314,17 @@ def test_threshold_medium_to_high_and_a_recipient_removed(baseline: Baseline) ->
         f"- ⚠️ **Recipient removed**: oncall@example.com will no longer be mailed; until now they got {FROM_MEDIUM}.",
         f"- 📝 **10 rules deleted**: EventBridge rules {medium_rules} and `plan-review-medium-{MEDIUM_SHAPES[-1]}` "
         "only selected severities that are no longer mailed (see above).",
+        "- Other changes, not about alerting: delete "
+        "`aws_cloudwatch_metric_alarm.alerts_alarm-failed-invocations-medium_74D062B8`, update "
+        "`aws_sqs_queue_policy.alerts_dead-letter-queue-policy_A8B03325`.",
         "- After this change the stack mails HIGH and CRITICAL findings (severity 7.0 to 10.0) to "
         "security-team@example.com.",
     ]
     assert f"<details><summary>Terraform plan: {STACK}</summary>" in markdown
-    assert '# aws_sns_topic_subscription.alerts_subscription-oncallexamplecom_' in markdown
+    # The raw plan of 22 deletions is longer than a comment may be: it is cut, and says so.
+    assert "# aws_cloudwatch_event_rule.alerts_rule-medium-accesskey_" in markdown
+    assert len(markdown) <= 65536
+    assert "more characters; see the workflow log)" in markdown
 
 
 @pytest.mark.terraform
@@ -336,6 +337,9 @@ def test_threshold_lowered_and_recipient_added_say_what_starts_being_mailed_to_w
         "be mailed to oncall@example.com, security-team@example.com and soc@example.com.",
         f"- 🔔 **Recipient added**: soc@example.com will get {FROM_LOW} once they confirm the subscription mail AWS "
         "sends them; nothing arrives before that.",
+        "- Other changes, not about alerting: create "
+        "`aws_cloudwatch_metric_alarm.alerts_alarm-failed-invocations-low_E95B6BE3`, update "
+        "`aws_sqs_queue_policy.alerts_dead-letter-queue-policy_A8B03325`.",
         f"- After this change the stack mails {FROM_LOW} to oncall@example.com, security-team@example.com and "
         "soc@example.com.",
     ]
@@ -346,21 +350,33 @@ def test_encryption_turned_off_and_guardduty_suspended_are_flagged(baseline: Bas
     def suspend(stack: object) -> None:
         stack.alerts.detector.enable = False  # type: ignore[attr-defined]
 
-    markdown = _summary(baseline.plan("suspended", customize=(suspend,)))
-    assert _impact_lines(markdown) == [
+    unencrypted = dataclasses.replace(baseline.config, encrypt_topic=False)
+    markdown = _summary(baseline.plan("suspended", unencrypted, customize=(suspend,)))
+    lines = _impact_lines(markdown)
+    assert lines[0] == (
         "- ⚠️ **GuardDuty disabled**: the detector is suspended (enable = false): no new findings, so nothing is "
-        "mailed.",
-        "- ⚠️ **Encryption removed**: SNS topic `plan-review` is no longer encrypted with a customer-managed key "
-        f"(was `{BASELINE_KEY}`): alerts are stored with SNS's default encryption only.",
-        "- After this change the stack mails nothing: GuardDuty is off.",
-    ]
+        "mailed."
+    )
+    assert re.fullmatch(
+        r"- ⚠️ \*\*Encryption removed\*\*: SNS topic `plan-review` is no longer encrypted with a customer-managed "
+        r"key \(was `arn:aws:kms:eu-central-1:123456789012:key/[0-9a-f-]{36}`\): alerts are stored with SNS's "
+        r"default encryption only\.",
+        lines[1],
+    ), lines[1]
+    # The key goes with the encryption: said as a note, not as a loss of delivery.
+    assert re.fullmatch(r"- 📝 \*\*Key deleted\*\*: KMS key `[^`]+` goes with the topic's encryption\.", lines[2]), lines[2]
+    assert lines[-2].startswith("- Other changes, not about alerting: ") and "delete `aws_kms_alias." in lines[-2]
+    assert lines[-1] == "- After this change the stack mails nothing: GuardDuty is off."
+    assert len(lines) == 5, lines
 
 
 @pytest.mark.terraform
 def test_removed_stack_says_alerts_stop_for_everyone(baseline: Baseline) -> None:
     markdown = _summary(baseline.plan("removed", destroy=True))
-    assert "| `removed` | 0 | 0 | 0 | 66 |" in markdown
+    assert "| `removed` | 0 | 0 | 0 | 74 |" in markdown
     lines = _impact_lines(markdown)
+    other_line = lines.pop(-2)
+    assert other_line.startswith("- Other changes, not about alerting: delete `aws_cloudwatch_metric_alarm."), other_line
     rules_line = lines.pop(-2)
     assert lines == [
         "- ⚠️ **GuardDuty disabled**: the detector is deleted: GuardDuty stops in this region, its findings are "
@@ -387,7 +403,7 @@ def test_several_stacks_in_one_comment(baseline: Baseline) -> None:
     stacks = load_plans([f"eu-west-1={baseline.plan('unchanged')}", f"us-east-1={raised}"])
     assert [(s.name, s.text is not None) for s in stacks] == [("eu-west-1", False), ("us-east-1", True)]
     markdown = render_markdown(stacks)
-    assert "| `eu-west-1` | 0 | 0 | 0 | 0 |\n| `us-east-1` | 0 | 1 | 0 | 21 |" in markdown
+    assert "| `eu-west-1` | 0 | 0 | 0 | 0 |\n| `us-east-1` | 0 | 2 | 0 | 22 |" in markdown
     assert "**`us-east-1`**" in markdown
     assert "**`eu-west-1`**" not in markdown, "a stack without changes gets no impact section"
     assert "Threshold raised from MEDIUM (4.0) to HIGH (7.0)" in markdown

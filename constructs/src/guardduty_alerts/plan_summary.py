@@ -593,6 +593,10 @@ def _resource_impacts(changes: list[Change], before: _Mailed, after: _Mailed) ->
         if c.type == "aws_cloudwatch_event_rule" and c.kind in ("delete", "replace")
     }
     detector_deleted = any(c.type == "aws_guardduty_detector" and c.kind == "delete" for c in changes)
+    encryption_removed = any(
+        c.type == "aws_sns_topic" and c.value("kms_master_key_id", after=False) and not c.value("kms_master_key_id")
+        for c in changes
+    )
     still_covered: list[str] = []
     with_severity_change: list[str] = []
     for change in ordered:
@@ -676,7 +680,10 @@ def _resource_impacts(changes: list[Change], before: _Mailed, after: _Mailed) ->
                 add(Impact(Level.LOSS, "Topic policy no longer lets EventBridge publish", "deliveries to the topic "
                            "fail and no mail arrives."))
         elif change.type in ("aws_kms_key", "aws_kms_key_policy"):
-            if change.type == "aws_kms_key" and kind == "delete":
+            if change.type == "aws_kms_key" and kind == "delete" and encryption_removed:
+                # The topic's own line says encryption ends; the key going with it stops no delivery.
+                add(Impact(Level.NOTE, "Key deleted", f"KMS key {name} goes with the topic's encryption."))
+            elif change.type == "aws_kms_key" and kind == "delete":
                 add(Impact(Level.LOSS, "Key deleted", f"KMS key {name} is scheduled for deletion: a topic still "
                            "encrypted with it can no longer be published to."))
             elif change.type == "aws_kms_key" and kind == "replace":
