@@ -204,25 +204,8 @@ class GuardDutyAlerts(Construct):
             self.existing_detector = DataAwsGuarddutyDetector(self, "existing-detector", id=existing_detector_id)
             self.detector_id = self.existing_detector.id
 
-        # Keyed (and given construct IDs) by filter name; the rank GuardDuty needs follows the list order.
-        self.suppression_filters: Mapping[str, GuarddutyFilter] = MappingProxyType(
-            {
-                rule.name: GuarddutyFilter(
-                    self,
-                    f"suppression-{rule.name}",
-                    detector_id=self.detector_id,
-                    name=rule.name,
-                    description=rule.description or None,
-                    action="ARCHIVE",
-                    rank=rank,
-                    finding_criteria=GuarddutyFilterFindingCriteria(
-                        criterion=[_criterion(block) for block in rule.criterion_list()]
-                    ),
-                    # Untagged: a filter costs nothing and is found through its detector; the local emulator
-                    # also drops filter tags, which would make every plan after apply show a change.
-                )
-                for rank, rule in enumerate(suppression_rules, start=1)
-            }
+        self.suppression_filters: Mapping[str, GuarddutyFilter] = add_suppression_filters(
+            self, detector_id=self.detector_id, rules=suppression_rules
         )
 
         self.kms_key: KmsKey | None = None
@@ -348,6 +331,35 @@ class GuardDutyAlerts(Construct):
             depends_on=[self.topic_policy],
             **self._delivery_settings,
         )
+
+
+def add_suppression_filters(
+    scope: Construct, *, detector_id: str, rules: Sequence[SuppressionRule]
+) -> Mapping[str, GuarddutyFilter]:
+    """GuardDuty ARCHIVE filters under `scope`, keyed (and given construct IDs) by rule name.
+
+    The rank GuardDuty needs follows the list order. Shared by GuardDutyAlerts and the central inbox's
+    forwarding stacks, which keep the filters at the same construct path.
+    """
+    return MappingProxyType(
+        {
+            rule.name: GuarddutyFilter(
+                scope,
+                f"suppression-{rule.name}",
+                detector_id=detector_id,
+                name=rule.name,
+                description=rule.description or None,
+                action="ARCHIVE",
+                rank=rank,
+                finding_criteria=GuarddutyFilterFindingCriteria(
+                    criterion=[_criterion(block) for block in rule.criterion_list()]
+                ),
+                # Untagged: a filter costs nothing and is found through its detector; the local emulator
+                # also drops filter tags, which would make every plan after apply show a change.
+            )
+            for rank, rule in enumerate(rules, start=1)
+        }
+    )
 
 
 def _criterion(block: dict[str, object]) -> GuarddutyFilterFindingCriteriaCriterion:

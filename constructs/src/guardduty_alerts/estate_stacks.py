@@ -22,8 +22,6 @@ from ._aws import (
     GuarddutyDetector,
     GuarddutyDetectorFeature,
     GuarddutyDetectorFeatureAdditionalConfiguration,
-    GuarddutyFilter,
-    GuarddutyFilterFindingCriteria,
     GuarddutyOrganizationAdminAccount,
     GuarddutyOrganizationConfiguration,
     GuarddutyOrganizationConfigurationFeature,
@@ -247,23 +245,11 @@ class ForwarderStack(TerraformStack):
             self.detector_id = DataAwsGuarddutyDetector(holder, "existing-detector", id=existing).id
         # Suppression filters archive findings in the region where GuardDuty raises them, so they belong here
         # too, at the same construct path as in GuardDutyAlerts.
-        from .alerts import _criterion  # one definition of how a rule becomes GuardDuty's criteria
+        from .alerts import add_suppression_filters
 
-        self.suppression_filters: dict[str, GuarddutyFilter] = {
-            rule.name: GuarddutyFilter(
-                holder,
-                f"suppression-{rule.name}",
-                detector_id=self.detector_id,
-                name=rule.name,
-                description=rule.description or None,
-                action="ARCHIVE",
-                rank=rank,
-                finding_criteria=GuarddutyFilterFindingCriteria(
-                    criterion=[_criterion(block) for block in rule.criterion_list()]
-                ),
-            )
-            for rank, rule in enumerate(config.suppression_rules, start=1)
-        }
+        self.suppression_filters = add_suppression_filters(
+            holder, detector_id=self.detector_id, rules=config.suppression_rules
+        )
         account_id = plan.account.id if plan.account else DataAwsCallerIdentity(self, "caller").account_id
         assert plan.forward_to_region is not None
         self.forwarder = FindingForwarder(
