@@ -593,8 +593,12 @@ def _resource_impacts(changes: list[Change], before: _Mailed, after: _Mailed) ->
         if c.type == "aws_cloudwatch_event_rule" and c.kind in ("delete", "replace")
     }
     detector_deleted = any(c.type == "aws_guardduty_detector" and c.kind == "delete" for c in changes)
+    topic_deleted = any(c.type == "aws_sns_topic" and c.kind == "delete" for c in changes)
     encryption_removed = any(
-        c.type == "aws_sns_topic" and c.value("kms_master_key_id", after=False) and not c.value("kms_master_key_id")
+        c.type == "aws_sns_topic"
+        and c.kind != "delete"
+        and c.value("kms_master_key_id", after=False)
+        and not c.value("kms_master_key_id")
         for c in changes
     )
     still_covered: list[str] = []
@@ -680,7 +684,9 @@ def _resource_impacts(changes: list[Change], before: _Mailed, after: _Mailed) ->
                 add(Impact(Level.LOSS, "Topic policy no longer lets EventBridge publish", "deliveries to the topic "
                            "fail and no mail arrives."))
         elif change.type in ("aws_kms_key", "aws_kms_key_policy"):
-            if change.type == "aws_kms_key" and kind == "delete" and encryption_removed:
+            if change.type == "aws_kms_key" and kind == "delete" and topic_deleted:
+                pass  # the topic's own line says the alerts stop; its key going too changes nothing more
+            elif change.type == "aws_kms_key" and kind == "delete" and encryption_removed:
                 # The topic's own line says encryption ends; the key going with it stops no delivery.
                 add(Impact(Level.NOTE, "Key deleted", f"KMS key {name} goes with the topic's encryption."))
             elif change.type == "aws_kms_key" and kind == "delete":
