@@ -1,26 +1,30 @@
-"""Shared fixtures: paths, the example configuration, Terraform and the local AWS emulator (moto)."""
+"""Shared fixtures: the example configuration, Terraform and the local AWS emulator (moto). Shared helpers that
+are not fixtures live in helpers.py; the emulator's stand-ins in emulator.py (both importable: pyproject puts
+tests/ on the path)."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from guardduty_alerts.config import AlertsConfig, load_config
+from guardduty_alerts import fast_provider
+from guardduty_alerts_app.config import AlertsConfig, load_config
+from helpers import EXAMPLE_CONFIG, TERRAFORM_RC, terraform
 
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLE_CONFIG = REPO / "config" / "guardduty-alerts.yaml"
-FINDINGS_DIR = REPO.parent / "shared" / "findings"
-TF_MIRROR = Path("/opt/tf-plugins")
+# Tests build constructs directly too: load only the provider modules used, as the app's stacks do, before
+# any test module imports the provider bindings.
+fast_provider.install()
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/terraform/ runs Terraform: mark it, so that `-m "not terraform"` leaves it out."""
+    for item in items:
+        if "terraform" in Path(str(item.fspath)).parent.name:
+            item.add_marker(pytest.mark.terraform)
 
 
 @pytest.fixture(scope="session")
@@ -28,33 +32,8 @@ def example_config() -> AlertsConfig:
     return load_config(EXAMPLE_CONFIG)
 
 
-def _write_terraform_cli_config() -> Path:
-    """A Terraform CLI config in a fresh folder.
-
-    With the offline mirror (an unpacked layout) `terraform init` links the provider instead of copying it;
-    without it, providers are downloaded once into a cache shared by every stack folder of the session.
-    """
-    home = Path(tempfile.mkdtemp(prefix="guardduty-alerts-tf-"))
-    cache = home / "plugin-cache"
-    cache.mkdir()
-    lines = []
-    if not TF_MIRROR.is_dir():
-        lines.append(f'plugin_cache_dir = "{cache}"')
-    else:
-        lines += [
-            "provider_installation {",
-            f'  filesystem_mirror {{\n    path    = "{TF_MIRROR}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }}',
-            '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }',
-            "}",
-        ]
-    rc = home / "terraformrc"
-    rc.write_text("\n".join(lines) + "\n")
-    return rc
-
-
 # Set before cdktf starts its jsii (Node) process, which inherits the environment once: cdktf's own
 # `Testing.to_be_valid_terraform` runs `terraform init` from there.
-TERRAFORM_RC = _write_terraform_cli_config()
 os.environ["TF_CLI_CONFIG_FILE"] = str(TERRAFORM_RC)
 os.environ["CHECKPOINT_DISABLE"] = "1"
 
@@ -67,20 +46,6 @@ def terraform_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "AWS_"))}
     env.update(TF_CLI_CONFIG_FILE=str(TERRAFORM_RC), TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1", TF_INPUT="0")
     return env
-
-
-def terraform(env: dict[str, str], stack_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run `terraform -chdir=stack_dir ARGS`; on unexpected failure the assertion shows Terraform's output."""
-    result = subprocess.run(
-        ["terraform", f"-chdir={stack_dir}", *args, "-no-color"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if check:
-        assert result.returncode == 0, f"terraform {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-    return result
 
 
 def _free_port() -> int:
@@ -120,7 +85,7 @@ def example_out(example_config: AlertsConfig, tmp_path_factory: pytest.TempPathF
     Shared between tests: read it, or run Terraform in its stack folders; never change the synthesized files
     (a test that needs to change them synthesizes its own copy).
     """
-    from guardduty_alerts.app import synth_to  # loads cdktf: only for the sessions that need it
+    from guardduty_alerts_app.stacks.synth import synth_to  # loads cdktf: only for the sessions that need it
 
     root = tmp_path_factory.mktemp("example")
     synth_to(example_config, root / "cdktf.out", state_dir=root)
@@ -137,7 +102,3 @@ def initialized_example_stacks(example_out: Path, terraform_env: dict[str, str])
     with ThreadPoolExecutor(max_workers=len(folders)) as pool:
         list(pool.map(lambda folder: terraform(terraform_env, folder, "init", "-input=false"), folders))
     return {folder.name: folder for folder in folders}
-
-
-def read_json(path: Path) -> dict:
-    return json.loads(path.read_text())

@@ -1,41 +1,78 @@
-"""GuardDuty findings at or above a severity threshold, mailed through SNS: a cdktf construct and app.
+"""guardduty_alerts: a cdktf construct library that mails Amazon GuardDuty findings at or above a severity.
 
-Public API: the `GuardDutyAlerts` construct, its enums and its exceptions. The construct is imported on
-first use, so that configuration handling does not pay for loading the provider bindings.
+Two kinds of module, both published:
+
+- constructs (need cdktf and the hashicorp/aws provider bindings): `GuardDutyAlerts` (alerts.py), with
+  `delivery.py` and `formatter.py` behind it; `DetectorProtection` (detector_protection.py);
+  `OrganizationAdministrator` and `OrganizationMembers` (organization.py); `FindingForwarder` (forwarder.py);
+- the pure model they use (no cdktf): severity bands, event patterns and filters, mail templates, IAM and key
+  policies, protection plans, suppression rules, delivery bounds, regions, the exception hierarchy (errors.py).
+
+Importing this package has no side effects and loads no provider bindings: the constructs are imported on
+first use. To load only the provider modules the constructs use (a synth in seconds instead of tens of
+seconds), call `guardduty_alerts.fast_provider.install()` before anything imports `cdktf_cdktf_provider_aws`.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from . import _provider_loader
-from .errors import ConfigError, GuardDutyAlertsError, InvalidPropsError
-from .patterns import finding_event_pattern
+from .errors import (
+    ConfigError,
+    EventFileError,
+    GuardDutyAlertsError,
+    InvalidPropsError,
+    PlanFileError,
+)
+from .patterns import FindingFilters, SampleHandling, finding_event_pattern
 from .policies import topic_policy
+from .protection import ProtectionPlan, ProtectionPlans, RuntimeAgent
 from .severity import Severity
+from .suppression import SuppressionRule
 from .validation import PublishingFrequency
 
 if TYPE_CHECKING:
     from .alerts import GuardDutyAlerts
-
-# Before anything imports the provider bindings or starts the jsii kernel: load only the modules used.
-_provider_loader.install()
+    from .detector_protection import DetectorProtection
+    from .forwarder import FindingForwarder
+    from .organization import OrganizationAdministrator, OrganizationMembers
 
 __all__ = [
     "ConfigError",
+    "DetectorProtection",
+    "EventFileError",
+    "FindingFilters",
+    "FindingForwarder",
     "GuardDutyAlerts",
     "GuardDutyAlertsError",
     "InvalidPropsError",
+    "OrganizationAdministrator",
+    "OrganizationMembers",
+    "PlanFileError",
+    "ProtectionPlan",
+    "ProtectionPlans",
     "PublishingFrequency",
+    "RuntimeAgent",
+    "SampleHandling",
     "Severity",
+    "SuppressionRule",
     "finding_event_pattern",
     "topic_policy",
 ]
 
+# Constructs load cdktf and the provider bindings: imported when first named, not with the package.
+_CONSTRUCTS = {
+    "GuardDutyAlerts": ".alerts",
+    "DetectorProtection": ".detector_protection",
+    "FindingForwarder": ".forwarder",
+    "OrganizationAdministrator": ".organization",
+    "OrganizationMembers": ".organization",
+}
+
 
 def __getattr__(name: str) -> Any:
-    if name == "GuardDutyAlerts":
-        from .alerts import GuardDutyAlerts
-
-        return GuardDutyAlerts
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = _CONSTRUCTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)

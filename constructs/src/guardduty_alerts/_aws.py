@@ -1,7 +1,8 @@
 """The hashicorp/aws provider bindings this package uses, imported in one place.
 
-Add a class with one import line. Only the submodules named here are loaded (see _provider_loader, installed
-by the package __init__); the call at the end lets the jsii runtime find any other provider type on demand.
+Add a class with one import line. Only the submodules named here are loaded when the caller has switched on
+`fast_provider.install()` first (the app does, where it builds stacks); the call at the end lets the jsii
+runtime find any other provider type on demand.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 
-from ._provider_loader import link_type_modules
+from .fast_provider import link_type_modules
 
 __all__ = [
     "AwsProvider",

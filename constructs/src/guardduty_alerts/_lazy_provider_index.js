@@ -1,5 +1,5 @@
 "use strict";
-// Preloaded (node --require) into the jsii kernel's Node process by guardduty_alerts._provider_loader.
+// Preloaded (node --require) into the jsii kernel's Node process by guardduty_alerts.fast_provider.
 //
 // When the kernel loads the @cdktf/provider-aws assembly it requires the package's lib/index.js, which
 // requires all ~2,100 resource modules (about 5 s and 450 MB on a 2-core machine). A JavaScript cdktf program
@@ -13,7 +13,7 @@ const fs = require("fs");
 const Module = require("module");
 const path = require("path");
 
-const VERIFIED_VERSION = "20.1.0"; // keep in step with VERIFIED_VERSION in _provider_loader.py
+const VERIFIED_VERSION = "20.1.0"; // keep in step with VERIFIED_VERSION in fast_provider.py
 const INDEX_SUFFIX = path.join("@cdktf", "provider-aws", "lib", "index.js");
 // The generated index is one `exports.<namespace> = require("./<folder>");` line per resource module.
 const EXPORT_LINE = /^exports\.([A-Za-z_$][\w$]*) = require\("\.\/([a-z0-9-]+)"\);$/gm;

@@ -1,17 +1,21 @@
-"""Exceptions raised by guardduty_alerts.
+"""Every exception of this project: the construct library, the YAML app and the review tools.
 
-    GuardDutyAlertsError            base class; catch this to handle every error of the package
-    ├── InvalidPropsError           props given to the GuardDutyAlerts construct are invalid
-    └── ConfigError                 the YAML configuration file is missing, malformed or invalid
+    GuardDutyAlertsError        base class; catch this to handle every error of the project
+    ├── InvalidPropsError       props given to a construct are invalid (also a ValueError)
+    ├── ConfigError             the YAML configuration file is missing, malformed or invalid
+    ├── EventFileError          a file given to `main.py preview` is not a GuardDuty event
+    └── PlanFileError           a file given to `main.py plan-summary` is not a usable Terraform plan
 
-Each carries every problem found, not only the first, so that one run shows all there is to fix.
+Each carries every problem found, not only the first, so that one run shows all there is to fix; each
+problem names the setting (or file), the value received and what is allowed. The command line prints the
+message without a traceback and exits with code 2.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["ConfigError", "GuardDutyAlertsError", "InvalidPropsError"]
+__all__ = ["ConfigError", "EventFileError", "GuardDutyAlertsError", "InvalidPropsError", "PlanFileError"]
 
 
 class GuardDutyAlertsError(Exception):
@@ -36,7 +40,7 @@ class GuardDutyAlertsError(Exception):
 
 
 class InvalidPropsError(GuardDutyAlertsError, ValueError):
-    """The props given to the GuardDutyAlerts construct are invalid."""
+    """The props given to a construct are invalid."""
 
     headline = "invalid GuardDutyAlerts props"
 
@@ -45,3 +49,15 @@ class ConfigError(GuardDutyAlertsError):
     """The configuration file cannot be used."""
 
     headline = "invalid configuration"
+
+
+class EventFileError(GuardDutyAlertsError):
+    """A file given to preview is not a GuardDuty event."""
+
+    headline = "not a GuardDuty event"
+
+
+class PlanFileError(GuardDutyAlertsError):
+    """A file given to plan-summary is not a usable Terraform plan in JSON."""
+
+    headline = "unusable plan file"

@@ -1,4 +1,4 @@
-"""GuardDuty protection plans as a typed setting, turned into `aws_guardduty_detector_feature` arguments.
+"""GuardDuty protection plans as typed data, turned into `aws_guardduty_detector_feature` arguments.
 
 Plans are set per detector with the feature API, not the `datasources` block that AWS and the provider have
 deprecated. A plan left out of the setting is not managed at all: whatever GuardDuty or someone else set stays.
@@ -10,16 +10,8 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
 
-__all__ = [
-    "PROTECTION_PLANS_SCHEMA",
-    "ProtectionPlan",
-    "ProtectionPlans",
-    "RuntimeAgent",
-    "protection_plans_from_config",
-    "protection_problems",
-]
+__all__ = ["ProtectionPlan", "ProtectionPlans", "RuntimeAgent", "protection_problems"]
 
 
 class ProtectionPlan(enum.Enum):
@@ -88,47 +80,3 @@ def protection_problems(plans: ProtectionPlans, *, prefix: str = "protection_pla
                 f"allowed: set {prefix}.runtime_monitoring.enabled to true, or this add-on to false"
             )
     return problems
-
-
-_RUNTIME_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["enabled"],
-    "x-allowed": "a mapping with enabled and the add-ons " + ", ".join(agent.key for agent in RuntimeAgent),
-    "properties": {
-        "enabled": {"type": "boolean", "x-allowed": "true or false"},
-        **{agent.key: {"type": "boolean", "x-allowed": "true or false"} for agent in RuntimeAgent},
-    },
-}
-
-PROTECTION_PLANS_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "x-allowed": "a mapping of protection plan to true (on) or false (off)",
-    "properties": {
-        plan.key: (
-            _RUNTIME_SCHEMA
-            if plan is ProtectionPlan.RUNTIME_MONITORING
-            else {"type": "boolean", "x-allowed": "true or false"}
-        )
-        for plan in ProtectionPlan
-    },
-}
-
-
-def protection_plans_from_config(section: Mapping[str, Any] | None) -> ProtectionPlans:
-    """A schema-valid `protection_plans` mapping as typed data."""
-    if not section:
-        return ProtectionPlans()
-    plans: dict[ProtectionPlan, bool] = {}
-    agents: dict[RuntimeAgent, bool] = {}
-    for plan in ProtectionPlan:
-        if plan.key not in section:
-            continue
-        value = section[plan.key]
-        if plan is ProtectionPlan.RUNTIME_MONITORING:
-            plans[plan] = value["enabled"]
-            agents = {agent: value[agent.key] for agent in RuntimeAgent if agent.key in value}
-        else:
-            plans[plan] = value
-    return ProtectionPlans(plans=MappingProxyType(plans), runtime_agents=MappingProxyType(agents))

@@ -1,0 +1,83 @@
+"""Stack planning: which stacks a configuration gives (one per account and region), what each holds, and the
+order to deploy them in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config import Account, AlertsConfig
+
+__all__ = ["StackPlan", "deployment_order", "stack_plans"]
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    """What one stack holds: an account (None: the credentials' own account) and region, and its roles in it."""
+
+    name: str
+    region: str
+    config: AlertsConfig
+    account: Account | None = None
+    # With a central inbox, regions other than the home region only forward findings to it.
+    forward_to_region: str | None = None
+    # Organization mode: designate this administrator account (management account stacks) ...
+    designate_administrator: str | None = None
+    # ... or auto-enable GuardDuty for every member (administrator account stacks), with this setting.
+    auto_enable_members: str | None = None
+
+
+def stack_plans(config: AlertsConfig) -> list[StackPlan]:
+    """Every stack, ordered by name; names and contents depend on names and regions, never on list order."""
+    organization = config.organization
+    plans = []
+    targets: list[tuple[Account | None, AlertsConfig, str]] = (
+        [(account, account.config, f"{config.name}-{account.name}") for account in config.accounts]
+        if config.accounts
+        else [(None, config, config.name)]
+    )
+    for account, settings, prefix in targets:
+        home = settings.central_inbox_home_region
+        for region in sorted(settings.regions):
+            designate = auto_enable = None
+            if organization and account is not None:
+                if account.id == organization.management_account:
+                    admin_regions = next(
+                        a.config.regions for a in config.accounts if a.id == organization.administrator_account
+                    )
+                    designate = organization.administrator_account if region in admin_regions else None
+                if account.id == organization.administrator_account:
+                    auto_enable = organization.auto_enable
+            plans.append(
+                StackPlan(
+                    name=f"{prefix}-{region}",
+                    region=region,
+                    config=settings,
+                    account=account,
+                    forward_to_region=home if home and home != region else None,
+                    designate_administrator=designate,
+                    auto_enable_members=auto_enable,
+                )
+            )
+    return sorted(plans, key=lambda plan: plan.name)
+
+
+def deployment_order(config: AlertsConfig) -> list[tuple[int, StackPlan, str]]:
+    """(step, stack, what it holds), in the order to deploy: with Organizations, the management account's
+    stacks designate the administrator first, then the administrator's stacks, then everything else."""
+
+    def step(plan: StackPlan) -> int:
+        if config.organization is None or plan.account is None:
+            return 1
+        if plan.account.id == config.organization.management_account:
+            return 1
+        return 2 if plan.account.id == config.organization.administrator_account else 3
+
+    rows = []
+    for plan in stack_plans(config):
+        what = [f"forwards findings to {plan.forward_to_region}" if plan.forward_to_region else "alerts"]
+        if plan.designate_administrator:
+            what.append(f"designates {plan.designate_administrator} as GuardDuty administrator")
+        if plan.auto_enable_members:
+            what.append(f"auto-enables GuardDuty for members ({plan.auto_enable_members})")
+        rows.append((step(plan), plan, "; ".join(what)))
+    return sorted(rows, key=lambda row: (row[0], row[1].name))

