@@ -63,9 +63,10 @@ def _descendants(pid: int) -> list[int]:
 
 def child(stacks: int, outdir: Path) -> None:
     started = time.perf_counter()
+    import guardduty_alerts_app.stacks  # noqa: F401 - switches on the fast provider loader first
     from cdktf import App
-    from guardduty_alerts.app import build_stacks
-    from guardduty_alerts.config import parse_config
+    from guardduty_alerts_app.config import parse_config
+    from guardduty_alerts_app.stacks.synth import build_stacks
 
     imported = time.perf_counter()
     config = parse_config(document(*SIZES[stacks]))

@@ -8,7 +8,7 @@ versions this project pins; reference.js re-creates every resource of the projec
 provider class from its own module, at the same construct path), checks that it writes the same JSON, then
 runs in alternation, each a fresh process with a fresh output folder:
 
-- project: `python main.py synth` (fast provider loading, see guardduty_alerts/_provider_loader.py);
+- project: `python main.py synth` (fast provider loading, see guardduty_alerts/fast_provider.py);
 - naive:   the same with GUARDDUTY_ALERTS_EAGER_PROVIDER=1 (the provider's eager `__init__`);
 - js:      `node reference.js`, each provider class from its own module (the fastest JavaScript);
 - js-index: the same importing from the package index, as cdktf's examples do (loads every module).

@@ -5,7 +5,7 @@ to it with Terraform, sends a handful of GuardDuty events through EventBridge in
 mail text of what reached the topic and what was filtered out, then destroys the stacks and stops the emulator.
 
 The emulator cannot send email: the demo subscribes an SQS queue to the topic and reads what the email
-subscribers would have received. moto cannot deliver EventBridge events to SNS either; tests/emulator.py stands
+subscribers would have received. moto cannot deliver EventBridge events to SNS either; tools/emulator.py stands
 in for that one feature (see its docstring). Nothing here talks to AWS: every endpoint is 127.0.0.1.
 """
 
@@ -23,15 +23,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))  # the emulator lives with the tests, which use it too
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+import boto3
+from emulator import moto_server, put_guardduty_events, receive_all  # tools/emulator.py, beside this script
+from guardduty_alerts.errors import GuardDutyAlertsError
+from guardduty_alerts.severity import parse_threshold
+from guardduty_alerts_app.config import AlertsConfig, config_path, load_config
 
-import boto3  # noqa: E402
-from emulator import moto_server, put_guardduty_events, receive_all  # noqa: E402
-from guardduty_alerts.config import AlertsConfig, config_path, load_config  # noqa: E402
-from guardduty_alerts.errors import GuardDutyAlertsError  # noqa: E402
-from guardduty_alerts.severity import parse_threshold  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 TF_MIRROR = Path("/opt/tf-plugins")
 MAIL_LINES = 14

@@ -55,7 +55,7 @@ def stack(config: AlertsConfig, region: str) -> StackAlerting:
 
 
 def test_corpus_and_own_events_are_present() -> None:
-    assert len(CORPUS) >= 27, "the shared corpus is read from ../shared/findings"
+    assert len(CORPUS) >= 27, "the corpus lives in tests/fixtures/findings"
     kinds = {read(path)["detail"]["resource"]["resourceType"] for path in OWN}
     assert {"Lambda", "ECSCluster", "Container", "Instance", "S3Bucket"} <= kinds
 

@@ -312,8 +312,8 @@ def test_single_account_central_inbox_finds_its_account_id_at_plan_time(tmp_path
 
 def test_rejects_runtime_add_on_without_runtime_monitoring_in_the_construct() -> None:
     from cdktf import App, TerraformStack
-    from guardduty_alerts.errors import InvalidPropsError
     from guardduty_alerts.detector_protection import DetectorProtection
+    from guardduty_alerts.errors import InvalidPropsError
     from guardduty_alerts.protection import ProtectionPlan, ProtectionPlans, RuntimeAgent
 
     plans = ProtectionPlans(plans={ProtectionPlan.S3_DATA_EVENTS: True}, runtime_agents={RuntimeAgent.EKS_ADDON_MANAGEMENT: True})

@@ -1,0 +1,198 @@
+"""The repository itself: self-contained (nothing reads outside it), layered (imports run from the app and the
+review tools down to the construct library, never back), free of import cycles, and the published library
+depends on cdktf, the provider bindings and constructs only."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import REPO
+
+PACKAGES = {
+    "guardduty_alerts": REPO / "constructs" / "src" / "guardduty_alerts",
+    "guardduty_alerts_app": REPO / "app" / "guardduty_alerts_app",
+    "guardduty_alerts_review": REPO / "review" / "guardduty_alerts_review",
+}
+# What each package may import besides the standard library and itself.
+ALLOWED = {
+    "guardduty_alerts": {"cdktf", "cdktf_cdktf_provider_aws", "constructs", "jsii"},
+    "guardduty_alerts_review": {"guardduty_alerts", "moto", "jsonpath_ng"},
+    "guardduty_alerts_app": {
+        "guardduty_alerts",
+        "guardduty_alerts_review",
+        "cdktf",
+        "cdktf_cdktf_provider_aws",
+        "constructs",
+        "jsonschema",
+        "yaml",
+    },
+}
+# The subject formatter's handler runs in Lambda, not in this process: its own imports (boto3) do not count.
+NOT_IMPORTED_HERE = {"guardduty_alerts.formatter_function.handler"}
+
+
+def _module_name(package: str, path: Path) -> str:
+    relative = path.relative_to(PACKAGES[package]).with_suffix("")
+    parts = [package, *relative.parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _modules() -> Iterator[tuple[str, Path]]:
+    for package, folder in PACKAGES.items():
+        for path in sorted(folder.rglob("*.py")):
+            name = _module_name(package, path)
+            if name not in NOT_IMPORTED_HERE:
+                yield name, path
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """Every module `name` imports, anywhere in the file: top level, functions, `if TYPE_CHECKING:`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    is_package = path.name == "__init__.py"
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = name.split(".")
+                base = base if is_package else base[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            found.add(module)
+            # `from package import module` imports the module too.
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "import_module":
+            # importlib.import_module(".alerts", __name__) in the library's lazy __getattr__
+            first = node.args[0] if node.args else None
+            if isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.startswith("."):
+                found.add(name + first.value)
+    return found
+
+
+MODULES = dict(_modules())
+GRAPH = {
+    name: sorted(target for target in _imports(name, path) if target in MODULES and target != name)
+    for name, path in MODULES.items()
+}
+
+
+def _cycles() -> list[list[str]]:
+    """Strongly connected components with more than one module, or a module importing itself (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in GRAPH[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(GRAPH):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_import_graph_sees_every_package_and_its_internal_imports() -> None:
+    # Guards the checks below against passing on an empty or unparsed graph.
+    assert {name.split(".")[0] for name in MODULES} == set(PACKAGES)
+    assert "guardduty_alerts.alerts" in GRAPH["guardduty_alerts_app.stacks.alerts_stack"]
+    assert "guardduty_alerts.alerts" in GRAPH["guardduty_alerts"]  # the lazy __getattr__ counts
+    assert "guardduty_alerts_review.plan_summary.model" in GRAPH["guardduty_alerts_review.plan_summary.analysis"]
+
+
+def test_no_module_imports_itself_back_even_under_type_checking_or_inside_functions() -> None:
+    assert _cycles() == []
+
+
+def _top(module: str) -> str:
+    return module.split(".")[0]
+
+
+@pytest.mark.parametrize("package", sorted(PACKAGES))
+def test_each_package_imports_only_its_own_layer_and_below(package: str) -> None:
+    stdlib = set(sys.stdlib_module_names) | {"__future__"}
+    outside = {
+        f"{name} imports {target}"
+        for name, path in MODULES.items()
+        if _top(name) == package
+        for target in _imports(name, path)
+        if _top(target) not in stdlib | ALLOWED[package] | {package}
+    }
+    assert sorted(outside) == []
+
+
+def test_the_published_library_depends_on_cdktf_the_provider_bindings_and_constructs_only() -> None:
+    project = tomllib.loads((REPO / "constructs" / "pyproject.toml").read_text())["project"]
+    names = {re.split(r"[<>=!~\[ ]", requirement)[0] for requirement in project["dependencies"]}
+    assert names == {"cdktf", "cdktf-cdktf-provider-aws", "constructs"}
+    assert "optional-dependencies" not in project
+
+
+# Ways a file could reach outside the repository: the steering folder beside it, or climbing above the root.
+OUTSIDE = re.compile(r"\.\./shared|\bREPO\.parent\b|parent\.parent\.parent|os\.pardir|\.\./\.\./\.\./\.\.")
+TEXT_SUFFIXES = {".py", ".sh", ".js", ".json", ".toml", ".yml", ".yaml", ".cfg", ".ini", ""}
+
+
+def _tracked_files() -> list[Path]:
+    listed = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "--cached", "--others", "--exclude-standard"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return [REPO / name for name in listed]
+
+
+def test_no_code_test_or_script_reads_outside_the_repository() -> None:
+    files = [
+        path
+        for path in _tracked_files()
+        if path.is_file()
+        and path.suffix in TEXT_SUFFIXES
+        and "fixtures" not in path.parts
+        and path.name not in {"package-lock.json", "Pipfile.lock", "test_repository.py"}
+    ]
+    assert len(files) > 50  # the repository's code, tests and scripts, not an empty listing
+    offenders = [
+        f"{path.relative_to(REPO)}:{number}: {line.strip()}"
+        for path in files
+        for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1)
+        if OUTSIDE.search(line)
+    ]
+    assert offenders == []
+
+
+def test_fixtures_say_where_every_event_comes_from() -> None:
+    findings = REPO / "tests" / "fixtures" / "findings"
+    readme = (findings / "README.md").read_text()
+    for path in sorted(findings.rglob("*.json")):
+        assert f"`{path.relative_to(findings)}`" in readme, f"{path.name} has no provenance line"
