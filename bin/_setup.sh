@@ -1,4 +1,5 @@
-# Sourced by bin/synth and bin/test: puts pipenv and the locked dependencies in place, idempotently.
+# Sourced by the bin/ scripts (and by bin/app when .venv is missing): puts pipenv and the locked dependencies in
+# place, idempotently.
 # Needs Python 3.11; everything else comes from Pipfile.lock into ./.venv.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -17,4 +18,6 @@ if ! "$PYTHON" -m pipenv --version 2>/dev/null | grep -q "$PIPENV_VERSION_PINNED
   "$PYTHON" -m pip install --quiet --user "pipenv==$PIPENV_VERSION_PINNED" 2>/dev/null \
     || "$PYTHON" -m pip install --quiet "pipenv==$PIPENV_VERSION_PINNED"
 fi
+# pipenv through the interpreter, never from PATH: `pip install --user` puts its script in ~/.local/bin, which is
+# often not on PATH.
 pipenv() { "$PYTHON" -m pipenv "$@"; }
