@@ -19,9 +19,9 @@ CDKTF = REPO / "node_modules" / ".bin" / "cdktf"
 WORKFLOWS = REPO / ".github" / "workflows"
 
 
-def test_cdktf_json_runs_the_app_through_pipenv_and_the_cli_is_pinned() -> None:
+def test_cdktf_json_runs_the_app_with_the_project_venv_and_the_cli_is_pinned() -> None:
     cdktf_json = json.loads((REPO / "cdktf.json").read_text())
-    assert cdktf_json["app"] == "pipenv run python main.py"
+    assert cdktf_json["app"] == "bin/app"
     assert cdktf_json["language"] == "python"
     assert cdktf_json["sendCrashReports"] == "false"
     package = json.loads((REPO / "package.json").read_text())
@@ -91,8 +91,11 @@ def test_cdktf_cli_synthesizes_deploys_and_destroys_every_stack_on_the_emulator(
     # points the provider at the emulator, and Pipfile/.venv of the repository through PIPENV_PIPFILE.
     project = tmp_path / "project"
     project.mkdir()
-    for name in ("cdktf.json", "main.py"):
-        shutil.copy(REPO / name, project / name)
+    for name in ("cdktf.json", "main.py", "bin/app", "bin/_setup.sh"):
+        (project / name).parent.mkdir(exist_ok=True)
+        shutil.copy2(REPO / name, project / name)
+    # bin/app runs main.py with the project's .venv: this one is the repository's (already installed).
+    (project / ".venv").symlink_to(REPO / ".venv")
     config = yaml.safe_load(EXAMPLE_CONFIG.read_text())
     config.update(name="cli-check", regions=["ap-southeast-2", "sa-east-1"], provider={"endpoint_url": moto_endpoint})
     (project / "alerts.yaml").write_text(yaml.safe_dump(config))
