@@ -37,7 +37,7 @@ class StackAlerting:
         return parse_threshold(self.severity_threshold)
 
     def mail_rules(self) -> tuple[MailRule, ...]:
-        return tuple(mail_rules(self.threshold, self.filters))
+        return tuple(mail_rules(self.threshold, self.filters, formatter=self.subject_formatter))
 
     def serves(self, region: object) -> bool:
         return region == self.region or region in self.regions_served

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from guardduty_alerts.patterns import band_range, type_matcher
+from guardduty_alerts.patterns import band_range, bands_at_or_above, type_matcher
 
 from .alerting import StackAlerting
 
@@ -25,7 +25,7 @@ def _table(alerting: StackAlerting) -> str:
     filters = alerting.filters
     rules = alerting.mail_rules()
     bands = []
-    for band in dict.fromkeys(rule.band for rule in rules):
+    for band in bands_at_or_above(threshold):
         scores = band_range(band, threshold)
         assert scores is not None
         low, high = scores
@@ -58,7 +58,7 @@ def _table(alerting: StackAlerting) -> str:
         ("recipients", ", ".join(alerting.recipients)),
         ("suppressed (archived)", suppressed or "nothing"),
         ("subject formatter", "on (Lambda publishes with a subject)" if alerting.subject_formatter else "off"),
-        ("EventBridge rules", str(len(rules))),
+        ("EventBridge rules", f"{len(rules)} ({', '.join(rule.key for rule in rules)})"),
     ]
     width = max(len(key) for key, _ in rows)
     lines = [f"stack {alerting.name} (region {alerting.region})"]

@@ -65,18 +65,42 @@ def load_events(target: Path) -> list[tuple[Path, dict[str, Any]]]:
     return events
 
 
+# Keys of the envelope EventBridge puts around every event, whatever its source.
+_ENVELOPE = ("source", "detail-type", "detail", "region", "account")
+_EVENT_ALLOWED = (
+    "allowed: an EventBridge event, a JSON object with source, detail-type, detail, region and account "
+    "(as EventBridge delivers it to a target)"
+)
+
+
 def _event_problem(document: object) -> str | None:
+    """Why a file is not an event at all; any EventBridge event is previewed, whatever its source."""
     if not isinstance(document, dict):
-        return "not an EventBridge event (a JSON object with source, detail-type and detail)"
-    missing = [key for key in ("source", "detail-type", "detail", "region", "account") if key not in document]
+        return f"a JSON {type(document).__name__}, not an object; {_EVENT_ALLOWED}"
+    missing = [key for key in _ENVELOPE if key not in document]
     if missing:
-        return f"not an EventBridge event: {', '.join(missing)} missing"
-    if document["source"] != GUARDDUTY_SOURCE:
-        return f"source is {json.dumps(document['source'])}; allowed: {GUARDDUTY_SOURCE}"
-    if document["detail-type"] == FINDING_DETAIL_TYPE:
-        detail = document["detail"]
-        if not isinstance(detail, dict) or not isinstance(detail.get("severity"), (int, float)):
-            return "a GuardDuty Finding without a numeric detail.severity"
+        return f"{', '.join(missing)} missing; {_EVENT_ALLOWED}"
+    if not isinstance(document["detail"], dict):
+        return f"detail is not an object; {_EVENT_ALLOWED}"
+    return None
+
+
+def _other_bus(event: dict[str, Any]) -> str | None:
+    """An event put on a custom bus never meets the rules, which are on the default bus (patterns cannot say)."""
+    bus = event.get("event-bus-name") or event.get("EventBusName")
+    if bus in (None, "default") or str(bus).endswith(":event-bus/default"):
+        return None
+    return f"it was put on event bus {bus}; the rules are on the default bus, where GuardDuty sends findings"
+
+
+def _look_alike(event: dict[str, Any]) -> str | None:
+    """Why an event that is not a GuardDuty finding is never mailed, or None if it is one."""
+    if event["source"] != GUARDDUTY_SOURCE:
+        return f"source is {json.dumps(event['source'])}, not {GUARDDUTY_SOURCE}: not from GuardDuty"
+    if event["detail-type"] != FINDING_DETAIL_TYPE:
+        return f"not a finding (detail-type {json.dumps(event['detail-type'])}); never mailed"
+    if not isinstance(event["detail"].get("severity"), (int, float)):
+        return "a GuardDuty Finding look-alike without a numeric detail.severity: GuardDuty never sends one"
     return None
 
 
@@ -92,7 +116,10 @@ def _loaded(pattern_json: str) -> Any:
 
 
 def render_mail(rule: MailRule, event: dict[str, Any]) -> str:
-    """The text EventBridge sends to the topic for `event` through `rule`'s input transformer."""
+    """The text that reaches the topic for `event` through `rule`: its input transformer's output, or, for the
+    formatter's rule, the subject and body the function publishes (its own code, with the templates it ships)."""
+    if rule.input_template is None or rule.input_paths is None:
+        return _formatted(event)
     template_parser = _moto()[1]
     text = rule.input_template
     for name, path in rule.input_paths.items():
@@ -114,12 +141,26 @@ class Preview:
     reason: str
 
 
+def _formatted(event: dict[str, Any]) -> str:
+    from guardduty_alerts.formatter import mail_templates
+    from guardduty_alerts.formatter_function.handler import render
+
+    subject, body = render(event, mail_templates())
+    return f"Subject: {subject}\n{body}"
+
+
 def preview_event(alerting: StackAlerting, path: Path, event: dict[str, Any]) -> Preview:
     stack = alerting.name
     rules = alerting.mail_rules()
+    other_bus = _other_bus(event)
+    if other_bus is not None:
+        return Preview(path, stack, (), None, other_bus)
+    look_alike = _look_alike(event)
     matched = [rule for rule in rules if _loaded(rule.pattern_json()).matches_event(event)]
-    if event.get("detail-type") != FINDING_DETAIL_TYPE and not matched:
-        return Preview(path, stack, (), None, _why_not(alerting, event))
+    if look_alike is not None:
+        if matched:  # the patterns and this reasoning disagree: say so rather than hide it
+            return Preview(path, stack, (), None, f"ERROR: matched by {matched[0].key}, yet {look_alike}")
+        return Preview(path, stack, (), None, look_alike)
     if not alerting.serves(event.get("region")):
         # EventBridge is regional: the event only reaches the default bus of its own region (and, with a
         # central inbox, the home region's bus).
@@ -136,8 +177,6 @@ def preview_event(alerting: StackAlerting, path: Path, event: dict[str, Any]) ->
 
 def _why_not(alerting: StackAlerting, event: dict[str, Any]) -> str:
     """A sentence for a finding no rule matched (the decision itself came from the patterns)."""
-    if event.get("detail-type") != FINDING_DETAIL_TYPE:
-        return f"not a finding (detail-type {json.dumps(event.get('detail-type'))}); never mailed"
     detail = event["detail"]
     severity = detail["severity"]
     threshold = alerting.threshold

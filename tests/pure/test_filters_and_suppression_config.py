@@ -131,7 +131,7 @@ def test_explain_prints_a_table_per_stack(capsys: pytest.CaptureFixture[str]) ->
         "  suppressed (archived)  scanner-port-probes (resource.instanceDetails.tags.value equals "
         "vulnerability-scanner, type equals Recon:EC2/PortProbeUnprotectedPort)",
         "  subject formatter      off",
-        "  EventBridge rules      30",
+        "  EventBridge rules      4 (medium, high, critical, sample)",
     ]
     expected = "\n".join(
         ["stack guardduty-alerts-eu-west-1 (region eu-west-1)", *block, "",

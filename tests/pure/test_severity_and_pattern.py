@@ -121,3 +121,15 @@ def test_critical_threshold_keeps_only_critical() -> None:
 def test_numeric_threshold_between_bands() -> None:
     assert not matches(5.5, event(5.4))
     assert matches(5.5, event(5.5))
+
+
+def test_patterns_are_independent_of_each_other_whatever_was_built_before() -> None:
+    # Regression: the sample condition was shared between patterns, and a new-findings-only pattern wrote its
+    # count condition into every later one.
+    from guardduty_alerts.notifications import mail_rules
+    from guardduty_alerts.patterns import FindingFilters
+
+    plain = [rule.pattern_json() for rule in mail_rules(4.0)]
+    mail_rules(4.0, FindingFilters(new_only=True))
+    assert [rule.pattern_json() for rule in mail_rules(4.0)] == plain
+    assert all('"count"' not in pattern for pattern in plain)

@@ -11,7 +11,6 @@ from cdktf import TerraformStack
 from cdktf import Testing as CdktfTesting  # aliased: pytest would try to collect a class named Test*
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from guardduty_alerts import GuardDutyAlerts, InvalidPropsError
-from guardduty_alerts.delivery import failed_invocation_groups
 from guardduty_alerts.policies import dead_letter_queue_policy, key_policy
 from helpers import AWS_MANAGED_KEY_PROBLEM, RECIPIENTS, only, ref, synth_construct
 
@@ -71,27 +70,19 @@ def test_target_retries_for_a_day_then_dead_letters_to_an_encrypted_queue(defaul
     assert policy == dead_letter_queue_policy(queue_arn=ref(resources, "aws_sqs_queue", "arn"), rule_arns=allowed)
 
 
-def test_alarms_watch_every_rule_s_failed_invocations_and_the_dead_letters(default: dict) -> None:
+def test_one_alarm_sums_every_rule_s_failed_invocations_and_one_watches_the_dead_letters(default: dict) -> None:
     resources = default["resource"]
     alarms = {alarm["alarm_name"]: alarm for alarm in resources["aws_cloudwatch_metric_alarm"].values()}
-    assert sorted(alarms) == [
-        "guardduty-alerts-critical-failed-invocations",
-        "guardduty-alerts-dead-letters",
-        "guardduty-alerts-high-failed-invocations",
-        "guardduty-alerts-medium-failed-invocations",
-    ]
-    watched = []
-    for band in ("medium", "high", "critical"):
-        queries = alarms[f"guardduty-alerts-{band}-failed-invocations"]["metric_query"]
-        (total,) = [q for q in queries if "expression" in q]
-        assert total == {"id": "failed", "expression": "SUM(METRICS())", "label": "FailedInvocations", "return_data": True}
-        metrics = [q["metric"] for q in queries if "metric" in q]
-        assert 0 < len(metrics) <= 10  # CloudWatch's hard limit for metric math alarms
-        for metric in metrics:
-            assert (metric["namespace"], metric["metric_name"], metric["stat"]) == ("AWS/Events", "FailedInvocations", "Sum")
-            watched.append(metric["dimensions"]["RuleName"])
+    assert sorted(alarms) == ["guardduty-alerts-dead-letters", "guardduty-alerts-failed-invocations"]
+    failed = alarms["guardduty-alerts-failed-invocations"]
+    (total,) = [q for q in failed["metric_query"] if "expression" in q]
+    assert total == {"id": "failed", "expression": "SUM(METRICS())", "label": "Failed", "return_data": True}
+    metrics = [q["metric"] for q in failed["metric_query"] if "metric" in q]
+    for metric in metrics:
+        assert (metric["namespace"], metric["metric_name"], metric["stat"]) == ("AWS/Events", "FailedInvocations", "Sum")
     rule_names = [f"${{aws_cloudwatch_event_rule.{key}.name}}" for key in resources["aws_cloudwatch_event_rule"]]
-    assert sorted(watched) == sorted(rule_names)  # every rule once
+    assert sorted(metric["dimensions"]["RuleName"] for metric in metrics) == sorted(rule_names)  # every rule once
+    assert "(rules critical, high, medium, sample)" in failed["alarm_description"]
     dead = alarms["guardduty-alerts-dead-letters"]
     assert (dead["namespace"], dead["metric_name"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
     assert dead["dimensions"] == {"QueueName": ref(resources, "aws_sqs_queue", "name")}
@@ -104,13 +95,17 @@ def test_alarms_watch_every_rule_s_failed_invocations_and_the_dead_letters(defau
         assert "alarm_actions" not in alarm
 
 
-def test_failed_invocation_alarms_split_a_band_of_more_than_ten_rules() -> None:
-    keys = [f"high-shape{n:02}" for n in range(12)] + ["low-instance"]
-    assert failed_invocation_groups(keys) == {
-        "high": keys[:10],
-        "high-from-high-shape10": keys[10:12],
-        "low": ["low-instance"],
-    }
+def test_with_the_formatter_the_delivery_alarm_also_counts_the_function_s_lost_dead_letters() -> None:
+    resources = synth(subject_formatter=True)["resource"]
+    (alarm,) = [a for a in resources["aws_cloudwatch_metric_alarm"].values() if "metric_query" in a]
+    metrics = [q["metric"] for q in alarm["metric_query"] if "metric" in q]
+    assert sorted((m["namespace"], m["metric_name"]) for m in metrics) == [
+        ("AWS/Events", "FailedInvocations"),
+        ("AWS/Lambda", "DeadLetterErrors"),
+    ]
+    (function_key,) = resources["aws_lambda_function"]
+    (lambda_metric,) = [m for m in metrics if m["namespace"] == "AWS/Lambda"]
+    assert lambda_metric["dimensions"] == {"FunctionName": f"${{aws_lambda_function.{function_key}.function_name}}"}
 
 
 def test_alarm_actions_reach_every_alarm() -> None:

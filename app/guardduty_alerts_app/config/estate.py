@@ -49,6 +49,7 @@ ACCOUNT_OVERRIDABLE_KEYS = (
     "central_inbox",
     "delivery",
     "detector",
+    "event_pattern_size_limit",
     "finding_types",
     "new_findings_only",
     "protection_plans",

@@ -25,7 +25,9 @@ from guardduty_alerts.delivery_settings import (
     kms_key_arn_problem,
 )
 from guardduty_alerts.errors import ConfigError
+from guardduty_alerts.notifications import mail_rules, pattern_size_problem
 from guardduty_alerts.regions import ALL_REGIONS
+from guardduty_alerts.severity import parse_threshold
 
 from .estate import (
     estate_problems,
@@ -117,7 +119,7 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         raise ConfigError(sorted(set(problems)), source=source)
     assert isinstance(document, dict)
     detector = document.get("detector", {})
-    return AlertsConfig(
+    config = AlertsConfig(
         regions=tuple(document["regions"]),
         recipients=tuple(document["recipients"]),
         name=document.get("name", AlertsConfig.name),
@@ -134,6 +136,7 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         new_findings_only=document.get("new_findings_only", AlertsConfig.new_findings_only),
         suppression_rules=parse_suppression_rules(document.get("suppression_rules", [])),
         subject_formatter=document.get("subject_formatter", AlertsConfig.subject_formatter),
+        event_pattern_size_limit=document.get("event_pattern_size_limit", AlertsConfig.event_pattern_size_limit),
         protection_plans=protection_plans_from_config(document.get("protection_plans")),
         central_inbox_home_region=document.get("central_inbox", {}).get("home_region"),
         accounts=parse_accounts(document, lambda merged: parse_config(merged, source=source)),
@@ -141,6 +144,14 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         state=parse_state(document),
         **_delivery_fields(document),
     )
+    # Known only once the settings are typed: how long the rules' event patterns get with these filters.
+    rules = mail_rules(
+        parse_threshold(config.severity_threshold), config.filters, formatter=config.subject_formatter
+    )
+    too_long = pattern_size_problem(rules, config.event_pattern_size_limit)
+    if too_long:
+        raise ConfigError([f"finding_types: {too_long}"], source=source)
+    return config
 
 
 def _delivery_fields(document: dict[str, Any]) -> dict[str, Any]:

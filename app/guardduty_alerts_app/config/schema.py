@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from guardduty_alerts.delivery_settings import DEAD_LETTER_RETENTION, MAXIMUM_EVENT_AGE, MAXIMUM_RETRY_ATTEMPTS, Bounds
-from guardduty_alerts.patterns import SampleHandling
+from guardduty_alerts.patterns import DEFAULT_EVENT_PATTERN_SIZE_LIMIT, MAX_EVENT_PATTERN_SIZE_LIMIT, SampleHandling
 from guardduty_alerts.regions import ALL_REGIONS
 from guardduty_alerts.severity import Severity
 from guardduty_alerts.validation import DETECTOR_ID_PATTERN, EMAIL_PATTERN, NAME_PATTERN, PublishingFrequency
@@ -33,7 +33,9 @@ SCHEMA: dict[str, Any] = {
             "x-allowed": "a non-empty list of finding types; an entry ending in ':', '/' or '*' is a prefix",
             "items": {
                 "type": "string",
-                "pattern": r"^[A-Za-z][A-Za-z0-9:/._\-]*\*?$",
+                # GuardDuty's types: ThreatPurpose:ResourceType/ThreatFamily.Mechanism!Artifact, with & and ! in
+                # some (Backdoor:EC2/C&CActivity.B!DNS).
+                "pattern": r"^[A-Za-z][A-Za-z0-9:/._&!\-]*\*?$",
                 "maxLength": 128,
                 "x-allowed": (
                     "a finding type such as Recon:EC2/Portscan, "
@@ -156,6 +158,15 @@ SCHEMA: dict[str, Any] = {
             "x-allowed": "true (mail a finding once, when first seen) or false (every occurrence)",
         },
         "suppression_rules": SUPPRESSION_SCHEMA,
+        "event_pattern_size_limit": {
+            "type": "integer",
+            "minimum": DEFAULT_EVENT_PATTERN_SIZE_LIMIT,
+            "maximum": MAX_EVENT_PATTERN_SIZE_LIMIT,
+            "x-allowed": (
+                f"an integer from {DEFAULT_EVENT_PATTERN_SIZE_LIMIT} (EventBridge's default quota) to "
+                f"{MAX_EVENT_PATTERN_SIZE_LIMIT}: the account's 'Event pattern size' quota, once raised"
+            ),
+        },
         "subject_formatter": {
             "type": "boolean",
             "x-allowed": "true (a Lambda function publishes with a readable subject) or false",

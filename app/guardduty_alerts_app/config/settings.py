@@ -11,7 +11,7 @@ from guardduty_alerts.delivery_settings import (
     DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
     DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
 )
-from guardduty_alerts.patterns import FindingFilters, SampleHandling
+from guardduty_alerts.patterns import DEFAULT_EVENT_PATTERN_SIZE_LIMIT, FindingFilters, SampleHandling
 from guardduty_alerts.protection import ProtectionPlans
 from guardduty_alerts.suppression import SuppressionRule
 from guardduty_alerts.validation import PublishingFrequency
@@ -43,6 +43,7 @@ class AlertsConfig:
     new_findings_only: bool = False
     suppression_rules: tuple[SuppressionRule, ...] = ()
     subject_formatter: bool = False
+    event_pattern_size_limit: int = DEFAULT_EVENT_PATTERN_SIZE_LIMIT
     protection_plans: ProtectionPlans = field(default_factory=ProtectionPlans)
     central_inbox_home_region: str | None = None
     # Empty: one account, the one the deploying credentials belong to.

@@ -43,13 +43,14 @@ class GuardDutyAlertsStack(TerraformStack):
             maximum_retry_attempts=config.maximum_retry_attempts,
             dead_letter_retention_seconds=config.dead_letter_retention_seconds,
             alarm_actions=config.alarm_actions.get(region, ()),
+            event_pattern_size_limit=config.event_pattern_size_limit,
         )
         TerraformOutput(self, "topic_arn", value=self.alerts.topic.arn, description="SNS topic that mails the alerts")
         TerraformOutput(
             self,
             "rule_arns",
             value={key: rule.arn for key, rule in self.alerts.rules.items()},
-            description="EventBridge rules selecting findings, by severity band and mail shape",
+            description="EventBridge rules selecting findings, by key (severity band, sample; or findings)",
         )
         TerraformOutput(
             self, "detector_id", value=self.alerts.detector_id, description="GuardDuty detector in this region"

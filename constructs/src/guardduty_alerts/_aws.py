@@ -43,7 +43,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
-from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
+from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction, LambdaFunctionDeadLetterConfig
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderEndpoints
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
@@ -85,6 +85,7 @@ __all__ = [
     "KmsAlias",
     "KmsKey",
     "LambdaFunction",
+    "LambdaFunctionDeadLetterConfig",
     "LambdaPermission",
     "SnsTopic",
     "SnsTopicPolicy",

@@ -52,9 +52,9 @@ from .delivery_settings import (
     kms_key_arn_problem,
 )
 from .errors import InvalidPropsError
-from .formatter import PUBLISH_SID, SubjectFormatter, invocation_template, publish_statement
-from .notifications import MailRule, mail_rules
-from .patterns import FindingFilters, finding_event_pattern
+from .formatter import PUBLISH_SID, SubjectFormatter, publish_statement
+from .notifications import MailRule, mail_rules, pattern_size_limit_problem, pattern_size_problem
+from .patterns import DEFAULT_EVENT_PATTERN_SIZE_LIMIT, FindingFilters, finding_event_pattern
 from .policies import topic_policy
 from .severity import Severity, parse_threshold, threshold_problem
 from .suppression import SuppressionRule
@@ -83,10 +83,11 @@ class GuardDutyAlerts(Construct):
     publish for this construct's rules only, and EventBridge rules on the default bus that forward
     `GuardDuty Finding` events with `detail.severity >= threshold` to the topic as a readable mail.
 
-    There is one rule (and target) per severity band at or above the threshold and per mail shape (a
-    resource type with its identifying field, "other" and "sample"); `rules` and `targets` map each rule's
-    key ("high-instance", "critical-other", ...) to it. The single `rule`/`target` of earlier versions are
-    gone: a single rule cannot label every severity correctly nor name every kind of resource.
+    There is one rule (and target) per severity band at or above the threshold, for real findings, plus one
+    for sample findings: an input transformer cannot compute a band label, so each band's rule writes its
+    own (4 rules at MEDIUM). With the subject formatter there is exactly one rule, whose function computes
+    the label itself. `rules` and `targets` map each rule's key ("medium", "high", "critical", "sample"; with
+    the formatter "findings") to it.
 
     Delivery is made trustworthy (see delivery.py): the topic is encrypted with a customer-managed KMS key
     EventBridge may use; every target retries for up to a day, then puts the event in an encrypted SQS
@@ -116,6 +117,7 @@ class GuardDutyAlerts(Construct):
         maximum_retry_attempts: int = DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
         dead_letter_retention_seconds: int = DEFAULT_DEAD_LETTER_RETENTION_SECONDS,
         alarm_actions: Sequence[str] = (),
+        event_pattern_size_limit: int = DEFAULT_EVENT_PATTERN_SIZE_LIMIT,
     ) -> None:
         """
         :param recipients: email addresses that get the alerts; each must confirm the subscription mail.
@@ -149,6 +151,10 @@ class GuardDutyAlerts(Construct):
             of the on-call system, in the stack's region). Not the alerts topic itself: when that topic is
             what is broken, the alarm would be lost with the findings. Default: no action; the alarms still
             change state in CloudWatch.
+        :param event_pattern_size_limit: EventBridge's "Event pattern size" quota of the account and region,
+            2048 to 4096 characters; a finding type filter whose rules' patterns exceed it is refused at synth
+            (AWS would refuse it at apply). Default: 2048, AWS's default quota; raise it only after raising
+            the quota.
         """
         super().__init__(scope, id_)
         _validate(
@@ -169,6 +175,13 @@ class GuardDutyAlerts(Construct):
                 alarm_actions=alarm_actions,
             ),
         )
+        self.threshold: float = parse_threshold(severity_threshold)
+        self.filters: FindingFilters = filters or FindingFilters()
+        # The rules as data (see notifications.py): what `preview` evaluates, and what is built below.
+        self.mail_rules: tuple[MailRule, ...] = tuple(
+            mail_rules(self.threshold, self.filters, formatter=subject_formatter)
+        )
+        _check_pattern_sizes(self.mail_rules, event_pattern_size_limit)
         tag_map = dict(sorted((tags or {}).items()))
         frequency = PublishingFrequency(
             finding_publishing_frequency.value
@@ -176,9 +189,7 @@ class GuardDutyAlerts(Construct):
             else finding_publishing_frequency
         )
 
-        self.threshold: float = parse_threshold(severity_threshold)
         self.event_pattern = finding_event_pattern(self.threshold)
-        self.filters: FindingFilters = filters or FindingFilters()
 
         self.detector: GuarddutyDetector | None = None
         self.existing_detector: DataAwsGuarddutyDetector | None = None
@@ -243,19 +254,14 @@ class GuardDutyAlerts(Construct):
             }
         )
 
-        # One rule per severity band and mail shape (see notifications.py): the band puts the right label in
-        # the mail, the shape names the resource with fields that exist for it. IDs derive from both names.
-        self.mail_rules: tuple[MailRule, ...] = tuple(mail_rules(self.threshold, self.filters))
+        # Construct IDs and rule names derive from the rule's key: a band name, "sample" or "findings".
         rules: dict[str, CloudwatchEventRule] = {}
         for mail_rule in self.mail_rules:
             rules[mail_rule.key] = CloudwatchEventRule(
                 self,
                 f"rule-{mail_rule.key}",
                 name=f"{name}-{mail_rule.key}",
-                description=(
-                    f"GuardDuty {mail_rule.band.name} findings ({_band_text(mail_rule)}), "
-                    f"{_shape_text(mail_rule)}, mailed through SNS topic {name}"
-                ),
+                description=f"{mail_rule.description}, mailed through SNS topic {name}",
                 event_pattern=mail_rule.pattern_json(),
                 tags=tag_map or None,
             )
@@ -263,10 +269,18 @@ class GuardDutyAlerts(Construct):
 
         self.formatter: SubjectFormatter | None = None
         if subject_formatter:
-            self.formatter = SubjectFormatter(self, "formatter", name=name, topic_arn=self.topic.arn, tags=tag_map)
+            self.formatter = SubjectFormatter(
+                self,
+                "formatter",
+                name=name,
+                topic_arn=self.topic.arn,
+                dead_letter_queue_arn=self.dead_letter_queue.arn,
+                tags=tag_map,
+            )
         self.formatter_key_policy: IamRolePolicy | None = None
         if self.formatter is not None and self.topic_key_arn is not None:
-            # Publishing to an encrypted topic needs the key: without this every formatted mail is refused.
+            # Publishing to the encrypted topic, and dead-lettering into the queue encrypted with the same key,
+            # need the key: without this every formatted mail is refused.
             self.formatter_key_policy = allow_role_to_use_key(self, self.formatter.role, self.topic_key_arn)
 
         policy = topic_policy(
@@ -298,6 +312,7 @@ class GuardDutyAlerts(Construct):
             dead_letter_queue=self.dead_letter_queue,
             actions=alarm_actions,
             tags=tag_map,
+            formatter_function_name=self.formatter.function.function_name if self.formatter else None,
         )
 
     def _add_target(self, mail_rule: MailRule, rule: CloudwatchEventRule) -> CloudwatchEventTarget:
@@ -305,18 +320,17 @@ class GuardDutyAlerts(Construct):
         target is made here, in one place."""
         if self.formatter is not None:
             permission = self.formatter.allow(mail_rule.key, rule)
+            # No input transformer: the function gets the whole event and writes the mail itself.
             return CloudwatchEventTarget(
                 self,
                 f"target-{mail_rule.key}",
                 rule=rule.name,
                 arn=self.formatter.function.arn,
                 target_id="subject-formatter",
-                input_transformer=CloudwatchEventTargetInputTransformer(
-                    input_paths={}, input_template=invocation_template(mail_rule.key)
-                ),
                 depends_on=[permission],
                 **self._delivery_settings,
             )
+        assert mail_rule.input_paths is not None and mail_rule.input_template is not None
         return CloudwatchEventTarget(
             self,
             f"target-{mail_rule.key}",
@@ -368,18 +382,15 @@ def _criterion(block: dict[str, object]) -> GuarddutyFilterFindingCriteriaCriter
     return GuarddutyFilterFindingCriteriaCriterion(**arguments)  # type: ignore[arg-type]
 
 
-def _band_text(mail_rule: MailRule) -> str:
-    numeric = mail_rule.event_pattern["detail"]["severity"][0]["numeric"]
-    return " ".join(str(part) for part in numeric)
-
-
-def _shape_text(mail_rule: MailRule) -> str:
-    shape = mail_rule.shape
-    if shape.sample:
-        return "sample findings"
-    if shape.resource_type:
-        return f"resource type {shape.resource_type}"
-    return "other resource types"
+def _check_pattern_sizes(rules: Sequence[MailRule], limit: object) -> None:
+    """EventBridge refuses a pattern over its size quota at apply; say so at synth."""
+    problem = pattern_size_limit_problem(limit)
+    if problem is not None:
+        raise InvalidPropsError([f"event_pattern_size_limit: {problem}"])
+    assert isinstance(limit, int)
+    problem = pattern_size_problem(rules, limit)
+    if problem is not None:
+        raise InvalidPropsError([f"filters: {problem}"])
 
 
 def _validate(

@@ -34,11 +34,11 @@ from .policies import KEY_USE_ACTIONS, dead_letter_queue_policy, key_policy
 
 __all__ = [
     "ALARM_PERIOD_SECONDS",
+    "MAX_METRICS_PER_ALARM",
     "allow_role_to_use_key",
     "create_dead_letter_queue",
     "create_delivery_alarms",
     "create_topic_key",
-    "failed_invocation_groups",
     "restrict_dead_letter_queue",
     "target_delivery_settings",
 ]
@@ -119,22 +119,9 @@ def target_delivery_settings(
     }
 
 
-# CloudWatch: an alarm on a metric math expression may read at most 10 metrics (a hard limit).
+# CloudWatch: an alarm on a metric math expression may read at most 10 metrics (a hard limit). The construct
+# has at most 5 rules (LOW: four bands and samples) and the formatter one metric more.
 MAX_METRICS_PER_ALARM = 10
-
-
-def failed_invocation_groups(rule_keys: Sequence[str]) -> dict[str, list[str]]:
-    """Rule keys grouped for alarms: by the severity band that starts each key ("high-instance" -> "high"),
-    then in runs of at most MAX_METRICS_PER_ALARM; a run after the first is named after its first rule."""
-    by_band: dict[str, list[str]] = {}
-    for key in sorted(rule_keys):
-        by_band.setdefault(key.split("-", 1)[0], []).append(key)
-    groups: dict[str, list[str]] = {}
-    for band, keys in by_band.items():
-        for start in range(0, len(keys), MAX_METRICS_PER_ALARM):
-            run = keys[start : start + MAX_METRICS_PER_ALARM]
-            groups[band if start == 0 else f"{band}-from-{run[0]}"] = run
-    return groups
 
 
 def create_delivery_alarms(
@@ -145,11 +132,13 @@ def create_delivery_alarms(
     dead_letter_queue: SqsQueue,
     actions: Sequence[str],
     tags: Mapping[str, str] | None,
+    formatter_function_name: str | None = None,
 ) -> Mapping[str, CloudwatchMetricAlarm]:
-    """Alarms on the rules' FailedInvocations (summed per severity band) and on the dead-letter queue.
+    """Two alarms: failed deliveries (every rule's FailedInvocations, plus the formatter's DeadLetterErrors)
+    and dead letters waiting in the queue.
 
-    `rules` is keyed by a stable name starting with the band. One alarm per rule would mean dozens of alarms;
-    one alarm per band sums its rules' metrics with metric math (at most 10 metrics per alarm). Missing data
+    One alarm sums the metrics with metric math: whichever rule failed, the fix is the same (the key policy,
+    the topic policy or the function), and the alarm description names every rule it watches. Missing data
     means nothing happened, which is not a failure. With no actions the alarms still change state.
     """
     common: dict[str, Any] = {
@@ -161,38 +150,45 @@ def create_delivery_alarms(
         "alarm_actions": list(actions) or None,
         "tags": dict(tags) if tags else None,
     }
-    alarms: dict[str, CloudwatchMetricAlarm] = {}
-    for group, keys in failed_invocation_groups(list(rules)).items():
-        queries = [
-            CloudwatchMetricAlarmMetricQuery(
-                id=f"m{index}",
-                metric=CloudwatchMetricAlarmMetricQueryMetric(
-                    namespace="AWS/Events",
-                    metric_name="FailedInvocations",
-                    dimensions={"RuleName": rules[key].name},
-                    stat="Sum",
-                    period=ALARM_PERIOD_SECONDS,
-                ),
-            )
-            for index, key in enumerate(keys)
-        ]
-        queries.append(
-            CloudwatchMetricAlarmMetricQuery(
-                id="failed", expression="SUM(METRICS())", label="FailedInvocations", return_data=True
-            )
+    metrics = [("AWS/Events", "FailedInvocations", {"RuleName": rule.name}) for _, rule in sorted(rules.items())]
+    if formatter_function_name is not None:
+        # The function could not write a failed event to the dead-letter queue: that event is lost.
+        metrics.append(("AWS/Lambda", "DeadLetterErrors", {"FunctionName": formatter_function_name}))
+    if len(metrics) > MAX_METRICS_PER_ALARM:
+        raise ValueError(f"{len(metrics)} metrics for one alarm; CloudWatch allows {MAX_METRICS_PER_ALARM}")
+    queries = [
+        CloudwatchMetricAlarmMetricQuery(
+            id=f"m{index}",
+            metric=CloudwatchMetricAlarmMetricQueryMetric(
+                namespace=namespace,
+                metric_name=metric_name,
+                dimensions=dimensions,
+                stat="Sum",
+                period=ALARM_PERIOD_SECONDS,
+            ),
         )
-        alarms[f"failed-invocations-{group}"] = CloudwatchMetricAlarm(
+        for index, (namespace, metric_name, dimensions) in enumerate(metrics)
+    ]
+    queries.append(
+        CloudwatchMetricAlarmMetricQuery(id="failed", expression="SUM(METRICS())", label="Failed", return_data=True)
+    )
+    watched = f"rules {', '.join(sorted(rules))}" if len(rules) > 1 else f"rule {next(iter(rules))}"
+    if formatter_function_name is not None:
+        watched += " and the subject formatter's dead-letter writes"
+    alarms: dict[str, CloudwatchMetricAlarm] = {
+        "failed-invocations": CloudwatchMetricAlarm(
             scope,
-            f"alarm-failed-invocations-{group}",
-            alarm_name=f"{name}-{group}-failed-invocations",
+            "alarm-failed-invocations",
+            alarm_name=f"{name}-failed-invocations",
             alarm_description=(
-                f"EventBridge could not deliver GuardDuty findings of rules {', '.join(keys)} (KMS key, topic "
-                "policy, function or quota); they are retried for up to the maximum event age, then sent to "
-                "the dead-letter queue."
+                f"GuardDuty findings could not be delivered ({watched}): check the KMS key policy, the topic "
+                "policy or the function. EventBridge retries for up to the maximum event age, then sends them "
+                "to the dead-letter queue."
             ),
             metric_query=queries,
             **common,
         )
+    }
     alarms["dead-letters"] = CloudwatchMetricAlarm(
         scope,
         "alarm-dead-letters",

@@ -3,7 +3,7 @@
     GuardDutyAlertsError        base class; catch this to handle every error of the project
     ├── InvalidPropsError       props given to a construct are invalid (also a ValueError)
     ├── ConfigError             the YAML configuration file is missing, malformed or invalid
-    ├── EventFileError          a file given to `main.py preview` is not a GuardDuty event
+    ├── EventFileError          a file given to `main.py preview` is not an EventBridge event
     └── PlanFileError           a file given to `main.py plan-summary` is not a usable Terraform plan
 
 Each carries every problem found, not only the first, so that one run shows all there is to fix; each
@@ -52,9 +52,9 @@ class ConfigError(GuardDutyAlertsError):
 
 
 class EventFileError(GuardDutyAlertsError):
-    """A file given to preview is not a GuardDuty event."""
+    """A file given to preview is not an EventBridge event (not JSON, or no event envelope)."""
 
-    headline = "not a GuardDuty event"
+    headline = "not an EventBridge event"
 
 
 class PlanFileError(GuardDutyAlertsError):

@@ -1,13 +1,19 @@
-"""The optional subject formatter: a small Lambda function between the EventBridge rules and the SNS topic.
+"""The optional subject formatter: a small Lambda function between the EventBridge rule and the SNS topic.
 
 SNS gives every message EventBridge publishes the subject "AWS Notification Message"; a function that
 publishes itself can set one ("[GuardDuty][HIGH 8.0] UnauthorizedAccess:EC2/SSHBruteForce 123456789012
-us-east-1"). Its code is packaged at synth time by cdktf's asset support (no archive provider): the handler
-and `mail_templates.json`, the templates of every band and mail shape, from `templates.py`.
+us-east-1"), and, being code, can do what an input transformer cannot: compute the band label from the
+severity, mark samples, and name the resource by its type. So with the formatter there is exactly one rule,
+one target and one invoke permission. Its code is packaged at synth time by cdktf's asset support (no archive
+provider): the handler and `mail_templates.json`, the lines of every band from `templates.py`.
 
-Least privilege: the role may publish to this topic and write to this function's log group, nothing else;
-the log group is created here with a retention, so the function needs no logs:CreateLogGroup; each rule gets
-its own invoke permission, conditioned on that rule's ARN.
+Least privilege: the role may publish to this topic, send its own failed events to the dead-letter queue and
+write to this function's log group, nothing else; the log group is created here with a retention, so the
+function needs no logs:CreateLogGroup; the one invoke permission is conditioned on the rule's ARN.
+
+Failures: an event the function could not handle after Lambda's two asynchronous retries goes to the
+construct's dead-letter queue (`dead_letter_config`), where the dead-letter alarm sees it; a failure to write
+there counts in the delivery alarm (the function's DeadLetterErrors metric).
 """
 
 from __future__ import annotations
@@ -31,18 +37,17 @@ from ._aws import (
     IamRole,
     IamRolePolicy,
     LambdaFunction,
+    LambdaFunctionDeadLetterConfig,
     LambdaPermission,
 )
 from .checkov_skips import skip_check
-from .patterns import ALL_SHAPES
 from .severity import Severity
-from .templates import input_paths, template_lines
+from .templates import COMMON_PATHS, RESOURCE_LINES, RESOURCE_TYPE_LINE, SAMPLE_LINE, mail_lines
 
 __all__ = [
     "LOG_RETENTION_DAYS",
     "PUBLISH_SID",
     "SubjectFormatter",
-    "invocation_template",
     "mail_templates",
     "publish_statement",
 ]
@@ -58,17 +63,16 @@ FIXED_MTIME = 315_619_200  # 1980-01-02T00:00:00Z, within the zip format's date 
 
 
 def mail_templates() -> dict[str, object]:
-    """Every band x shape template as data for the function: the same lines and paths as the EventBridge mails."""
-    rules = {}
-    for band in Severity:
-        for shape in ALL_SHAPES:
-            rules[f"{band.name.lower()}-{shape.key}"] = {
-                "band": band.name,
-                "sample": shape.sample,
-                "input_paths": input_paths(shape),
-                "lines": template_lines(band, shape),
-            }
-    return {"rules": rules}
+    """What the function needs to write a mail, as data: the band floors, each band's lines (the same lines as
+    the plain EventBridge mails), the sample marking, the paths, and the resource lines by resource type."""
+    return {
+        "bands": {band.name: band.floor for band in Severity},
+        "lines": {band.name: mail_lines(band) for band in Severity},
+        "sample_line": SAMPLE_LINE,
+        "paths": COMMON_PATHS,
+        "resource_type_line": RESOURCE_TYPE_LINE,
+        "resource_lines": {kind: {"line": line, "paths": paths} for kind, (line, paths) in RESOURCE_LINES.items()},
+    }
 
 
 def _stage_code() -> Path:
@@ -86,7 +90,7 @@ def _stage_code() -> Path:
 
 
 class SubjectFormatter(Construct):
-    """The formatter function, its role, log group and one invoke permission per rule."""
+    """The formatter function, its role, its log group, and (through `allow`) the one rule's invoke permission."""
 
     def __init__(
         self,
@@ -95,6 +99,7 @@ class SubjectFormatter(Construct):
         *,
         name: str,
         topic_arn: str,
+        dead_letter_queue_arn: str,
         tags: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id_)
@@ -153,6 +158,12 @@ class SubjectFormatter(Construct):
                             "Resource": topic_arn,
                         },
                         {
+                            "Sid": "DeadLetterFailedEvents",
+                            "Effect": "Allow",
+                            "Action": "sqs:SendMessage",
+                            "Resource": dead_letter_queue_arn,
+                        },
+                        {
                             "Sid": "WriteOwnLogs",
                             "Effect": "Allow",
                             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -177,6 +188,8 @@ class SubjectFormatter(Construct):
             timeout=10,
             memory_size=128,
             environment={"variables": {"TOPIC_ARN": topic_arn}},
+            # After Lambda's two asynchronous retries the event goes here, not away.
+            dead_letter_config=LambdaFunctionDeadLetterConfig(target_arn=dead_letter_queue_arn),
             tags=tags or None,
             # Logs go to the group created above, with its retention, from the first invocation on.
             depends_on=[self.log_group, self.role_policy],
@@ -187,17 +200,12 @@ class SubjectFormatter(Construct):
             ("CKV_AWS_272", "the code is packaged from this repository by Terraform; no signing profile exists"),
             ("CKV_AWS_173", "the only environment variable is the topic ARN, which is not secret"),
             ("CKV_AWS_50", "X-Ray tracing of a 20-line publisher adds cost and no diagnostic value"),
-            (
-                "CKV_AWS_116",
-                "KNOWN GAP: EventBridge's own failures to invoke go to the construct's dead-letter queue, but an "
-                "invocation that fails inside the function after Lambda's async retries is not dead-lettered yet",
-            ),
         ):
             skip_check(self.function, check_id, reason)
         self.permissions: Mapping[str, LambdaPermission] = MappingProxyType({})
 
     def allow(self, key: str, rule: CloudwatchEventRule) -> LambdaPermission:
-        """Let one rule, and only it, invoke the function."""
+        """Let one rule, and only it, invoke the function (keyed by the rule's key, as its construct ID)."""
         permission = LambdaPermission(
             self,
             f"invoke-{key}",
@@ -220,10 +228,3 @@ def publish_statement(topic_arn: str, role_arn: str) -> dict[str, object]:
         "Action": "sns:Publish",
         "Resource": topic_arn,
     }
-
-
-def invocation_template(key: str) -> str:
-    """Target input: the rule's key and the whole event. Not JSON until EventBridge fills the placeholder, so
-    it is assembled here rather than dumped; the only value spliced in is the key, JSON-encoded."""
-    return '{"rule": ' + json.dumps(key) + ', "event": <aws.events.event.json>}'
-

@@ -1,63 +1,150 @@
-"""The mail rules of one configuration: one per severity band and mail shape, each a pattern and a template.
+"""The delivery rules of one configuration, each a pattern and (for plain mails) a template.
 
 This is the single source of truth: the construct turns each `MailRule` into an EventBridge rule and target,
 and `preview` runs the same patterns and templates through moto's EventBridge implementation.
+
+Plain mails (the default): one rule per mailed severity band, for real findings, plus one rule for sample
+findings (unless they are dropped): an input transformer cannot compute a band label or branch on a sample
+flag, so the rule writes them. At the default MEDIUM threshold that is 4 rules (MEDIUM, HIGH, CRITICAL,
+sample); at LOW 5; at CRITICAL 2.
+
+With the subject formatter: exactly one rule, for every finding at or above the threshold; the function gets
+the whole event and computes the label, the sample marking, the resource line and the subject.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .patterns import ALL_SHAPES, FindingFilters, band_pattern, bands_at_or_above
+from .patterns import (
+    DEFAULT_EVENT_PATTERN_SIZE_LIMIT,
+    MAX_EVENT_PATTERN_SIZE_LIMIT,
+    FindingFilters,
+    all_findings_pattern,
+    band_pattern,
+    band_range,
+    bands_at_or_above,
+    pattern_json,
+    sample_pattern,
+)
 from .severity import Severity
-from .templates import MailShape, input_paths, input_template
+from .templates import input_template, mail_lines, used_paths
 
-__all__ = ["MailRule", "mail_rules"]
+__all__ = [
+    "FORMATTER_RULE_KEY",
+    "SAMPLE_RULE_KEY",
+    "MailRule",
+    "mail_rules",
+    "pattern_size_limit_problem",
+    "pattern_size_problem",
+]
+
+SAMPLE_RULE_KEY = "sample"
+FORMATTER_RULE_KEY = "findings"
 
 
 @dataclass(frozen=True)
 class MailRule:
-    """One EventBridge rule and its SNS target: which findings (pattern) and what mail (paths + template)."""
+    """One EventBridge rule and its target: which findings (pattern) and what mail (paths + template).
 
-    band: Severity
-    shape: MailShape
+    `band` is the severity band the rule mails, None for the sample rule and the formatter's rule (any band).
+    `input_paths` and `input_template` are None when the target gets the whole event (the formatter).
+    """
+
+    key: str
+    band: Severity | None
     event_pattern: dict[str, Any]
-    input_paths: dict[str, str]
-    input_template: str
+    description: str
+    input_paths: dict[str, str] | None = None
+    input_template: str | None = None
 
     @property
-    def key(self) -> str:
-        """Stable name of the rule within a construct, e.g. "high-instance": construct IDs derive from it."""
-        return f"{self.band.name.lower()}-{self.shape.key}"
+    def sample(self) -> bool:
+        return self.key == SAMPLE_RULE_KEY
 
     def pattern_json(self) -> str:
-        return json.dumps(self.event_pattern, sort_keys=True)
-
-    def paths_json(self) -> str:
-        return json.dumps(self.input_paths, sort_keys=True)
+        return pattern_json(self.event_pattern)
 
 
-def mail_rules(
-    threshold: float, filters: FindingFilters | None = None, *, shapes: Sequence[MailShape] = ALL_SHAPES
-) -> list[MailRule]:
+def _scores(band: Severity, threshold: float) -> str:
+    scores = band_range(band, threshold)
+    assert scores is not None
+    low, high = scores
+    return f"severity {low:g} and above" if high is None else f"severity {low:g} to below {high:g}"
+
+
+def mail_rules(threshold: float, filters: FindingFilters | None = None, *, formatter: bool = False) -> list[MailRule]:
     """Every rule needed to mail findings at or above `threshold` that pass `filters`, in a stable order."""
     filters = filters or FindingFilters()
-    rules = []
-    for band in bands_at_or_above(threshold):
-        for shape in shapes:
-            pattern = band_pattern(band, threshold, shape, filters)
-            if pattern is None:
-                continue
-            rules.append(
-                MailRule(
-                    band=band,
-                    shape=shape,
-                    event_pattern=pattern,
-                    input_paths=input_paths(shape),
-                    input_template=input_template(band, shape),
-                )
+    if formatter:
+        return [
+            MailRule(
+                key=FORMATTER_RULE_KEY,
+                band=None,
+                event_pattern=all_findings_pattern(threshold, filters),
+                description=f"GuardDuty findings of severity {threshold:g} and above, to the subject formatter",
             )
+        ]
+    bands = bands_at_or_above(threshold)
+    rules = []
+    for band in bands:
+        pattern = band_pattern(band, threshold, filters)
+        assert pattern is not None  # bands_at_or_above lists only bands with scores at or above the threshold
+        lines = mail_lines(band)
+        rules.append(
+            MailRule(
+                key=band.name.lower(),
+                band=band,
+                event_pattern=pattern,
+                description=f"GuardDuty {band.name} findings ({_scores(band, threshold)}), not samples",
+                input_paths=used_paths(lines),
+                input_template=input_template(lines),
+            )
+        )
+    pattern = sample_pattern(threshold, filters)
+    if pattern is not None:
+        lines = mail_lines(None, sample_bands=bands)
+        rules.append(
+            MailRule(
+                key=SAMPLE_RULE_KEY,
+                band=None,
+                event_pattern=pattern,
+                description=f"GuardDuty sample findings of severity {threshold:g} and above, marked SAMPLE",
+                input_paths=used_paths(lines),
+                input_template=input_template(lines),
+            )
+        )
     return rules
+
+
+def pattern_size_limit_problem(limit: object) -> str | None:
+    """What is wrong with a declared event pattern size quota, or None."""
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        return f"{limit!r} is not an integer; allowed: {_LIMIT_ALLOWED}"
+    if not DEFAULT_EVENT_PATTERN_SIZE_LIMIT <= limit <= MAX_EVENT_PATTERN_SIZE_LIMIT:
+        return f"{limit} is not allowed; allowed: {_LIMIT_ALLOWED}"
+    return None
+
+
+_LIMIT_ALLOWED = (
+    f"an integer from {DEFAULT_EVENT_PATTERN_SIZE_LIMIT} (EventBridge's default quota) to "
+    f"{MAX_EVENT_PATTERN_SIZE_LIMIT} (its maximum): the account's 'Event pattern size' quota"
+)
+
+
+def pattern_size_problem(rules: Sequence[MailRule], limit: int) -> str | None:
+    """EventBridge refuses a rule whose pattern is over the size quota at apply: the problem in words, or None.
+
+    Only the finding type filters make a pattern long (the rest is a few hundred characters), so the message
+    speaks of them."""
+    longest = max(rules, key=lambda rule: len(rule.pattern_json()), default=None)
+    if longest is None or len(longest.pattern_json()) <= limit:
+        return None
+    return (
+        f"the finding types make rule {longest.key!r}'s event pattern {len(longest.pattern_json())} characters "
+        f"long, over the limit of {limit} (EventBridge's event pattern size quota); allowed: fewer types, "
+        "prefixes (Recon: or UnauthorizedAccess:EC2/) instead of many exact types, or a raised quota declared "
+        f"as the event pattern size limit (up to {MAX_EVENT_PATTERN_SIZE_LIMIT})"
+    )

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import copy
 import enum
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .severity import MAX_SEVERITY, Severity
-from .templates import OTHER_SHAPE, RESOURCE_SHAPES, SAMPLE_SHAPE, MailShape
 
 __all__ = [
+    "DEFAULT_EVENT_PATTERN_SIZE_LIMIT",
     "FINDING_DETAIL_TYPE",
     "GUARDDUTY_SOURCE",
+    "MAX_EVENT_PATTERN_SIZE_LIMIT",
     "FindingFilters",
     "SampleHandling",
+    "all_findings_pattern",
     "band_pattern",
     "band_range",
     "bands_at_or_above",
     "finding_event_pattern",
+    "pattern_json",
+    "sample_pattern",
     "type_matcher",
 ]
 
@@ -26,6 +32,9 @@ GUARDDUTY_SOURCE = "aws.guardduty"
 # GuardDuty also emits other detail types under its source (CloudTrail records of its API calls, runtime
 # agent health, malware scan results); only this one is a finding.
 FINDING_DETAIL_TYPE = "GuardDuty Finding"
+# EventBridge's "Event pattern size" quota: 2,048 characters by default, adjustable up to 4,096.
+DEFAULT_EVENT_PATTERN_SIZE_LIMIT = 2048
+MAX_EVENT_PATTERN_SIZE_LIMIT = 4096
 
 
 def _json_number(value: float) -> int | float:
@@ -51,7 +60,13 @@ class SampleHandling(enum.Enum):
 
 @dataclass(frozen=True)
 class FindingFilters:
-    """Which findings are mailed, beyond severity. Type entries ending in ':', '/' or '*' are prefixes."""
+    """Which findings are mailed, beyond severity. Type entries ending in ':', '/' or '*' are prefixes.
+
+    :param include_types: mail only these finding types. Default: every type.
+    :param exclude_types: never mail these finding types (not together with include_types). Default: none.
+    :param samples: sample findings mailed marked SAMPLE (DELIVER) or not at all (DROP). Default: DELIVER.
+    :param new_only: mail only a finding's first occurrence (service.count = 1). Default: every occurrence.
+    """
 
     include_types: tuple[str, ...] = ()
     exclude_types: tuple[str, ...] = ()
@@ -106,21 +121,10 @@ def band_range(band: Severity, threshold: float) -> tuple[float, float | None] |
     return (lower, upper)
 
 
-def _required_leaf(path: str) -> dict[str, Any]:
-    # "$.detail.resource.instanceDetails.instanceId" -> {"resource": {"instanceDetails": {"instanceId": ...}}}
-    keys = path.removeprefix("$.detail.").split(".")
-    node: dict[str, Any] = {keys[-1]: [{"exists": True}]}
-    for key in reversed(keys[:-1]):
-        node = {key: node}
-    return node
-
-
-def _missing_leaf(path: str) -> dict[str, Any]:
-    keys = path.removeprefix("$.detail.resource.").split(".")
-    node: dict[str, Any] = {keys[-1]: [{"exists": False}]}
-    for key in reversed(keys[:-1]):
-        node = {key: node}
-    return node
+# Real findings only: a sample finding carries `service.additionalInfo.sample: true`; others have false or
+# no such key.
+_NOT_SAMPLE: dict[str, Any] = {"service": {"additionalInfo": {"sample": [False, {"exists": False}]}}}
+_SAMPLE: dict[str, Any] = {"service": {"additionalInfo": {"sample": [True]}}}
 
 
 def _merge(into: dict[str, Any], extra: dict[str, Any]) -> None:
@@ -131,43 +135,11 @@ def _merge(into: dict[str, Any], extra: dict[str, Any]) -> None:
             into[key] = value
 
 
-def shape_condition(shape: MailShape) -> dict[str, Any]:
-    """Conditions under `detail` that send a finding to this shape's rule and to no other shape's."""
-    if shape.sample:
-        return {"service": {"additionalInfo": {"sample": [True]}}}
-    not_sample = {"service": {"additionalInfo": {"sample": [False, {"exists": False}]}}}
-    if shape.resource_type is not None:
-        condition: dict[str, Any] = {"resource": {"resourceType": [shape.resource_type]}}
-        paths = shape.path_map()
-        for name in shape.required:
-            _merge(condition, _required_leaf(paths[name]))
-        _merge(condition, not_sample)
-        return condition
-    # The complement of every resource shape: another type, or a known type missing an identifying field.
-    branches: list[dict[str, Any]] = [
-        {"resourceType": [{"anything-but": sorted(s.resource_type for s in RESOURCE_SHAPES if s.resource_type)}]}
-    ]
-    for known in RESOURCE_SHAPES:
-        paths = known.path_map()
-        for name in known.required:
-            branches.append({"resourceType": [known.resource_type], **_missing_leaf(paths[name])})
-    return {"resource": {"$or": branches}, **not_sample}
-
-
-def band_pattern(
-    band: Severity, threshold: float, shape: MailShape, filters: FindingFilters | None = None
-) -> dict[str, Any] | None:
-    """Pattern for the findings of one band (at or above threshold) and one mail shape; None if none can match."""
-    filters = filters or FindingFilters()
-    scores = band_range(band, threshold)
-    if scores is None or (shape.sample and filters.samples is SampleHandling.DROP):
-        return None
-    lower, upper = scores
-    numeric: list[Any] = [">=", _json_number(lower)]
-    if upper is not None:
-        numeric += ["<", _json_number(upper)]
+def _pattern(numeric: list[Any], condition: dict[str, Any] | None, filters: FindingFilters) -> dict[str, Any]:
     detail: dict[str, Any] = {"severity": [{"numeric": numeric}]}
-    _merge(detail, shape_condition(shape))
+    if condition:
+        # A copy: _merge links nested dicts into `detail`, and later merges must not reach the shared constant.
+        _merge(detail, copy.deepcopy(condition))
     if filters.include_types:
         detail["type"] = _include_condition(filters.include_types)
     elif filters.exclude_types:
@@ -178,4 +150,34 @@ def band_pattern(
     return {"source": [GUARDDUTY_SOURCE], "detail-type": [FINDING_DETAIL_TYPE], "detail": detail}
 
 
-ALL_SHAPES: tuple[MailShape, ...] = (*RESOURCE_SHAPES, OTHER_SHAPE, SAMPLE_SHAPE)
+def band_pattern(band: Severity, threshold: float, filters: FindingFilters | None = None) -> dict[str, Any] | None:
+    """Real (not sample) findings of one band, at or above `threshold`; None if the band is below it."""
+    scores = band_range(band, threshold)
+    if scores is None:
+        return None
+    lower, upper = scores
+    numeric: list[Any] = [">=", _json_number(lower)]
+    if upper is not None:
+        numeric += ["<", _json_number(upper)]
+    return _pattern(numeric, _NOT_SAMPLE, filters or FindingFilters())
+
+
+def sample_pattern(threshold: float, filters: FindingFilters | None = None) -> dict[str, Any] | None:
+    """Sample findings at or above `threshold`, whatever their band; None when samples are dropped."""
+    filters = filters or FindingFilters()
+    if filters.samples is SampleHandling.DROP:
+        return None
+    return _pattern([">=", _json_number(threshold)], _SAMPLE, filters)
+
+
+def all_findings_pattern(threshold: float, filters: FindingFilters | None = None) -> dict[str, Any]:
+    """Every finding at or above `threshold` that passes the filters: the formatter's one rule."""
+    filters = filters or FindingFilters()
+    return _pattern(
+        [">=", _json_number(threshold)], _NOT_SAMPLE if filters.samples is SampleHandling.DROP else None, filters
+    )
+
+
+def pattern_json(pattern: dict[str, Any]) -> str:
+    """The pattern as EventBridge receives it: sorted keys, no spaces (what counts against its size quota)."""
+    return json.dumps(pattern, sort_keys=True, separators=(",", ":"))

@@ -1,13 +1,16 @@
 """Subject formatter: publishes a GuardDuty finding to the alert topic with a readable subject.
 
-Runs in AWS Lambda (Python standard library and boto3 only). Each EventBridge rule invokes it with
-{"rule": "<band>-<shape>", "event": <the finding event>}; `mail_templates.json`, written beside this file at
-synth time from the same template definitions the plain EventBridge mails use, gives that rule's band, input
-paths and lines. The body is those lines filled in, without the quotes EventBridge's text templates keep.
+Runs in AWS Lambda (Python standard library and boto3 only). The construct's one EventBridge rule invokes it
+with the whole finding event; `mail_templates.json`, written beside this file at synth time from the same
+line definitions the plain EventBridge mails use, gives the band floors, each band's lines, the sample
+marking and the resource lines by resource type. The body is those lines filled in, without the quotes
+EventBridge's text templates keep; the band label, the sample marking and the resource line are computed here,
+which is why one rule is enough.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -15,8 +18,13 @@ from pathlib import Path
 from typing import Any
 
 SUBJECT_LIMIT = 100  # SNS refuses longer subjects
-_TEMPLATES: dict[str, Any] = json.loads((Path(__file__).parent / "mail_templates.json").read_text(encoding="utf-8"))
 _STEP = re.compile(r"\.([A-Za-z0-9_\-]+)|\[(\d+)\]")
+MISSING = "(not in the finding)"
+
+
+@functools.cache
+def templates() -> dict[str, Any]:
+    return json.loads((Path(__file__).parent / "mail_templates.json").read_text(encoding="utf-8"))
 
 
 def resolve(path: str, event: Any) -> Any:
@@ -34,22 +42,51 @@ def resolve(path: str, event: Any) -> Any:
 
 def _text(value: Any) -> str:
     if value is None or value == "":
-        return "(not in the finding)"
+        return MISSING
     if isinstance(value, (dict, list)):
         return json.dumps(value, sort_keys=True)
     return str(value)
 
 
-def render(rule_key: str, event: dict[str, Any]) -> tuple[str, str]:
-    """(subject, body) for `event` mailed through the rule named `rule_key`."""
-    rule = _TEMPLATES["rules"][rule_key]
-    values = {name: _text(resolve(path, event)) for name, path in rule["input_paths"].items()}
-    lines = []
-    for line in rule["lines"]:
+def band_of(severity: Any, data: dict[str, Any]) -> str:
+    """The band label of a severity: the highest band whose floor it reaches (6.9 MEDIUM, 7.0 HIGH)."""
+    if not isinstance(severity, (int, float)):
+        return "UNKNOWN"
+    floors = sorted(data["bands"].items(), key=lambda item: item[1])
+    label = floors[0][0]
+    for name, floor in floors:
+        if severity >= floor:
+            label = name
+    return label
+
+
+def is_sample(event: dict[str, Any]) -> bool:
+    return resolve("$.detail.service.additionalInfo.sample", event) is True
+
+
+def render(event: dict[str, Any], data: dict[str, Any] | None = None) -> tuple[str, str]:
+    """(subject, body) for a finding event."""
+    data = data or templates()
+    detail = event.get("detail") or {}
+    band = band_of(detail.get("severity"), data)
+    lines = list(data["lines"].get(band, data["lines"][min(data["bands"], key=data["bands"].get)]))
+    sample = is_sample(event)
+    if sample:
+        lines[0] = lines[0].replace("GuardDuty finding: ", "GuardDuty finding: SAMPLE ", 1)
+        lines.insert(1, data["sample_line"])
+    values = {name: _text(resolve(path, event)) for name, path in data["paths"].items()}
+    resource = data["resource_lines"].get(detail.get("resource", {}).get("resourceType"))
+    if resource is not None:
+        found = {name: resolve(path, event) for name, path in resource["paths"].items()}
+        if all(value not in (None, "") for value in found.values()):
+            lines[lines.index(data["resource_type_line"])] = resource["line"]
+            values.update({name: _text(value) for name, value in found.items()})
+    body = []
+    for line in lines:
         for name, value in values.items():
             line = line.replace(f"<{name}>", value)
-        lines.append(line)
-    return subject(rule["band"], rule["sample"], event), "\n".join(lines)
+        body.append(line)
+    return subject(band, sample, event), "\n".join(body)
 
 
 def subject(band: str, sample: bool, event: dict[str, Any]) -> str:
@@ -68,9 +105,9 @@ def subject(band: str, sample: bool, event: dict[str, Any]) -> str:
     return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + "..."
 
 
-def handler(payload: dict[str, Any], context: object) -> dict[str, str]:
+def handler(event: dict[str, Any], context: object) -> dict[str, str]:
     import boto3  # in the Lambda runtime; imported here so that render() is testable without it
 
-    subject_text, body = render(payload["rule"], payload["event"])
+    subject_text, body = render(event)
     response = boto3.client("sns").publish(TopicArn=os.environ["TOPIC_ARN"], Subject=subject_text, Message=body)
     return {"messageId": response["MessageId"], "subject": subject_text}
