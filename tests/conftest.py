@@ -4,6 +4,8 @@ tests/ on the path)."""
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import shutil
 import socket
@@ -12,19 +14,22 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import yaml
 from guardduty_alerts import fast_provider
 from guardduty_alerts_app.config import AlertsConfig, load_config
-from helpers import EXAMPLE_CONFIG, TERRAFORM_RC, terraform
+from helpers import EXAMPLE_CONFIG, TERRAFORM_RC, ExampleDeployment, read_json, terraform
 
 # Tests build constructs directly too: load only the provider modules used, as the app's stacks do, before
 # any test module imports the provider bindings.
 fast_provider.install()
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test under tests/terraform/ runs Terraform: mark it, so that `-m "not terraform"` leaves it out."""
+    """Every test under tests/terraform/ runs Terraform: mark it, so that `-m "not terraform"` leaves it out.
+    Tests marked `runs_last` (the one that destroys the shared example deployment) move to the end."""
     for item in items:
         if "terraform" in Path(str(item.fspath)).parent.name:
             item.add_marker(pytest.mark.terraform)
+    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)
 
 
 @pytest.fixture(scope="session")
@@ -57,10 +62,13 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """A moto server on 127.0.0.1 and a free port, for the whole session; its URL."""
-    from emulator import deliver_eventbridge_to_sns
+    from emulator import deliver_eventbridge_to_sns, keep_lambda_dead_letter_config
     from moto.server import ThreadedMotoServer
 
-    deliver_eventbridge_to_sns()  # stand-in for a feature moto lacks: see tests/emulator.py
+    deliver_eventbridge_to_sns()  # stand-ins for features moto lacks: see tools/emulator.py
+    keep_lambda_dead_letter_config()
+    # One log line per request drowns a failing test's report.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -70,12 +78,18 @@ def moto_endpoint() -> Iterator[str]:
         server.stop()
 
 
-@pytest.fixture
-def aws_env(terraform_env: dict[str, str], moto_endpoint: str) -> dict[str, str]:
+@pytest.fixture(scope="session")
+def aws_env_session(terraform_env: dict[str, str], moto_endpoint: str) -> dict[str, str]:
     """Terraform environment with dummy credentials: every call goes to the emulator named in the config."""
     env = dict(terraform_env)
     env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
     return env
+
+
+@pytest.fixture
+def aws_env(aws_env_session: dict[str, str]) -> dict[str, str]:
+    """A copy of the emulator environment for one test to change as it likes."""
+    return dict(aws_env_session)
 
 
 @pytest.fixture(scope="session")
@@ -102,3 +116,37 @@ def initialized_example_stacks(example_out: Path, terraform_env: dict[str, str])
     with ThreadPoolExecutor(max_workers=len(folders)) as pool:
         list(pool.map(lambda folder: terraform(terraform_env, folder, "init", "-input=false"), folders))
     return {folder.name: folder for folder in folders}
+
+
+@pytest.fixture(scope="session")
+def example_deployment(
+    aws_env_session: dict[str, str], moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ExampleDeployment]:
+    """Applied once per session and shared by every test that reads, plans against or drives a live deployment
+    (resources, mail round trip, plan review, cdktf CLI). Tests must leave it as they found it; the one test
+    that destroys it is marked `runs_last`, and whatever is left is destroyed here at the end."""
+    from guardduty_alerts_app.stacks.synth import synth_to
+
+    region = "us-east-1"
+    project = tmp_path_factory.mktemp("example-deployment")
+    document = yaml.safe_load(EXAMPLE_CONFIG.read_text())
+    document.update(regions=[region], provider={"endpoint_url": moto_endpoint})
+    config_file = project / "guardduty-alerts.yaml"
+    config_file.write_text(yaml.safe_dump(document))
+    config = load_config(config_file)
+    (name,) = synth_to(config, project / "cdktf.out", state_dir=project)
+    stack_dir = project / "cdktf.out" / "stacks" / name
+    terraform(aws_env_session, stack_dir, "init", "-input=false")
+    terraform(aws_env_session, stack_dir, "apply", "-auto-approve", "-input=false")
+    outputs = {
+        key: value["value"]
+        for key, value in json.loads(terraform(aws_env_session, stack_dir, "output", "-json").stdout).items()
+    }
+    state_file = project / f"terraform.{name}.tfstate"
+    try:
+        yield ExampleDeployment(
+            project, config_file, config, region, name, stack_dir, state_file, outputs, moto_endpoint, aws_env_session
+        )
+    finally:
+        if state_file.is_file() and read_json(state_file)["resources"]:
+            terraform(aws_env_session, stack_dir, "destroy", "-auto-approve", "-input=false", check=False)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from guardduty_alerts_app.config import AlertsConfig
 
 __all__ = [
     "AWS_MANAGED_KEY_PROBLEM",
@@ -19,6 +23,7 @@ __all__ = [
     "REPO",
     "TERRAFORM_RC",
     "TF_MIRROR",
+    "ExampleDeployment",
     "only",
     "read_json",
     "ref",
@@ -70,6 +75,23 @@ def _write_terraform_cli_config() -> Path:
 
 
 TERRAFORM_RC = _write_terraform_cli_config()
+
+
+@dataclasses.dataclass(frozen=True)
+class ExampleDeployment:
+    """The example configuration in one region, applied to the emulator. `project` is laid out like a clone:
+    the configuration file, cdktf.out/ and the state file beside it."""
+
+    project: Path
+    config_file: Path
+    config: AlertsConfig
+    region: str
+    stack_name: str
+    stack_dir: Path
+    state_file: Path
+    outputs: dict[str, Any]
+    endpoint: str
+    env: dict[str, str]
 
 
 def read_json(path: Path) -> Any:

@@ -1,4 +1,4 @@
-"""The local AWS emulator (moto) for the tests and the demo, with one missing feature stood in for.
+"""The local AWS emulator (moto) for the tests and the demo, with two missing features stood in for.
 
 STAND-IN FOR A MISSING EMULATOR FEATURE: moto 5.2.5 does not deliver EventBridge events to SNS targets
 (`moto/events/models.py`, `Rule.send_to_targets`, lists log groups, archives, SQS, event buses and API
@@ -11,6 +11,11 @@ moto's own pieces for the rest, so what decides delivery is what Terraform deplo
 - the topic, published to with moto's SNS backend, which fans out to the topic's subscriptions (SQS here).
 Targets of other kinds go to moto's original code unchanged. Not emulated: retries, the dead-letter queue,
 KMS and policy evaluation (moto evaluates neither topic policies nor key policies).
+
+STAND-IN FOR A MISSING EMULATOR FEATURE: moto 5.2.5's Lambda ignores a function's `DeadLetterConfig`
+(CreateFunction accepts it, GetFunction never returns it), so Terraform sees drift on every plan of a function
+that dead-letters its failures (the subject formatter does). `keep_lambda_dead_letter_config()` stores the
+setting and returns it, nothing more: no failed invocation is ever dead-lettered by the emulator.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any
 
 __all__ = [
     "deliver_eventbridge_to_sns",
+    "keep_lambda_dead_letter_config",
     "moto_server",
     "put_guardduty_events",
     "receive_all",
@@ -32,6 +38,7 @@ __all__ = [
 ]
 
 _installed = False
+_lambda_installed = False
 
 
 def render_target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
@@ -111,6 +118,7 @@ def moto_server() -> Iterator[str]:
     # One line per request from the embedded HTTP server would drown the demo's output.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     deliver_eventbridge_to_sns()
+    keep_lambda_dead_letter_config()
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -149,3 +157,28 @@ def receive_all(sqs_client: Any, queue_url: str) -> list[dict[str, Any]]:
             QueueUrl=queue_url,
             Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(received)],
         )
+
+
+def keep_lambda_dead_letter_config() -> None:
+    """Teach moto's Lambda to remember a function's DeadLetterConfig (idempotent; patches in-process)."""
+    global _lambda_installed
+    if _lambda_installed:
+        return
+    from moto.awslambda.models import LambdaFunction
+
+    original_init = LambdaFunction.__init__
+    original_configuration = LambdaFunction.get_configuration
+
+    def __init__(self: LambdaFunction, account_id: str, spec: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        original_init(self, account_id, spec, *args, **kwargs)
+        self.dead_letter_config = spec.get("DeadLetterConfig")
+
+    def get_configuration(self: LambdaFunction, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        config = original_configuration(self, *args, **kwargs)
+        if getattr(self, "dead_letter_config", None):
+            config["DeadLetterConfig"] = self.dead_letter_config
+        return config
+
+    LambdaFunction.__init__ = __init__  # type: ignore[method-assign]
+    LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
+    _lambda_installed = True

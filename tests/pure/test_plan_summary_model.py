@@ -80,15 +80,61 @@ def _impacts(*changes: dict) -> list[str]:
     return [impact.markdown() for impact in summary.impacts]
 
 
-def test_moving_to_one_rule_per_band_changes_nothing_mailed() -> None:
+RESTRUCTURED_TAIL = (
+    "together they select the same severities, so the same findings are mailed. A finding raised in the seconds "
+    "between the old rules' deletion and the new rules' creation during the apply is not mailed (it stays in "
+    "GuardDuty's console)."
+)
+
+
+def test_moving_from_one_rule_to_one_per_band_is_one_line_about_the_same_findings() -> None:
     assert _impacts(
         _change("aws_cloudwatch_event_rule.rule", ["delete"], _rule("a-findings", {"numeric": [">=", 4]}), None),
         _change("aws_cloudwatch_event_rule.medium", ["create"], None, _rule("a-medium", {"numeric": [">=", 4, "<", 7]})),
         _change("aws_cloudwatch_event_rule.high", ["create"], None, _rule("a-high", {"numeric": [">=", 7, "<", 9]})),
         _change("aws_cloudwatch_event_rule.critical", ["create"], None, _rule("a-critical", {"numeric": [">=", 9]})),
     ) == [
-        "- 📝 **1 rule deleted**: EventBridge rule `a-findings`: the rules after this change still select the "
-        "severities they selected."
+        "- 📝 **Alert rules restructured**: 1 EventBridge rule is replaced by 3 (`a-critical`, `a-high` and "
+        f"`a-medium`); {RESTRUCTURED_TAIL}"
+    ]
+
+
+# The rules of version 0.1: one per severity band and mail shape, each with a resource condition.
+PER_SHAPE = {
+    "instance": {"resourceType": ["Instance"], "instanceDetails": {"instanceId": [{"exists": True}]}},
+    "accesskey": {"resourceType": ["AccessKey"]},
+    "s3bucket": {"resourceType": ["S3Bucket"]},
+    "eks": {"resourceType": ["EKSCluster"]},
+    "ecs": {"resourceType": ["ECSCluster"]},
+    "container": {"resourceType": ["Container"]},
+    "rds": {"resourceType": ["RDSDBInstance"]},
+    "lambda": {"resourceType": ["Lambda"]},
+    "other": {"$or": [{"resourceType": [{"anything-but": ["Instance", "AccessKey"]}]}]},
+}
+BANDS = {"medium": [">=", 4, "<", 7], "high": [">=", 7, "<", 9], "critical": [">=", 9]}
+NOT_SAMPLE = {"additionalInfo": {"sample": [False, {"exists": False}]}}
+
+
+def _shaped_rule(name: str, numeric: list, detail: dict) -> dict:
+    pattern = {"source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"], "detail": {"severity": [{"numeric": numeric}], **detail}}
+    return {"name": name, "event_pattern": json.dumps(pattern), "state": "ENABLED"}
+
+
+def test_upgrading_from_thirty_per_shape_rules_to_four_lean_ones_is_one_line() -> None:
+    changes = []
+    for band, numeric in BANDS.items():
+        for shape, resource in [*PER_SHAPE.items(), ("sample", None)]:
+            detail = {"service": {"additionalInfo": {"sample": [True]}}} if resource is None else {"resource": resource, "service": NOT_SAMPLE}
+            name = f"gd-{band}-{shape}"
+            changes.append(_change(f"aws_cloudwatch_event_rule.{band}-{shape}", ["delete"], _shaped_rule(name, numeric, detail), None))
+            changes.append(_change(f"aws_cloudwatch_event_target.{band}-{shape}", ["delete"], {"rule": name, "arn": "arn:topic"}, None))
+    for band, numeric in BANDS.items():
+        changes.append(_change(f"aws_cloudwatch_event_rule.{band}", ["create"], None, _shaped_rule(f"gd-{band}", numeric, {"service": NOT_SAMPLE})))
+    changes.append(_change("aws_cloudwatch_event_rule.sample", ["create"], None, _shaped_rule("gd-sample", [">=", 4], {"service": {"additionalInfo": {"sample": [True]}}})))
+    assert len([c for c in changes if c["change"]["actions"] == ["delete"] and "rule" in c["type"] and "target" not in c["type"]]) == 30
+    assert _impacts(*changes) == [
+        "- 📝 **Alert rules restructured**: 30 EventBridge rules are replaced by 4 (`gd-critical`, `gd-high`, "
+        f"`gd-medium` and `gd-sample`); {RESTRUCTURED_TAIL}"
     ]
 
 

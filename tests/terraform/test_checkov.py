@@ -193,5 +193,9 @@ def test_checkov_finds_no_failed_check_in_any_stack(checkov: Path, stacks: dict[
         "CKV_AWS_272",
         "CKV_AWS_173",
         "CKV_AWS_50",
-        "CKV_AWS_116",
     }
+    # The formatter dead-letters its own failures: the dead-letter check passes where the function exists.
+    for name, path in stacks.items():
+        if name.startswith("maximal/"):
+            passed = {c["check_id"] for c in report["results"]["passed_checks"] if c["file_abs_path"] == str(path)}
+            assert "CKV_AWS_116" in passed, path

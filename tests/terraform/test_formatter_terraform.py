@@ -39,7 +39,9 @@ def test_formatter_stack_validates_applies_and_is_least_privilege(
         assert sorted(archive.namelist()) == ["handler.py", "mail_templates.json"]
     permissions = resources["aws_lambda_permission"].values()
     rule_arns = {"${aws_cloudwatch_event_rule." + key + ".arn}" for key in resources["aws_cloudwatch_event_rule"]}
-    assert {p["source_arn"] for p in permissions} == rule_arns and len(rule_arns) == 10
+    # Exactly one rule, one target and one invoke permission: the function computes what the rules used to.
+    assert {p["source_arn"] for p in permissions} == rule_arns and len(rule_arns) == 1
+    assert len(resources["aws_cloudwatch_event_target"]) == 1
     assert "archive" not in json.dumps(stack.get("terraform", {}).get("required_providers", {}))
 
     terraform(aws_env, stack_dir, "init", "-input=false")
@@ -55,8 +57,14 @@ def test_formatter_stack_validates_applies_and_is_least_privilege(
     events = client("events", moto_endpoint, region)
     rules = events.list_rules(NamePrefix="guardduty-alerts-")["Rules"]
     assert conditions == {rule["Arn"] for rule in rules}
-    (target,) = events.list_targets_by_rule(Rule="guardduty-alerts-critical-instance")["Targets"]
+    (target,) = events.list_targets_by_rule(Rule="guardduty-alerts-findings")["Targets"]
     assert target["Arn"] == fn["FunctionArn"]
+    assert "InputTransformer" not in target, "the function gets the whole event"
+    # The function's own failures (after Lambda's retries) go to the construct's dead-letter queue.
+    queue_url = json.loads(terraform(aws_env, stack_dir, "output", "-json").stdout)["dead_letter_queue_url"]["value"]
+    sqs = client("sqs", moto_endpoint, region)
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    assert fn["DeadLetterConfig"] == {"TargetArn": queue_arn}
 
     logs = client("logs", moto_endpoint, region)
     (group,) = logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/guardduty-alerts-formatter")["logGroups"]
@@ -68,7 +76,11 @@ def test_formatter_stack_validates_applies_and_is_least_privilege(
     assert statements["PublishToTheAlertTopic"]["Action"] == "sns:Publish"
     assert statements["PublishToTheAlertTopic"]["Resource"] == topic_arn
     assert statements["WriteOwnLogs"]["Resource"] == f"{group['arn'].removesuffix(':*')}:*"
-    assert len(statements) == 2
+    assert (statements["DeadLetterFailedEvents"]["Action"], statements["DeadLetterFailedEvents"]["Resource"]) == (
+        "sqs:SendMessage",
+        queue_arn,
+    )
+    assert len(statements) == 3
     sns = client("sns", moto_endpoint, region)
     topic_policy = json.loads(sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]["Policy"])
     publishers = [s for s in topic_policy["Statement"] if s["Action"] == "sns:Publish"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from guardduty_alerts_review.plan_summary import (
     load_plans,
     render_markdown,
 )
-from helpers import terraform
+from helpers import ExampleDeployment, terraform
 
 
 def _plan_files(env: dict[str, str], stack_dir: Path, out: Path, name: str, *plan_args: str, text: bool = True) -> Path:
@@ -68,7 +68,6 @@ def test_other_providers_resources_are_counted_without_alerting_impact(
 
 # --- real plans against the emulator ----------------------------------------------------------------------
 
-REGION = "eu-central-1"  # apart from the other Terraform tests, which use us-east-1 on the same emulator
 Customize = Callable[[object], None]
 
 
@@ -111,21 +110,21 @@ class Baseline:
 
 
 @pytest.fixture(scope="module")
-def baseline(
-    example_config: AlertsConfig, terraform_env: dict[str, str], moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Baseline]:
-    """The example configuration (one region, on the emulator) applied once for every plan of this module."""
-    root = tmp_path_factory.mktemp("plan-review")
-    config = dataclasses.replace(example_config, name="plan-review", regions=(REGION,), endpoint_url=moto_endpoint)
-    env = dict(terraform_env, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)
-    outdir = root / "cdktf.out"
-    base = Baseline(config, outdir / "stacks" / config.stack_name(REGION), root, outdir, env)
-    base.synth(config)
-    terraform(env, base.stack_dir, "init", "-input=false")
-    terraform(env, base.stack_dir, "apply", "-auto-approve", "-input=false")
-    yield base
-    base.synth(config)
-    terraform(env, base.stack_dir, "destroy", "-auto-approve", "-input=false")
+def baseline(example_deployment: ExampleDeployment) -> Baseline:
+    """The session's example deployment, and a second stack folder beside it that plans changed configurations
+    against the same state (never applied, so the deployment stays as it is for the other tests)."""
+    outdir = example_deployment.project / "plan-review" / "cdktf.out"
+    outdir.mkdir(parents=True)
+    base = Baseline(
+        example_deployment.config,
+        outdir / "stacks" / example_deployment.stack_name,
+        example_deployment.project,
+        outdir,
+        example_deployment.env,
+    )
+    base.synth(base.config)
+    terraform(base.env, base.stack_dir, "init", "-input=false")
+    return base
 
 
 def _summary(*plans: Path) -> str:
@@ -137,7 +136,7 @@ def _impact_lines(markdown: str) -> list[str]:
     return [line for line in section.splitlines() if line.startswith("- ")]
 
 
-STACK = f"plan-review-{REGION}"
+STACK = "guardduty-alerts-us-east-1"
 FROM_MEDIUM = "MEDIUM, HIGH and CRITICAL findings (severity 4.0 to 10.0)"
 FROM_LOW = "LOW, MEDIUM, HIGH and CRITICAL findings (severity 1.0 to 10.0)"
 
@@ -151,37 +150,30 @@ def test_unchanged_configuration_reports_no_changes_and_what_is_mailed(baseline:
     )
 
 
-# The construct's rule shapes (one rule per band and shape), in the order the summary names them.
-MEDIUM_SHAPES = ("accesskey", "container", "ecs", "eks", "instance", "lambda", "other", "rds", "s3bucket", "sample")
-
-
 @pytest.mark.terraform
 def test_threshold_medium_to_high_and_a_recipient_removed(baseline: Baseline) -> None:
     config = dataclasses.replace(baseline.config, severity_threshold="HIGH", recipients=("security-team@example.com",))
     markdown = _summary(baseline.plan(STACK, config, text=True))
     # Kept for the pull request's closing note: the comment a reviewer would see.
     (baseline.outdir.parent / "comment-threshold-and-recipient.md").write_text(markdown)
-    # 22 deletions: the subscription, the MEDIUM band's rule and target per resource shape, and its alarm;
-    # 2 updates: the topic policy and the dead-letter queue policy (fewer rules).
-    assert f"| `{STACK}` | 0 | 2 | 0 | 22 |" in markdown
-    medium_rules = ", ".join(f"`plan-review-medium-{shape}`" for shape in MEDIUM_SHAPES[:-1])
+    # 3 deletions: the subscription, the MEDIUM rule and its target; 5 updates: the topic policy, the dead-letter
+    # queue policy and the delivery alarm (one rule fewer), the sample rule and its target (from 7.0 up now).
+    assert f"| `{STACK}` | 0 | 5 | 0 | 3 |" in markdown
     assert _impact_lines(markdown) == [
         "- ⚠️ **Threshold raised from MEDIUM (4.0) to HIGH (7.0)**: MEDIUM findings (severity 4.0 to below 7.0) "
         "will no longer be mailed to anyone; HIGH and CRITICAL findings (severity 7.0 to 10.0) are still mailed.",
         f"- ⚠️ **Recipient removed**: oncall@example.com will no longer be mailed; until now they got {FROM_MEDIUM}.",
-        f"- 📝 **10 rules deleted**: EventBridge rules {medium_rules} and `plan-review-medium-{MEDIUM_SHAPES[-1]}` "
-        "only selected severities that are no longer mailed (see above).",
-        "- Other changes, not about alerting: delete "
-        "`aws_cloudwatch_metric_alarm.alerts_alarm-failed-invocations-medium_74D062B8`, update "
+        "- 📝 **1 rule deleted**: EventBridge rule `guardduty-alerts-medium` only selected severities that are no "
+        "longer mailed (see above).",
+        "- Other changes, not about alerting: update "
+        "`aws_cloudwatch_metric_alarm.alerts_alarm-failed-invocations_A599A319`, update "
         "`aws_sqs_queue_policy.alerts_dead-letter-queue-policy_A8B03325`.",
         "- After this change the stack mails HIGH and CRITICAL findings (severity 7.0 to 10.0) to "
         "security-team@example.com.",
     ]
     assert f"<details><summary>Terraform plan: {STACK}</summary>" in markdown
-    # The raw plan of 22 deletions is longer than a comment may be: it is cut, and says so.
-    assert "# aws_cloudwatch_event_rule.alerts_rule-medium-accesskey_" in markdown
+    assert "# aws_cloudwatch_event_rule.alerts_rule-medium_" in markdown  # the raw plan, collapsed
     assert len(markdown) <= 65536
-    assert "more characters; see the workflow log)" in markdown
 
 
 @pytest.mark.terraform
@@ -194,8 +186,8 @@ def test_threshold_lowered_and_recipient_added_say_what_starts_being_mailed_to_w
         "be mailed to oncall@example.com, security-team@example.com and soc@example.com.",
         f"- 🔔 **Recipient added**: soc@example.com will get {FROM_LOW} once they confirm the subscription mail AWS "
         "sends them; nothing arrives before that.",
-        "- Other changes, not about alerting: create "
-        "`aws_cloudwatch_metric_alarm.alerts_alarm-failed-invocations-low_E95B6BE3`, update "
+        "- Other changes, not about alerting: update "
+        "`aws_cloudwatch_metric_alarm.alerts_alarm-failed-invocations_A599A319`, update "
         "`aws_sqs_queue_policy.alerts_dead-letter-queue-policy_A8B03325`.",
         f"- After this change the stack mails {FROM_LOW} to oncall@example.com, security-team@example.com and "
         "soc@example.com.",
@@ -215,8 +207,8 @@ def test_encryption_turned_off_and_guardduty_suspended_are_flagged(baseline: Bas
         "mailed."
     )
     assert re.fullmatch(
-        r"- ⚠️ \*\*Encryption removed\*\*: SNS topic `plan-review` is no longer encrypted with a customer-managed "
-        r"key \(was `arn:aws:kms:eu-central-1:123456789012:key/[0-9a-f-]{36}`\): alerts are stored with SNS's "
+        r"- ⚠️ \*\*Encryption removed\*\*: SNS topic `guardduty-alerts` is no longer encrypted with a customer-managed "
+        r"key \(was `arn:aws:kms:us-east-1:123456789012:key/[0-9a-f-]{36}`\): alerts are stored with SNS's "
         r"default encryption only\.",
         lines[1],
     ), lines[1]
@@ -230,7 +222,7 @@ def test_encryption_turned_off_and_guardduty_suspended_are_flagged(baseline: Bas
 @pytest.mark.terraform
 def test_removed_stack_says_alerts_stop_for_everyone(baseline: Baseline) -> None:
     markdown = _summary(baseline.plan("removed", destroy=True))
-    assert "| `removed` | 0 | 0 | 0 | 74 |" in markdown
+    assert "| `removed` | 0 | 0 | 0 | 20 |" in markdown
     lines = _impact_lines(markdown)
     other_line = lines.pop(-2)
     assert other_line.startswith("- Other changes, not about alerting: delete `aws_cloudwatch_metric_alarm."), other_line
@@ -238,7 +230,7 @@ def test_removed_stack_says_alerts_stop_for_everyone(baseline: Baseline) -> None
     assert lines == [
         "- ⚠️ **GuardDuty disabled**: the detector is deleted: GuardDuty stops in this region, its findings are "
         "deleted, and nothing is mailed.",
-        "- ⚠️ **Topic deleted**: SNS topic `plan-review` is deleted with its subscriptions: alerts stop.",
+        "- ⚠️ **Topic deleted**: SNS topic `guardduty-alerts` is deleted with its subscriptions: alerts stop.",
         "- ⚠️ **Topic policy deleted**: EventBridge is no longer allowed to publish to the topic: deliveries fail "
         "and no mail arrives.",
         f"- ⚠️ **Alerts stop**: {FROM_MEDIUM} will no longer be mailed to anyone.",
@@ -247,10 +239,12 @@ def test_removed_stack_says_alerts_stop_for_everyone(baseline: Baseline) -> None
         f"{FROM_MEDIUM}.",
         "- After this change the stack mails nothing: GuardDuty is off.",
     ]
-    # One line for the 30 band-and-shape rules, not thirty.
-    assert rules_line.startswith("- 📝 **30 rules deleted**: EventBridge rules `plan-review-critical-accesskey`, ")
-    assert rules_line.endswith("only selected severities that are no longer mailed (see above).")
-    assert all(f"`plan-review-{band}-{shape}`" in rules_line for band in ("medium", "high", "critical") for shape in MEDIUM_SHAPES)
+    # One line for the rules, not one per rule.
+    assert rules_line == (
+        "- 📝 **4 rules deleted**: EventBridge rules `guardduty-alerts-critical`, `guardduty-alerts-high`, "
+        "`guardduty-alerts-medium` and `guardduty-alerts-sample` only selected severities that are no longer "
+        "mailed (see above)."
+    )
 
 
 @pytest.mark.terraform
@@ -260,7 +254,7 @@ def test_several_stacks_in_one_comment(baseline: Baseline) -> None:
     stacks = load_plans([f"eu-west-1={baseline.plan('unchanged')}", f"us-east-1={raised}"])
     assert [(s.name, s.text is not None) for s in stacks] == [("eu-west-1", False), ("us-east-1", True)]
     markdown = render_markdown(stacks)
-    assert "| `eu-west-1` | 0 | 0 | 0 | 0 |\n| `us-east-1` | 0 | 2 | 0 | 22 |" in markdown
+    assert "| `eu-west-1` | 0 | 0 | 0 | 0 |\n| `us-east-1` | 0 | 5 | 0 | 3 |" in markdown
     assert "**`us-east-1`**" in markdown
     assert "**`eu-west-1`**" not in markdown, "a stack without changes gets no impact section"
     assert "Threshold raised from MEDIUM (4.0) to HIGH (7.0)" in markdown

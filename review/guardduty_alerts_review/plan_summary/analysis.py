@@ -312,11 +312,30 @@ def _resource_impacts(changes: list[Change], before: _Mailed, after: _Mailed) ->
         add(Impact(Level.NOTE, _count(len(with_severity_change), "rule") + " deleted",
                    f"{_names('EventBridge rule', with_severity_change)} only selected severities that are no "
                    "longer mailed (see above)."))
-    if still_covered:
+    created = sorted(
+        c.value("name") or c.label()
+        for c in changes
+        if c.type == "aws_cloudwatch_event_rule" and c.kind == "create" and _pattern(c.after) is not None
+    )
+    if still_covered and created:
+        # An upgrade that reshapes the rules (one per band and mail shape -> one per band): one line, not a
+        # wall of deletions, and the truth about the apply.
+        add(Impact(Level.NOTE, "Alert rules restructured",
+                   f"{_count(len(still_covered), 'EventBridge rule')} {'is' if len(still_covered) == 1 else 'are'} "
+                   f"replaced by {len(created)} "
+                   f"({_join_names(created)}); together they select the same severities, so the same findings are "
+                   "mailed. A finding raised in the seconds between the old rules' deletion and the new rules' "
+                   "creation during the apply is not mailed (it stays in GuardDuty's console)."))
+    elif still_covered:
         add(Impact(Level.NOTE, _count(len(still_covered), "rule") + " deleted",
                    f"{_names('EventBridge rule', still_covered)}: the rules after this change still select the "
                    "severities they selected."))
     return impacts
+
+
+def _join_names(names: Sequence[str]) -> str:
+    quoted = [f"`{name}`" for name in names]
+    return join_words(quoted)
 
 
 def _count(number: int, noun: str) -> str:
