@@ -142,8 +142,8 @@ class Preview:
 
 
 def _formatted(event: dict[str, Any]) -> str:
-    from guardduty_alerts.formatter import mail_templates
     from guardduty_alerts.formatter_function.handler import render
+    from guardduty_alerts.templates import mail_templates
 
     subject, body = render(event, mail_templates())
     return f"Subject: {subject}\n{body}"

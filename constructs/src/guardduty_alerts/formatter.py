@@ -41,8 +41,7 @@ from ._aws import (
     LambdaPermission,
 )
 from .checkov_skips import skip_check
-from .severity import Severity
-from .templates import COMMON_PATHS, RESOURCE_LINES, RESOURCE_TYPE_LINE, SAMPLE_LINE, mail_lines
+from .templates import mail_templates
 
 __all__ = [
     "LOG_RETENTION_DAYS",
@@ -60,19 +59,6 @@ LOG_RETENTION_DAYS = 90
 HANDLER_DIR = Path(__file__).parent / "formatter_function"
 RUNTIME = "python3.12"
 FIXED_MTIME = 315_619_200  # 1980-01-02T00:00:00Z, within the zip format's date range
-
-
-def mail_templates() -> dict[str, object]:
-    """What the function needs to write a mail, as data: the band floors, each band's lines (the same lines as
-    the plain EventBridge mails), the sample marking, the paths, and the resource lines by resource type."""
-    return {
-        "bands": {band.name: band.floor for band in Severity},
-        "lines": {band.name: mail_lines(band) for band in Severity},
-        "sample_line": SAMPLE_LINE,
-        "paths": COMMON_PATHS,
-        "resource_type_line": RESOURCE_TYPE_LINE,
-        "resource_lines": {kind: {"line": line, "paths": paths} for kind, (line, paths) in RESOURCE_LINES.items()},
-    }
 
 
 def _stage_code() -> Path:

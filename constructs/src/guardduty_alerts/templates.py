@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from .severity import MAX_SEVERITY, Severity
 
@@ -32,6 +33,7 @@ __all__ = [
     "console_link_template",
     "input_template",
     "mail_lines",
+    "mail_templates",
     "used_paths",
 ]
 
@@ -147,3 +149,16 @@ def used_paths(lines: Sequence[str]) -> dict[str, str]:
 def input_template(lines: Sequence[str]) -> str:
     """InputTemplate: one JSON string literal per line (EventBridge's form for multi-line text)."""
     return "\n".join(json.dumps(line) for line in lines)
+
+
+def mail_templates() -> dict[str, Any]:
+    """What the function needs to write a mail, as data: the band floors, each band's lines (the same lines as
+    the plain EventBridge mails), the sample marking, the paths, and the resource lines by resource type."""
+    return {
+        "bands": {band.name: band.floor for band in Severity},
+        "lines": {band.name: mail_lines(band) for band in Severity},
+        "sample_line": SAMPLE_LINE,
+        "paths": COMMON_PATHS,
+        "resource_type_line": RESOURCE_TYPE_LINE,
+        "resource_lines": {kind: {"line": line, "paths": paths} for kind, (line, paths) in RESOURCE_LINES.items()},
+    }
