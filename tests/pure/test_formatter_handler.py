@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from guardduty_alerts.formatter import HANDLER_DIR
-from guardduty_alerts.templates import mail_templates
 from guardduty_alerts.notifications import mail_rules
 from guardduty_alerts.severity import Severity
+from guardduty_alerts.templates import mail_templates
 from guardduty_alerts_review.preview import render_mail
 from helpers import FINDINGS_DIR, OWN_EVENTS
 from moto.events.models import EventPattern
