@@ -41,6 +41,7 @@ from ._aws import (
     LambdaPermission,
 )
 from .checkov_skips import skip_check
+from .naming import formatter_function_name
 from .severity import Severity
 from .templates import COMMON_PATHS, RESOURCE_LINES, RESOURCE_TYPE_LINE, SAMPLE_LINE, mail_lines
 
@@ -103,7 +104,7 @@ class SubjectFormatter(Construct):
         tags: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id_)
-        function_name = f"{name}-formatter"
+        function_name = formatter_function_name(name)
         self.log_group = CloudwatchLogGroup(
             self,
             "log-group",
