@@ -127,6 +127,19 @@ def test_verify_passes_every_check_on_the_applied_example(
 
 
 @pytest.mark.usefixtures("emulator_credentials")
+def test_send_sample_reaches_guardduty_which_the_emulator_cannot_answer(
+    deployed: Deployment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """moto has no CreateSampleFindings: the sample check alone fails, with moto's answer. What happens after a
+    sample is sent (CloudWatch followed until delivery, or time running out) is stubbed in test_verify_stubbed.py."""
+    code, report = run_verify(capsys, deployed.config_file, "--send-sample", "--wait", "0")
+    assert code == 1
+    assert list(failed(report)) == ["sample"]
+    (found,) = failed(report)["sample"]["found"]
+    assert found.startswith("could not check: guardduty:CreateSampleFindings failed (404: ")
+
+
+@pytest.mark.usefixtures("emulator_credentials")
 def test_fails_naming_the_rule_that_was_disabled(deployed: Deployment, capsys: pytest.CaptureFixture[str]) -> None:
     events = deployed.client("events")
     name = first_rule_name()
@@ -223,8 +236,8 @@ def test_fails_naming_the_key_whose_policy_no_longer_lets_eventbridge_in(
     assert list(failed(report)) == ["topic-key"]
     found = failed(report)["topic-key"]["found"]
     assert found == [
-        f"the key policy of {key} does not let events.amazonaws.com use {action}: EventBridge cannot publish to "
-        "the encrypted topic, and every finding ends in the dead-letter queue"
+        f"the key policy of {key} does not let events.amazonaws.com use {action}: EventBridge can neither publish "
+        "to the encrypted topic nor put what fails in the dead-letter queue (same key): findings are lost"
         for action in ("kms:GenerateDataKey", "kms:Decrypt")
     ]
 

@@ -264,8 +264,9 @@ def check_topic_key(context: StackContext) -> CheckResult:
         granting = _granting(policy, EVENTS_PRINCIPAL, action)
         if not granting:
             problems.append(
-                f"the key policy of {arn} does not let {EVENTS_PRINCIPAL} use {action}: EventBridge cannot publish "
-                "to the encrypted topic, and every finding ends in the dead-letter queue"
+                f"the key policy of {arn} does not let {EVENTS_PRINCIPAL} use {action}: EventBridge can neither "
+                "publish to the encrypted topic nor put what fails in the dead-letter queue (same key): findings are "
+                "lost"
             )
             fixes.append(
                 f"add a statement allowing {EVENTS_PRINCIPAL} kms:GenerateDataKey* and kms:Decrypt to the key "
