@@ -11,6 +11,7 @@ The emulator tests (tests/terraform/test_verify_terraform.py) cover the rest on 
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,6 +38,7 @@ from guardduty_alerts_review.verify.checks import (
     check_rules,
     check_subscriptions,
     check_topic,
+    check_topic_policy,
 )
 from guardduty_alerts_review.verify.context import StackContext, run_check
 from guardduty_alerts_review.verify.delivery import check_alarms, check_dead_letter_queue, check_failed_invocations
@@ -188,6 +190,66 @@ def test_passes_when_every_recipient_has_confirmed(aws: StubbedAws) -> None:
     result = check_subscriptions(aws.context(alerting_stack()))
     assert result.passed
     assert result.found == ("confirmed: security-team@example.com, oncall@example.com",)
+
+
+# --- topic encryption and policy ------------------------------------------------------------------------------
+
+
+def test_fails_a_topic_encrypted_with_another_key_than_the_configured_one(aws: StubbedAws) -> None:
+    other = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
+    created = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/66666666-7777-8888-9999-000000000000"
+    aws["sns"].add_response(
+        "get_topic_attributes", {"Attributes": {"TopicArn": TOPIC, "KmsMasterKeyId": other}}, {"TopicArn": TOPIC}
+    )
+    for key, arn in ((other, other), ("alias/guardduty-alerts", created)):
+        aws["kms"].add_response("describe_key", {"KeyMetadata": {"KeyId": arn[-36:], "Arn": arn}}, {"KeyId": key})
+    result = check_topic(aws.context(alerting_stack()))
+    assert result.found == (f"topic {TOPIC} is encrypted with {other}; configured: alias/guardduty-alerts ({created})",)
+
+
+def topic_policy(source_arns: dict[str, list[str]]) -> str:
+    return json.dumps(
+        {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": "sns:Publish",
+                    "Resource": TOPIC,
+                    "Condition": source_arns,
+                },
+                # A conditional deny (the TLS one) does not take EventBridge's permission away.
+                {
+                    "Effect": "Deny",
+                    "Principal": {"AWS": "*"},
+                    "Action": "sns:*",
+                    "Resource": TOPIC,
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+            ]
+        }
+    )
+
+
+def test_fails_naming_each_rule_the_topic_policy_does_not_let_publish(aws: StubbedAws) -> None:
+    expectation = alerting_stack()
+    names = list(expectation.rule_names.values())
+    arns = [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}" for name in names]
+    policy = topic_policy({"ArnEquals": {"aws:SourceArn": arns[1:]}})
+    aws["sns"].add_response("get_topic_attributes", {"Attributes": {"Policy": policy}}, {"TopicArn": TOPIC})
+    result = check_topic_policy(aws.context(expectation))
+    assert result.found == (f"events.amazonaws.com may not publish for rule {names[0]} (aws:SourceArn)",)
+
+
+def test_passes_a_topic_policy_that_lets_every_rule_publish_through_a_wildcard(aws: StubbedAws) -> None:
+    expectation = alerting_stack()
+    policy = topic_policy({"ArnLike": {"aws:SourceArn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/guardduty-alerts-*"}})
+    aws["sns"].add_response("get_topic_attributes", {"Attributes": {"Policy": policy}}, {"TopicArn": TOPIC})
+    result = check_topic_policy(aws.context(expectation))
+    assert result.passed
+    assert result.found == (
+        f"events.amazonaws.com may publish for each of the {len(expectation.rule_names)} rules (aws:SourceArn)",
+    )
 
 
 # --- access denied -------------------------------------------------------------------------------------------------

@@ -154,15 +154,15 @@ def check_protection_plans(context: StackContext) -> CheckResult:
 
 def _topic_attributes(context: StackContext) -> dict[str, str] | None:
     """The topic's attributes (read once per stack), None when the topic does not exist."""
-    if "topic" not in context.learned:
+    if "attributes" not in context.topic:
         try:
             attributes = call(context.clients["sns"], "get_topic_attributes", TopicArn=context.topic_arn)
-            context.learned["topic"] = attributes["Attributes"]
+            context.topic["attributes"] = attributes["Attributes"]
         except AwsCallFailed as failure:
             if failure.code not in ("NotFound", "NotFoundException"):
                 raise
-            context.learned["topic"] = None
-    return context.learned["topic"]
+            context.topic["attributes"] = None
+    return context.topic["attributes"]
 
 
 def _no_topic(check: str, context: StackContext) -> CheckResult:

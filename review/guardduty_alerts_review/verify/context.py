@@ -12,10 +12,10 @@ from .aws import AwsCallFailed, Clients, pages
 from .expectations import StackExpectation
 from .model import CheckResult
 
-__all__ = ["StackContext", "duration", "fail", "metric_sums", "passed", "run_check"]
+__all__ = ["StackContext", "call_failed", "duration", "fail", "metric_sums", "passed", "run_check", "utcnow"]
 
 
-def _utcnow() -> datetime.datetime:
+def utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
@@ -25,14 +25,14 @@ class StackContext:
 
     expectation: StackExpectation
     clients: Clients
-    now: Callable[[], datetime.datetime] = _utcnow
+    now: Callable[[], datetime.datetime] = utcnow
     account_id: str | None = None
     partition: str = "aws"
     identity: str | None = None
     detector: dict[str, Any] | None = None
     detector_id: str | None = None
-    topic_attributes: dict[str, str] | None = None
-    learned: dict[str, Any] = field(default_factory=dict)
+    # The topic's attributes, read once: absent until read, then None when the topic does not exist.
+    topic: dict[str, Any] = field(default_factory=dict)
 
     @property
     def region(self) -> str:
@@ -55,12 +55,17 @@ class StackContext:
         return f"apply stack {name} (terraform -chdir=cdktf.out/stacks/{name} apply)"
 
 
+def call_failed(check: str, failure: AwsCallFailed, context: StackContext) -> CheckResult:
+    """The check failed because AWS refused or failed a call: what was refused, and the permission or fix."""
+    return CheckResult(check, False, (f"could not check: {failure.sentence()}",), (failure.fix(context.identity),))
+
+
 def run_check(check: str, function: Callable[[StackContext], CheckResult], context: StackContext) -> CheckResult:
     """`function(context)`; an AWS error fails the check with its sentence and fix instead of escaping."""
     try:
         return function(context)
     except AwsCallFailed as failure:
-        return CheckResult(check, False, (f"could not check: {failure.sentence()}",), (failure.fix(context.identity),))
+        return call_failed(check, failure, context)
 
 
 def fail(check: str, found: Iterable[str], fix: Iterable[str]) -> CheckResult:

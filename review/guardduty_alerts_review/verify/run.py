@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from .aws import AwsCallFailed, Clients, connect
 from .checks import (
@@ -18,7 +19,7 @@ from .checks import (
     check_topic_key,
     check_topic_policy,
 )
-from .context import StackContext, run_check
+from .context import StackContext, run_check, utcnow
 from .delivery import check_alarms, check_dead_letter_queue, check_failed_invocations
 from .expectations import StackExpectation
 from .model import CheckResult, StackReport, VerifyReport
@@ -47,6 +48,9 @@ FORWARDING_CHECKS: dict[str, Callable[[StackContext], CheckResult]] = {
     "failed-invocations": check_failed_invocations,
 }
 
+# Stacks checked at a time: each is a few dozen read calls, mostly waiting on the network.
+STACK_WORKERS = 8
+
 # (region, endpoint_url, role_arn) -> clients for that account and region; `aws.connect` in real use.
 Connector = Callable[..., Clients]
 
@@ -71,6 +75,22 @@ def _no_access(expectation: StackExpectation, failure: AwsCallFailed) -> CheckRe
     return CheckResult("access", False, (f"could not assume role {role}: {failure.sentence()}",), (fix,))
 
 
+def _check_stack(
+    expectation: StackExpectation, endpoint_url: str | None, connector: Connector, now: Callable[[], datetime.datetime]
+) -> tuple[list[CheckResult], StackContext | None]:
+    try:
+        clients = connector(region=expectation.region, endpoint_url=endpoint_url, role_arn=expectation.role_arn)
+    except AwsCallFailed as failure:
+        return [_no_access(expectation, failure)], None
+    context = StackContext(expectation, clients, now=now)
+    checks = [run_check("access", check_access, context)]
+    if not checks[0].passed:
+        return checks, None
+    table = FORWARDING_CHECKS if expectation.forwarding else ALERTING_CHECKS
+    checks += [run_check(check, table[check], context) for check in checks_for(expectation)]
+    return checks, context
+
+
 def verify(
     expectations: Sequence[StackExpectation],
     *,
@@ -78,37 +98,30 @@ def verify(
     send_sample: bool = False,
     wait_seconds: int = 600,
     connector: Connector = connect,
-    now: Callable[[], datetime.datetime] | None = None,
+    now: Callable[[], datetime.datetime] = utcnow,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    workers: int = STACK_WORKERS,
 ) -> VerifyReport:
-    """Check each stack in its account and region; with `send_sample`, also prove delivery in every stack that
-    mails (callers check `sample.sample_problem` first: a stack that cannot be proven is a usage error)."""
-    results: dict[str, list[CheckResult]] = {}
-    accounts = {expectation.name: expectation.account_id for expectation in expectations}
-    contexts: list[StackContext] = []
-    for expectation in expectations:
-        try:
-            clients = connector(region=expectation.region, endpoint_url=endpoint_url, role_arn=expectation.role_arn)
-        except AwsCallFailed as failure:
-            results[expectation.name] = [_no_access(expectation, failure)]
-            continue
-        context = StackContext(expectation, clients) if now is None else StackContext(expectation, clients, now=now)
-        checks = [run_check("access", check_access, context)]
-        if checks[0].passed:
-            table = FORWARDING_CHECKS if expectation.forwarding else ALERTING_CHECKS
-            checks += [run_check(check, table[check], context) for check in checks_for(expectation)]
-            if expectation.alerting is not None:
-                contexts.append(context)
-        results[expectation.name] = checks
-        accounts[expectation.name] = context.account_id or expectation.account_id
-    if send_sample and contexts:
-        for name, result in send_samples(contexts, wait_seconds=wait_seconds, sleep=sleep, clock=clock).items():
+    """Check each stack in its account and region (`workers` stacks at a time, each with its own clients); with
+    `send_sample`, then prove delivery in every stack that mails (callers ask `sample.sample_problem` first: a
+    stack that cannot be proven is a usage error). The report lists the stacks in the order given."""
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(expectations)))) as pool:
+        checked = list(pool.map(lambda e: _check_stack(e, endpoint_url, connector, now), expectations))
+    results = {expectation.name: checks for expectation, (checks, _) in zip(expectations, checked, strict=True)}
+    contexts = [context for _, context in checked if context is not None]
+    mailing = [context for context in contexts if context.expectation.alerting is not None]
+    if send_sample and mailing:
+        for name, result in send_samples(mailing, wait_seconds=wait_seconds, sleep=sleep, clock=clock).items():
             results[name].append(result)
+    accounts = {context.expectation.name: context.account_id for context in contexts}
     return VerifyReport(
         tuple(
             StackReport(
-                expectation.name, expectation.region, accounts[expectation.name], tuple(results[expectation.name])
+                expectation.name,
+                expectation.region,
+                accounts.get(expectation.name) or expectation.account_id,
+                tuple(results[expectation.name]),
             )
             for expectation in expectations
         )

@@ -19,7 +19,7 @@ from guardduty_alerts.patterns import SampleHandling, type_matcher
 
 from ..alerting import StackAlerting
 from .aws import AwsCallFailed, call
-from .context import StackContext, duration, metric_sums, run_check
+from .context import StackContext, call_failed, duration, metric_sums
 from .model import CheckResult
 
 __all__ = ["SAMPLE_TYPES", "SampleType", "choose_sample_type", "sample_problem", "send_samples"]
@@ -209,18 +209,15 @@ def send_samples(
             )
             continue
 
-        def create(context: StackContext = context, sample: SampleType = sample) -> CheckResult:
+        try:
             call(
                 context.clients["guardduty"],
                 "create_sample_findings",
                 DetectorId=context.detector_id,
                 FindingTypes=[sample.finding_type],
             )
-            return CheckResult("sample", True, ())
-
-        sent = run_check("sample", create, context)
-        if not sent.passed:
-            results[name] = sent
+        except AwsCallFailed as failure:
+            results[name] = call_failed("sample", failure, context)
             continue
         started[name] = (context, sample, context.now())
 
