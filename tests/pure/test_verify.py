@@ -38,7 +38,7 @@ def test_expectations_name_what_the_library_names_for_each_stack_of_the_example(
         assert expectation.rule_names == {key: rule_name("guardduty-alerts", key) for key in keys}
         assert expectation.topic_name == "guardduty-alerts"
         assert expectation.dead_letter_queue_name == "guardduty-alerts-dead-letters"
-        assert expectation.alarm_names == delivery_alarm_names("guardduty-alerts", keys)
+        assert expectation.alarm_names == delivery_alarm_names("guardduty-alerts")
         assert expectation.expected_key == "alias/guardduty-alerts"
         assert expectation.detector.publishing_frequency == "FIFTEEN_MINUTES"
         assert not expectation.detector.adopted

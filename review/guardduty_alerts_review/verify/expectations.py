@@ -115,7 +115,7 @@ class StackExpectation:
 
     @property
     def alarm_names(self) -> tuple[str, ...]:
-        return delivery_alarm_names(self._alerts().alerts_name, [rule.key for rule in self.mail_rules])
+        return delivery_alarm_names(self._alerts().alerts_name)
 
     @property
     def expected_key(self) -> str | None:
