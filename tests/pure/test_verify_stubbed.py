@@ -252,6 +252,42 @@ def test_passes_a_topic_policy_that_lets_every_rule_publish_through_a_wildcard(a
     )
 
 
+def test_with_the_subject_formatter_the_rule_targets_the_function_and_carries_no_template(aws: StubbedAws) -> None:
+    alerting = StackAlerting(
+        name="s", region=REGION, alerts_name="guardduty-alerts", severity_threshold="HIGH", subject_formatter=True
+    )
+    expectation = StackExpectation(
+        name="s", region=REGION, detector=DetectorExpectation("FIFTEEN_MINUTES"), alerting=alerting,
+        delivery=DeliveryExpectation(),
+    )
+    (rule,) = expectation.mail_rules  # whatever the construct makes of formatter mode, one rule here
+    name = expectation.rule_names[rule.key]
+    events = aws["events"]
+    events.add_response(
+        "describe_rule", {"Name": name, "State": "ENABLED", "EventPattern": rule.pattern_json()}, {"Name": name}
+    )
+    function = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:guardduty-alerts-formatter"
+    target = {
+        "Id": "subject-formatter",
+        "Arn": function,
+        "RetryPolicy": {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185},
+        "DeadLetterConfig": {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:guardduty-alerts-dead-letters"},
+    }
+    events.add_response("list_targets_by_rule", {"Targets": [target]}, {"Rule": name})
+    events.add_response("list_rules", {"Rules": [{"Name": name}]}, {"NamePrefix": "guardduty-alerts-"})
+    aws["sns"].add_response("get_topic_attributes", {"Attributes": {"Policy": "{}"}}, {"TopicArn": TOPIC})
+    context = aws.context(expectation)
+    rules = check_rules(context)
+    assert rules.passed, rules.found
+    assert rules.found == (
+        f"rule {name} is ENABLED with the configured pattern, a target on the formatter, the retry policy and the "
+        "dead-letter queue",
+    )
+    policy = check_topic_policy(context)
+    assert policy.passed
+    assert policy.found == ("the subject formatter publishes to the topic; the permission of its role is not checked here",)
+
+
 # --- access denied -------------------------------------------------------------------------------------------------
 
 DENIALS = [

@@ -474,10 +474,11 @@ def check_rules(context: StackContext) -> CheckResult:
         problems = [f"none of the {len(names)} rules exists ({', '.join(names.values())})"]
     if problems:
         return fail("rules", problems + notes, fixes)
+    which = f"rule {next(iter(names.values()))} is" if len(names) == 1 else f"all {len(names)} rules are"
     return passed(
         "rules",
-        f"all {len(names)} rules are ENABLED with the configured pattern, a target on "
-        f"{'the formatter' if function else 'the topic'}, the retry policy and the dead-letter queue",
+        f"{which} ENABLED with the configured pattern, a target on {'the formatter' if function else 'the topic'}, "
+        "the retry policy and the dead-letter queue",
         *notes,
     )
 
