@@ -92,6 +92,19 @@ def aws_env(aws_env_session: dict[str, str]) -> dict[str, str]:
     return dict(aws_env_session)
 
 
+@pytest.fixture
+def emulator_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dummy credentials for boto3 in this process (verify, preview --aws), and none of the machine's own:
+    no profile, no config or credentials file."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+
+
 @pytest.fixture(scope="session")
 def example_out(example_config: AlertsConfig, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example configuration synthesized once per session into <root>/cdktf.out, state files in <root>.

@@ -3,9 +3,11 @@ and after it is applied.
 
     alerting.py      StackAlerting: what one stack mails, the input of preview and explain
     preview.py       `main.py preview`: which events are mailed, by which rule, with the exact mail text
+    preview_aws.py   `main.py preview --aws`: the same patterns and events put to EventBridge's TestEventPattern
     explain.py       `main.py explain`: a table per stack of what is mailed to whom
     plan_summary/    `main.py plan-summary`: Terraform plans in words, for a pull-request comment
+    verify/          `main.py verify`: the live deployment checked, and proven with a sample finding
 
-They depend on the construct library (`guardduty_alerts`) only, never on the app: the app's CLI turns its
-configuration into their inputs.
+They depend on the construct library (`guardduty_alerts`) only (plus moto for preview and boto3 for the
+live checks), never on the app: the app's CLI turns its configuration into their inputs.
 """

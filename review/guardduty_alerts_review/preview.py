@@ -23,7 +23,7 @@ from guardduty_alerts.severity import Severity
 
 from .alerting import StackAlerting
 
-__all__ = ["EventFileError", "Preview", "load_events", "preview_event", "render_mail", "run_preview"]
+__all__ = ["EventFileError", "Preview", "load_events", "pattern_matches", "preview_event", "render_mail", "run_preview"]
 
 
 def _moto() -> tuple[Any, Any, Any]:
@@ -115,6 +115,11 @@ def _loaded(pattern_json: str) -> Any:
     return _moto()[0].load(pattern_json)
 
 
+def pattern_matches(pattern_json: str, event: dict[str, Any]) -> bool:
+    """Whether EventBridge's pattern matches `event`, as moto's implementation decides."""
+    return bool(_loaded(pattern_json).matches_event(event))
+
+
 def render_mail(rule: MailRule, event: dict[str, Any]) -> str:
     """The text that reaches the topic for `event` through `rule`: its input transformer's output, or, for the
     formatter's rule, the subject and body the function publishes (its own code, with the templates it ships)."""
@@ -156,7 +161,7 @@ def preview_event(alerting: StackAlerting, path: Path, event: dict[str, Any]) ->
     if other_bus is not None:
         return Preview(path, stack, (), None, other_bus)
     look_alike = _look_alike(event)
-    matched = [rule for rule in rules if _loaded(rule.pattern_json()).matches_event(event)]
+    matched = [rule for rule in rules if pattern_matches(rule.pattern_json(), event)]
     if look_alike is not None:
         if matched:  # the patterns and this reasoning disagree: say so rather than hide it
             return Preview(path, stack, (), None, f"ERROR: matched by {matched[0].key}, yet {look_alike}")

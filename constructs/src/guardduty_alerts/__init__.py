@@ -6,7 +6,8 @@ Two kinds of module, both published:
   `delivery.py` and `formatter.py` behind it; `DetectorProtection` (detector_protection.py);
   `OrganizationAdministrator` and `OrganizationMembers` (organization.py); `FindingForwarder` (forwarder.py);
 - the pure model they use (no cdktf): severity bands, event patterns and filters, mail templates, IAM and key
-  policies, protection plans, suppression rules, delivery bounds, regions, the exception hierarchy (errors.py).
+  policies, protection plans, suppression rules, delivery bounds, regions, resource names (naming.py), the
+  exception hierarchy (errors.py).
 
 Importing this package has no side effects and loads no provider bindings: the constructs are imported on
 first use. To load only the provider modules the constructs use (a synth in seconds instead of tens of
@@ -24,6 +25,7 @@ from .errors import (
     GuardDutyAlertsError,
     InvalidPropsError,
     PlanFileError,
+    UsageError,
 )
 from .patterns import FindingFilters, SampleHandling, finding_event_pattern
 from .policies import topic_policy
@@ -57,6 +59,7 @@ __all__ = [
     "SampleHandling",
     "Severity",
     "SuppressionRule",
+    "UsageError",
     "finding_event_pattern",
     "topic_policy",
 ]

@@ -53,6 +53,7 @@ from .delivery_settings import (
 )
 from .errors import InvalidPropsError
 from .formatter import PUBLISH_SID, SubjectFormatter, publish_statement
+from .naming import rule_name, topic_name
 from .notifications import MailRule, mail_rules, pattern_size_limit_problem, pattern_size_problem
 from .patterns import DEFAULT_EVENT_PATTERN_SIZE_LIMIT, FindingFilters, finding_event_pattern
 from .policies import topic_policy
@@ -226,7 +227,9 @@ class GuardDutyAlerts(Construct):
             self.kms_key, self.kms_alias = create_topic_key(self, name=name, tags=tag_map)
             self.topic_key_arn = self.kms_key.arn
 
-        self.topic = SnsTopic(self, "topic", name=name, kms_master_key_id=self.topic_key_arn, tags=tag_map or None)
+        self.topic = SnsTopic(
+            self, "topic", name=topic_name(name), kms_master_key_id=self.topic_key_arn, tags=tag_map or None
+        )
         self.dead_letter_queue: SqsQueue = create_dead_letter_queue(
             self,
             name=name,
@@ -260,7 +263,7 @@ class GuardDutyAlerts(Construct):
             rules[mail_rule.key] = CloudwatchEventRule(
                 self,
                 f"rule-{mail_rule.key}",
-                name=f"{name}-{mail_rule.key}",
+                name=rule_name(name, mail_rule.key),
                 description=f"{mail_rule.description}, mailed through SNS topic {name}",
                 event_pattern=mail_rule.pattern_json(),
                 tags=tag_map or None,

@@ -30,6 +30,7 @@ from ._aws import (
     SqsQueue,
     SqsQueuePolicy,
 )
+from .naming import dead_letter_alarm_name, dead_letter_queue_name, failed_invocations_alarm_name, key_alias_name
 from .policies import KEY_USE_ACTIONS, dead_letter_queue_policy, key_policy
 
 __all__ = [
@@ -62,7 +63,7 @@ def create_topic_key(scope: Construct, *, name: str, tags: Mapping[str, str] | N
         policy=json.dumps(key_policy(account_root_arn=account_root), sort_keys=True),
         tags=dict(tags) if tags else None,
     )
-    alias = KmsAlias(scope, "topic-key-alias", name=f"alias/{name}", target_key_id=key.key_id)
+    alias = KmsAlias(scope, "topic-key-alias", name=key_alias_name(name), target_key_id=key.key_id)
     return key, alias
 
 
@@ -85,7 +86,7 @@ def create_dead_letter_queue(
     return SqsQueue(
         scope,
         "dead-letter-queue",
-        name=f"{name}-dead-letters",
+        name=dead_letter_queue_name(name),
         message_retention_seconds=retention_seconds,
         tags=dict(tags) if tags else None,
         **encryption,
@@ -179,7 +180,7 @@ def create_delivery_alarms(
         "failed-invocations": CloudwatchMetricAlarm(
             scope,
             "alarm-failed-invocations",
-            alarm_name=f"{name}-failed-invocations",
+            alarm_name=failed_invocations_alarm_name(name),
             alarm_description=(
                 f"GuardDuty findings could not be delivered ({watched}): check the KMS key policy, the topic "
                 "policy or the function. EventBridge retries for up to the maximum event age, then sends them "
@@ -192,7 +193,7 @@ def create_delivery_alarms(
     alarms["dead-letters"] = CloudwatchMetricAlarm(
         scope,
         "alarm-dead-letters",
-        alarm_name=f"{name}-dead-letters",
+        alarm_name=dead_letter_alarm_name(name),
         alarm_description=(
             "GuardDuty findings that were never delivered wait in the dead-letter queue: read them, fix the "
             "cause, then redrive or delete them."

@@ -41,6 +41,7 @@ from ._aws import (
     LambdaPermission,
 )
 from .checkov_skips import skip_check
+from .naming import formatter_function_name
 from .templates import mail_templates
 
 __all__ = [
@@ -89,7 +90,7 @@ class SubjectFormatter(Construct):
         tags: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id_)
-        function_name = f"{name}-formatter"
+        function_name = formatter_function_name(name)
         self.log_group = CloudwatchLogGroup(
             self,
             "log-group",

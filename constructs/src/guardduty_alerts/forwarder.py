@@ -8,6 +8,7 @@ from constructs import Construct
 
 from ._aws import CloudwatchEventRule, CloudwatchEventTarget, IamRole, IamRolePolicy
 from .inbox import default_bus_arn, forwarding_event_pattern, forwarding_role_policy, forwarding_trust_policy
+from .naming import forwarding_role_name, forwarding_rule_name
 
 __all__ = ["FindingForwarder"]
 
@@ -36,7 +37,7 @@ class FindingForwarder(Construct):
         self.rule = CloudwatchEventRule(
             self,
             "rule",
-            name=f"{name}-to-{home_region}",
+            name=forwarding_rule_name(name, home_region),
             description=f"GuardDuty findings to the default event bus of {home_region}, where alerts are sent",
             event_pattern=json.dumps(forwarding_event_pattern(), sort_keys=True),
             tags=tags or None,
@@ -45,7 +46,7 @@ class FindingForwarder(Construct):
         self.role = IamRole(
             self,
             "role",
-            name=f"{name}-forward-{region}",
+            name=forwarding_role_name(name, region),
             description=f"EventBridge forwards GuardDuty findings from {region} to {home_region}",
             assume_role_policy=json.dumps(
                 forwarding_trust_policy(rule_arn=self.rule.arn, account_id=account_id), sort_keys=True

@@ -1,0 +1,36 @@
+"""verify looks for the resources the construct creates: every name it expects for a stack of the example is the
+name in that stack's synthesized Terraform JSON, and nothing the stack names is left unchecked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from guardduty_alerts_app.config import AlertsConfig
+from guardduty_alerts_app.review_inputs import stack_expectations
+from helpers import read_json
+
+
+def names(resources: dict, kind: str, attribute: str = "name") -> list[str]:
+    return sorted(resource[attribute] for resource in resources.get(kind, {}).values())
+
+
+def test_every_name_verify_looks_for_is_the_name_terraform_receives(
+    example_config: AlertsConfig, example_out: Path
+) -> None:
+    expectations = stack_expectations(example_config)
+    assert expectations
+    for expectation in expectations:
+        resources = read_json(example_out / "stacks" / expectation.name / "cdk.tf.json")["resource"]
+        assert names(resources, "aws_sns_topic") == [expectation.topic_name]
+        assert names(resources, "aws_cloudwatch_event_rule") == sorted(expectation.rule_names.values())
+        assert names(resources, "aws_sqs_queue") == [expectation.dead_letter_queue_name]
+        assert names(resources, "aws_cloudwatch_metric_alarm", "alarm_name") == sorted(expectation.alarm_names)
+        assert names(resources, "aws_kms_alias") == [expectation.expected_key]
+        assert names(resources, "aws_sns_topic_subscription", "endpoint") == sorted(expectation.alerting.recipients)
+        (detector,) = resources["aws_guardduty_detector"].values()
+        assert detector["finding_publishing_frequency"] == expectation.detector.publishing_frequency
+        for target in resources["aws_cloudwatch_event_target"].values():
+            assert target["retry_policy"] == {
+                "maximum_event_age_in_seconds": expectation.delivery.maximum_event_age_seconds,
+                "maximum_retry_attempts": expectation.delivery.maximum_retry_attempts,
+            }
