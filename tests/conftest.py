@@ -25,11 +25,19 @@ fast_provider.install()
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test under tests/terraform/ runs Terraform: mark it, so that `-m "not terraform"` leaves it out.
-    Tests marked `runs_last` (the one that destroys the shared example deployment) move to the end."""
+    The shared example deployment orders the rest: tests that break and restore it
+    (`mutates_example_deployment`) run after those that only read it, and the one that destroys it
+    (`runs_last`) at the very end."""
     for item in items:
         if "terraform" in Path(str(item.fspath)).parent.name:
             item.add_marker(pytest.mark.terraform)
-    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)
+
+    def order(item: pytest.Item) -> int:
+        if item.get_closest_marker("runs_last"):
+            return 2
+        return 1 if item.get_closest_marker("mutates_example_deployment") else 0
+
+    items.sort(key=order)
 
 
 @pytest.fixture(scope="session")

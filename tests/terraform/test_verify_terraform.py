@@ -1,6 +1,7 @@
 """`main.py verify` against the emulator: the example applied to moto passes every check; broken by hand in the
-ways that silently stop mail, verify fails naming exactly what broke. One apply for the module; each breaking
-test restores what it broke, so the tests can run in any order.
+ways that silently stop mail, verify fails naming exactly what broke. The example deployment is the session's
+(conftest); each breaking test restores what it broke, and the module runs after every test that only reads
+the deployment (`mutates_example_deployment`), as restoring re-creates some resources with new ids.
 
 What moto cannot show (CreateSampleFindings, TestEventPattern, a subscription pending confirmation, CloudWatch
 metrics, alarms evaluated by CloudWatch) is tested with botocore's Stubber in tests/pure/test_verify_stubbed.py.
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +22,9 @@ from guardduty_alerts.notifications import mail_rules
 from guardduty_alerts.severity import parse_threshold
 from guardduty_alerts_app.cli import main
 from guardduty_alerts_app.config import load_config
-from guardduty_alerts_app.stacks.synth import synth_to
-from helpers import EXAMPLE_CONFIG, FINDINGS_DIR, read_json, terraform
+from helpers import EXAMPLE_CONFIG, FINDINGS_DIR, ExampleDeployment
 
-pytestmark = pytest.mark.terraform
+pytestmark = [pytest.mark.terraform, pytest.mark.mutates_example_deployment]
 
 REGION = "us-east-1"
 ALL_CHECKS = [
@@ -68,22 +67,15 @@ def write_config(path: Path, endpoint: str, **overrides: Any) -> Path:
 
 
 @pytest.fixture(scope="module")
-def deployed(
-    terraform_env: dict[str, str], moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Deployment]:
-    env = dict(terraform_env, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)
-    workdir = tmp_path_factory.mktemp("verify")
-    config_file = write_config(workdir / "verify.yaml", moto_endpoint)
-    (name,) = synth_to(load_config(config_file), workdir / "cdktf.out", state_dir=workdir)
-    stack_dir = workdir / "cdktf.out" / "stacks" / name
-    terraform(env, stack_dir, "init", "-input=false")
-    terraform(env, stack_dir, "apply", "-auto-approve", "-input=false")
-    outputs = {k: v["value"] for k, v in json.loads(terraform(env, stack_dir, "output", "-json").stdout).items()}
-    try:
-        yield Deployment(config_file, name, outputs, moto_endpoint)
-    finally:
-        if read_json(workdir / f"terraform.{name}.tfstate")["resources"]:
-            terraform(env, stack_dir, "destroy", "-auto-approve", "-input=false", check=False)
+def deployed(example_deployment: ExampleDeployment) -> Deployment:
+    """The session's example deployment. These tests break it and restore it, so they run after every test
+    that only reads it (marked `mutates_example_deployment`, ordered by conftest)."""
+    return Deployment(
+        example_deployment.config_file,
+        example_deployment.stack_name,
+        example_deployment.outputs,
+        example_deployment.endpoint,
+    )
 
 
 def run_verify(capsys: pytest.CaptureFixture[str], config_file: Path, *options: str) -> tuple[int, dict[str, Any]]:
