@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from guardduty_alerts.errors import ConfigError
 from guardduty_alerts.patterns import FindingFilters, SampleHandling
@@ -143,3 +145,47 @@ def test_explain_prints_a_table_per_stack(capsys: pytest.CaptureFixture[str]) ->
 def test_example_config_sets_the_new_keys(example_config: AlertsConfig) -> None:
     assert [rule.name for rule in example_config.suppression_rules] == ["scanner-port-probes"]
     assert example_config.filters == FindingFilters()
+
+
+# Documented GuardDuty finding types with '&' and '!' in their names (GuardDuty's finding type reference).
+REAL_TYPES = [
+    "Backdoor:EC2/C&CActivity.B!DNS",
+    "Trojan:EC2/DropPoint!DNS",
+    "Backdoor:Lambda/C&CActivity.B",
+    "CryptoCurrency:EC2/BitcoinTool.B!DNS",
+    "Backdoor:Runtime/C&CActivity.B!DNS",
+]
+
+
+@pytest.mark.parametrize("key", ["include", "exclude"])
+def test_finding_types_accept_every_documented_type(key: str) -> None:
+    config = parse_config({**MINIMAL, "finding_types": {key: REAL_TYPES}})
+    assert getattr(config, f"{key}_types") == tuple(REAL_TYPES)
+
+
+# 60 exact types of 45 characters: a pattern over EventBridge's default 2,048-character quota, under 4,096.
+LONG_LIST = [f"UnauthorizedAccess:EC2/SomeLongFindingName{n:03}" for n in range(60)]
+
+
+def test_rejects_a_type_list_whose_pattern_is_over_eventbridge_s_size_quota() -> None:
+    (problem,) = problems_of(finding_types={"exclude": LONG_LIST})
+    length = re.search(r"event pattern (\d+) characters long", problem)
+    assert length and int(length.group(1)) > 2048, problem
+    assert problem.startswith("finding_types: the finding types make rule 'medium''s event pattern ")
+    assert problem.endswith(
+        "characters long, over the limit of 2048 (EventBridge's event pattern size quota); allowed: fewer types, "
+        "prefixes (Recon: or UnauthorizedAccess:EC2/) instead of many exact types, or a raised quota declared as "
+        "the event pattern size limit (up to 4096)"
+    )
+
+
+def test_a_declared_raised_quota_lets_the_longer_pattern_through() -> None:
+    config = parse_config({**MINIMAL, "finding_types": {"exclude": LONG_LIST}, "event_pattern_size_limit": 4096})
+    assert config.event_pattern_size_limit == 4096
+
+
+def test_rejects_an_event_pattern_size_limit_outside_eventbridge_s_bounds() -> None:
+    assert problems_of(event_pattern_size_limit=8192) == [
+        "event_pattern_size_limit: 8192 is not allowed; allowed: an integer from 2048 (EventBridge's default quota) "
+        "to 4096: the account's 'Event pattern size' quota, once raised"
+    ]

@@ -255,3 +255,22 @@ def test_without_the_formatter_no_function_is_created(default: tuple[str, dict])
     _, parsed = default
     for kind in ("aws_lambda_function", "aws_lambda_permission", "aws_iam_role", "aws_cloudwatch_log_group"):
         assert kind not in parsed["resource"]
+
+
+def test_rejects_finding_type_filters_whose_pattern_is_over_the_size_quota_before_anything_is_built() -> None:
+    from guardduty_alerts import FindingFilters
+
+    long_list = tuple(f"UnauthorizedAccess:EC2/SomeLongFindingName{n:03}" for n in range(60))
+    with pytest.raises(InvalidPropsError) as caught:
+        synth(filters=FindingFilters(exclude_types=long_list))
+    (problem,) = caught.value.problems
+    assert problem.startswith("filters: the finding types make rule 'medium''s event pattern ")
+    assert "over the limit of 2048" in problem
+    _, parsed = synth(filters=FindingFilters(exclude_types=long_list), event_pattern_size_limit=4096)
+    assert len(parsed["resource"]["aws_cloudwatch_event_rule"]) == 4
+    with pytest.raises(InvalidPropsError) as caught:
+        synth(event_pattern_size_limit=1024)
+    assert caught.value.problems == (
+        "event_pattern_size_limit: 1024 is not allowed; allowed: an integer from 2048 (EventBridge's default quota) "
+        "to 4096 (its maximum): the account's 'Event pattern size' quota",
+    )
