@@ -196,3 +196,17 @@ def test_fixtures_say_where_every_event_comes_from() -> None:
     readme = (findings / "README.md").read_text()
     for path in sorted(findings.rglob("*.json")):
         assert f"`{path.relative_to(findings)}`" in readme, f"{path.name} has no provenance line"
+
+
+def test_no_test_module_imports_another_test_module_or_conftest() -> None:
+    tests = REPO / "tests"
+    offenders = []
+    for path in sorted(tests.rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.relative_to(REPO)} imports {name}" for name in names if name.startswith(("test_", "conftest"))]
+    assert offenders == []

@@ -274,3 +274,12 @@ def test_rejects_finding_type_filters_whose_pattern_is_over_the_size_quota_befor
         "event_pattern_size_limit: 1024 is not allowed; allowed: an integer from 2048 (EventBridge's default quota) "
         "to 4096 (its maximum): the account's 'Event pattern size' quota",
     )
+
+
+def test_every_public_name_is_importable_from_the_package_root() -> None:
+    import guardduty_alerts
+
+    for name in guardduty_alerts.__all__:
+        assert getattr(guardduty_alerts, name) is not None, name
+    # The README's own import line.
+    from guardduty_alerts import DetectorProtection, FindingFilters, SuppressionRule  # noqa: F401
