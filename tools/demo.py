@@ -57,8 +57,12 @@ _FINDING: dict[str, Any] = {
 }
 
 
-def _finding(finding_type: str, severity: float, title: str, description: str) -> dict[str, Any]:
+def _finding(
+    finding_type: str, severity: float, title: str, description: str, resource: dict[str, Any] | None = None
+) -> dict[str, Any]:
     event = copy.deepcopy(_FINDING)
+    if resource is not None:
+        event["detail"]["resource"] = resource
     slug = finding_type.replace(":", "-").replace("/", "-").replace(".", "-").lower()
     event["detail"].update(
         id=f"demo-{slug}",
@@ -81,7 +85,8 @@ def sample_events() -> list[dict[str, Any]]:
         _finding("UnauthorizedAccess:EC2/TorClient", 8.0, "EC2 instance is communicating with Tor entry nodes.",
                  "The instance connects to Tor Guard or Authority nodes."),
         _finding("AttackSequence:S3/CompromisedData", 9.0, "Potential data compromise of S3 buckets.",
-                 "A sequence of actions suggests data in S3 is being taken by a compromised principal."),
+                 "A sequence of actions suggests data in S3 is being taken by a compromised principal.",
+                 {"resourceType": "AttackSequence"}),
         _finding("Recon:IAMUser/UserPermissions", 3.9, "Principal probed the permissions of the account.",
                  "Just below MEDIUM: numeric matching keeps it out."),
         {
@@ -152,7 +157,7 @@ def _describe(event: dict[str, Any]) -> str:
 
 
 def run(config: AlertsConfig) -> None:
-    from guardduty_alerts.app import synth_to  # heavy: loads cdktf and the provider bindings
+    from guardduty_alerts_app.stacks.synth import synth_to  # heavy: loads cdktf and the provider bindings
 
     threshold = parse_threshold(config.severity_threshold)
     region = config.regions[0]
