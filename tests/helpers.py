@@ -24,6 +24,7 @@ __all__ = [
     "ref",
     "synth_construct",
     "terraform",
+    "with_provider_identity",
 ]
 
 REPO = Path(__file__).resolve().parent.parent
@@ -116,3 +117,14 @@ def ref(resources: dict, kind: str, attribute: str) -> str:
     """The interpolation Terraform receives for `attribute` of the one resource of `kind`."""
     (key,) = resources[kind]
     return "${" + f"{kind}.{key}.{attribute}" + "}"
+
+
+def with_provider_identity(plan: dict, account: str, region: str) -> dict:
+    """A copy of a plan document whose AWS provider is pinned to `account` and `region`, as the app's stacks
+    are (`allowed_account_ids`, `region`): how plan-summary tells the stacks of an estate apart."""
+    document = json.loads(json.dumps(plan))
+    provider = document.setdefault("configuration", {}).setdefault("provider_config", {}).setdefault("aws", {})
+    expressions = provider.setdefault("expressions", {})
+    expressions["allowed_account_ids"] = {"constant_value": [account]}
+    expressions["region"] = {"constant_value": region}
+    return document

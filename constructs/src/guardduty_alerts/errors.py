@@ -4,7 +4,8 @@
     ├── InvalidPropsError       props given to a construct are invalid (also a ValueError)
     ├── ConfigError             the YAML configuration file is missing, malformed or invalid
     ├── EventFileError          a file given to `main.py preview` is not a GuardDuty event
-    └── PlanFileError           a file given to `main.py plan-summary` is not a usable Terraform plan
+    ├── PlanFileError           a file given to `main.py plan-summary` is not a usable Terraform plan
+    └── StackSelectionError     `main.py changed-stacks` / `plan`: a synth output folder or an option is unusable
 
 Each carries every problem found, not only the first, so that one run shows all there is to fix; each
 problem names the setting (or file), the value received and what is allowed. The command line prints the
@@ -15,7 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["ConfigError", "EventFileError", "GuardDutyAlertsError", "InvalidPropsError", "PlanFileError"]
+__all__ = [
+    "ConfigError",
+    "EventFileError",
+    "GuardDutyAlertsError",
+    "InvalidPropsError",
+    "PlanFileError",
+    "StackSelectionError",
+]
 
 
 class GuardDutyAlertsError(Exception):
@@ -61,3 +69,9 @@ class PlanFileError(GuardDutyAlertsError):
     """A file given to plan-summary is not a usable Terraform plan in JSON."""
 
     headline = "unusable plan file"
+
+
+class StackSelectionError(GuardDutyAlertsError):
+    """The stacks to compare or plan cannot be selected: a synth output folder or an option is unusable."""
+
+    headline = "cannot select stacks"
