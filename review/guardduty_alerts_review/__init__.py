@@ -5,6 +5,8 @@ and after it is applied.
     preview.py       `main.py preview`: which events are mailed, by which rule, with the exact mail text
     explain.py       `main.py explain`: a table per stack of what is mailed to whom
     plan_summary/    `main.py plan-summary`: Terraform plans in words, for a pull-request comment
+    synth_output.py  `main.py changed-stacks`: which stacks' Terraform differs between two synth outputs
+    plan_runner.py   `main.py plan`: terraform init/plan/show of many stacks in parallel, in shards
 
 They depend on the construct library (`guardduty_alerts`) only, never on the app: the app's CLI turns its
 configuration into their inputs.
