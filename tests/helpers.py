@@ -122,9 +122,15 @@ def ref(resources: dict, kind: str, attribute: str) -> str:
 def with_provider_identity(plan: dict, account: str, region: str) -> dict:
     """A copy of a plan document whose AWS provider is pinned to `account` and `region`, as the app's stacks
     are (`allowed_account_ids`, `region`): how plan-summary tells the stacks of an estate apart."""
-    document = json.loads(json.dumps(plan))
-    provider = document.setdefault("configuration", {}).setdefault("provider_config", {}).setdefault("aws", {})
-    expressions = provider.setdefault("expressions", {})
-    expressions["allowed_account_ids"] = {"constant_value": [account]}
-    expressions["region"] = {"constant_value": region}
-    return document
+    # Only the provider's part is copied: a real plan is large, and 340 deep copies would not fit in memory.
+    configuration = dict(plan.get("configuration", {}))
+    providers = dict(configuration.get("provider_config", {}))
+    aws = dict(providers.get("aws", {}))
+    aws["expressions"] = {
+        **aws.get("expressions", {}),
+        "allowed_account_ids": {"constant_value": [account]},
+        "region": {"constant_value": region},
+    }
+    providers["aws"] = aws
+    configuration["provider_config"] = providers
+    return {**plan, "configuration": configuration}

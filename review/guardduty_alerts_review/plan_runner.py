@@ -160,12 +160,12 @@ def run_plans(
             runner.init(job)
         elif not (job.stack_dir / LOCK_FILE).exists() and (first.stack_dir / LOCK_FILE).exists():
             shutil.copyfile(first.stack_dir / LOCK_FILE, job.stack_dir / LOCK_FILE)
-    first_jobs = {id(job) for job in warmed.values()}
+    first_jobs = set(warmed.values())
 
     seconds: dict[str, float] = {}
     with ThreadPoolExecutor(max_workers=parallelism) as pool:
         futures: dict[Future[float], PlanJob] = {
-            pool.submit(runner.plan, job, initialised=id(job) in first_jobs): job for job in jobs
+            pool.submit(runner.plan, job, initialised=job in first_jobs): job for job in jobs
         }
         done, pending = wait(futures, return_when=FIRST_EXCEPTION)
         failure = next((f.exception() for f in done if f.exception() is not None), None)

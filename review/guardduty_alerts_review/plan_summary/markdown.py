@@ -118,9 +118,9 @@ def render_markdown(
         return "\n".join(lines) + "\n"
     if not_planned:
         total = len(summaries) + not_planned
+        others = "the other stack is" if not_planned == 1 else f"the other {not_planned} are"
         lines += [
-            f"Planned the {len(summaries)} of {total} stacks whose Terraform this change touches; the other "
-            f"{not_planned} are unchanged.",
+            f"Planned the {len(summaries)} of {total} stacks whose Terraform this change touches; {others} unchanged.",
             "",
         ]
     single = len(summaries) == 1
