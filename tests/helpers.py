@@ -29,6 +29,7 @@ __all__ = [
     "ref",
     "synth_construct",
     "terraform",
+    "with_provider_identity",
 ]
 
 REPO = Path(__file__).resolve().parent.parent
@@ -138,3 +139,20 @@ def ref(resources: dict, kind: str, attribute: str) -> str:
     """The interpolation Terraform receives for `attribute` of the one resource of `kind`."""
     (key,) = resources[kind]
     return "${" + f"{kind}.{key}.{attribute}" + "}"
+
+
+def with_provider_identity(plan: dict, account: str, region: str) -> dict:
+    """A copy of a plan document whose AWS provider is pinned to `account` and `region`, as the app's stacks
+    are (`allowed_account_ids`, `region`): how plan-summary tells the stacks of an estate apart."""
+    # Only the provider's part is copied: a real plan is large, and 340 deep copies would not fit in memory.
+    configuration = dict(plan.get("configuration", {}))
+    providers = dict(configuration.get("provider_config", {}))
+    aws = dict(providers.get("aws", {}))
+    aws["expressions"] = {
+        **aws.get("expressions", {}),
+        "allowed_account_ids": {"constant_value": [account]},
+        "region": {"constant_value": region},
+    }
+    providers["aws"] = aws
+    configuration["provider_config"] = providers
+    return {**plan, "configuration": configuration}

@@ -10,13 +10,15 @@ under the output folder is touched.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from guardduty_alerts.errors import GuardDutyAlertsError, UsageError
+from guardduty_alerts.errors import GuardDutyAlertsError, StackSelectionError, UsageError
 
 from .config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, AlertsConfig, config_path, load_config
 from .review_inputs import stack_alerting, stack_expectations
@@ -27,6 +29,10 @@ EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 DEFAULT_SAMPLE_WAIT_SECONDS = 600
 DEFAULT_COMMAND = "synth"
+# Stacks per CI job when plans fan out (README, "The pull-request workflow").
+DEFAULT_SHARD_SIZE = 20
+# Terraform plans at once within one job: each is mostly waiting on the provider and AWS.
+DEFAULT_PLAN_JOBS = 4
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -114,13 +120,79 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _plan_summary(args: argparse.Namespace) -> int:
-    from guardduty_alerts_review.plan_summary import load_plans, render_markdown  # no cdktf needed
+    from guardduty_alerts_review.plan_summary import load_review, render_markdown  # no cdktf needed
 
-    markdown = render_markdown(load_plans(args.plans))
+    plans, not_planned = load_review(args.plans, args.changed_stacks)
+    markdown = render_markdown(plans, not_planned=not_planned)
     if args.output:
         Path(args.output).write_text(markdown, encoding="utf-8")
     else:
         sys.stdout.write(markdown)
+    return 0
+
+
+def _default_outdir(value: str | None) -> Path:
+    return Path(value or os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
+
+
+def _changed_stacks(args: argparse.Namespace) -> int:
+    from guardduty_alerts_review.synth_output import changed_stacks, read_synth_outputs
+
+    problems = [] if args.shard_size >= 1 else [f"--shard-size {args.shard_size}: allowed: a whole number, 1 or more"]
+    base, head = read_synth_outputs(Path(args.base), _default_outdir(args.outdir), problems=problems)
+    result = changed_stacks(base, head)
+    if args.json:
+        print(json.dumps(result.as_json(shard_size=args.shard_size), indent=2, sort_keys=True))
+    else:
+        for name, how in result.selected():
+            print(f"{how:<8} {name}")
+    total = len(set(base.stacks) | set(head.stacks))
+    print(
+        f"{len(result.selected())} of {total} stacks differ: {len(result.added)} added, {len(result.changed)} "
+        f"changed, {len(result.removed)} removed",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from guardduty_alerts_review.plan_runner import PlanFailure, plan_jobs, run_plans
+    from guardduty_alerts_review.synth_output import (
+        changed_stacks,
+        parse_shard,
+        read_synth_output,
+        read_synth_outputs,
+    )
+
+    problems = [] if args.jobs >= 1 else [f"--jobs {args.jobs}: allowed: a whole number, 1 or more"]
+    shard = parse_shard(args.shard) if args.shard is not None else None
+    if args.shard is not None and shard is None:
+        problems.append(f"--shard {args.shard}: allowed: i/n with whole numbers 1 <= i <= n, e.g. 2/5")
+    head_dir = _default_outdir(args.outdir)
+    if args.changed_since:
+        base, head = read_synth_outputs(Path(args.changed_since), head_dir, problems=problems)
+        jobs = plan_jobs(head, changed_stacks(base, head), base, shard)
+    else:
+        head_output, head_problems = read_synth_output(head_dir, option="--outdir")
+        problems += head_problems
+        if problems or head_output is None:
+            raise StackSelectionError(problems)
+        jobs = plan_jobs(head_output, shard=shard)
+    where = f" (shard {args.shard})" if args.shard else ""
+    if not jobs:
+        print(f"nothing to plan{where}")
+        return 0
+    started = time.perf_counter()
+    try:
+        seconds = run_plans(jobs, plans_dir=Path(args.plans_dir), parallelism=args.jobs)
+    except PlanFailure as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        return 1
+    print(
+        f"planned {len(seconds)} stacks{where} in {time.perf_counter() - started:.1f} s with {args.jobs} jobs "
+        f"(per stack {min(seconds.values()):.1f} to {max(seconds.values()):.1f} s); "
+        f"next: python main.py plan-summary {args.plans_dir}/*.json"
+    )
     return 0
 
 
@@ -217,10 +289,59 @@ def _parser() -> argparse.ArgumentParser:
         "included, collapsed, as the raw plan text.",
     )
     summary.add_argument(
-        "plans", nargs="+", metavar="[STACK=]PLAN_JSON", help="plan JSON; STACK defaults to the file name"
+        "plans", nargs="*", metavar="[STACK=]PLAN_JSON", help="plan JSON; STACK defaults to the file name"
+    )
+    summary.add_argument(
+        "--changed-stacks",
+        metavar="FILE",
+        help="output of `changed-stacks --json`: every stack it lists as changed must have a plan, and the "
+        "comment says how many stacks are unchanged (with none changed, no plan is needed)",
     )
     summary.add_argument("--output", metavar="FILE", help="write the Markdown here (default: standard output)")
     summary.set_defaults(run=_plan_summary)
+
+    changed = commands.add_parser(
+        "changed-stacks",
+        help="list the stacks whose Terraform differs between two synth outputs: added, changed, removed",
+        description="Compare the base branch's synth output with this branch's, stack by stack, and print "
+        "every stack whose Terraform differs, one per line (`added`, `changed` or `removed`, then the name). "
+        "Only the Terraform counts: key order, cdktf's `//` comments and the manifest's paths do not.",
+    )
+    changed.add_argument("--base", required=True, metavar="BASE_OUTDIR", help="the base branch's synth output")
+    changed.add_argument(
+        "--outdir", metavar="HEAD_OUTDIR", help="this branch's synth output (default: $CDKTF_OUTDIR, else cdktf.out)"
+    )
+    changed.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON instead: added, changed, removed, unchanged, and shards (`i/n` for `plan --shard`)",
+    )
+    changed.add_argument(
+        "--shard-size",
+        type=int,
+        default=DEFAULT_SHARD_SIZE,
+        metavar="N",
+        help=f"largest shard in the JSON's shards (default: {DEFAULT_SHARD_SIZE})",
+    )
+    changed.set_defaults(run=_changed_stacks)
+
+    plan = commands.add_parser(
+        "plan",
+        help="terraform init, plan and show of the synthesized stacks, in parallel, for plan-summary",
+        description="Plan every stack of the synth output (or only those that differ from a base synth "
+        "output; removed stacks are planned for destruction from the base), JOBS at a time, and write "
+        "PLANS_DIR/<stack>.json and .txt for plan-summary. --shard i/n plans the i-th of n near-equal slices "
+        "of the selected stacks (in name order), so that n CI jobs share the work.",
+    )
+    plan.add_argument("--changed-since", metavar="BASE_OUTDIR", help="plan only stacks that differ from this output")
+    plan.add_argument("--outdir", metavar="DIR", help="synth output to plan (default: $CDKTF_OUTDIR, else cdktf.out)")
+    plan.add_argument("--plans-dir", metavar="DIR", default="plans", help="where the plans go (default: plans)")
+    plan.add_argument(
+        "--jobs", type=int, default=DEFAULT_PLAN_JOBS, metavar="N",
+        help=f"stacks planned at once (default: {DEFAULT_PLAN_JOBS})",
+    )
+    plan.add_argument("--shard", metavar="I/N", help="plan only the I-th of N slices of the selected stacks")
+    plan.set_defaults(run=_plan)
 
     stacks = commands.add_parser(
         "stacks", help="list the stacks in deployment order: step, stack, account, region, role"

@@ -25,6 +25,12 @@ class StackPlan:
     # ... or auto-enable GuardDuty for every member (administrator account stacks), with this setting.
     auto_enable_members: str | None = None
 
+    @property
+    def imports_detector(self) -> bool:
+        """The administrator account's detector exists once the management account has designated it: its
+        stack imports it on the first apply instead of creating one (unless an existing id is adopted)."""
+        return self.auto_enable_members is not None and self.region not in self.config.existing_detector_ids
+
 
 def stack_plans(config: AlertsConfig) -> list[StackPlan]:
     """Every stack, ordered by name; names and contents depend on names and regions, never on list order."""
@@ -79,5 +85,7 @@ def deployment_order(config: AlertsConfig) -> list[tuple[int, StackPlan, str]]:
             what.append(f"designates {plan.designate_administrator} as GuardDuty administrator")
         if plan.auto_enable_members:
             what.append(f"auto-enables GuardDuty for members ({plan.auto_enable_members})")
+        if plan.imports_detector:
+            what.append("imports the detector designation created")
         rows.append((step(plan), plan, "; ".join(what)))
     return sorted(rows, key=lambda row: (row[0], row[1].name))

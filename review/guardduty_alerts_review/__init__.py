@@ -7,6 +7,8 @@ and after it is applied.
     explain.py       `main.py explain`: a table per stack of what is mailed to whom
     plan_summary/    `main.py plan-summary`: Terraform plans in words, for a pull-request comment
     verify/          `main.py verify`: the live deployment checked, and proven with a sample finding
+    synth_output.py  `main.py changed-stacks`: which stacks' Terraform differs between two synth outputs
+    plan_runner.py   `main.py plan`: terraform init/plan/show of many stacks in parallel, in shards
 
 They depend on the construct library (`guardduty_alerts`) only (plus moto for preview and boto3 for the
 live checks), never on the app: the app's CLI turns its configuration into their inputs.

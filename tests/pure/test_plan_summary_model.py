@@ -147,7 +147,7 @@ def test_dropping_one_band_rule_names_the_band() -> None:
     ) == [
         "- ⚠️ **Mailed severities change**: HIGH findings (severity 7.0 to below 9.0) will no longer be mailed to "
         "anyone; MEDIUM and CRITICAL findings (severity 4.0 to below 7.0, 9.0 to 10.0) are still mailed.",
-        "- 📝 **1 rule deleted**: EventBridge rule `a-high` only selected severities that are no longer mailed (see "
+        "- 📝 **1 rule deleted**: EventBridge rule `a-high` only selected findings that are no longer mailed (see "
         "above).",
     ]
 
@@ -163,8 +163,8 @@ def test_suppression_rule_and_type_filter_changes_are_spelled_out() -> None:
     ) == [
         "- ⚠️ **Suppression rule added**: `scans` archives findings where `type` is `Recon:EC2/Portscan`; GuardDuty "
         "does not send archived findings to EventBridge, so they are not mailed.",
-        '- 📝 **Finding filter changed**: rule `a-findings` condition `detail.type` was `absent`, becomes '
-        '`[{"prefix": "Recon:"}]`.',
+        "- ⚠️ **Only some finding types mailed**: only findings of type Recon:* will be mailed from now on; findings "
+        "of every other type will no longer be mailed (any severity).",
     ]
 
 

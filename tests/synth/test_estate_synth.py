@@ -323,3 +323,25 @@ def test_rejects_runtime_add_on_without_runtime_monitoring_in_the_construct() ->
         "plans.runtime_monitoring.eks_addon_management: true needs runtime monitoring itself, which is not set; "
         "allowed: set plans.runtime_monitoring.enabled to true, or this add-on to false",
     )
+
+
+def test_administrator_stacks_import_the_detector_designation_created(stacks: dict[str, dict], tmp_path: Path) -> None:
+    # Designation (management account, step 1) turns GuardDuty on in the administrator account: its stacks
+    # import that detector from the region's only one instead of creating a second. Nowhere else: there the
+    # data source would fail when no detector exists yet.
+    for name, stack in stacks.items():
+        if not name.startswith("gd-security-"):
+            assert "import" not in stack and "aws_guardduty_detector" not in stack.get("data", {}), name
+            continue
+        (data_key,) = stack["data"]["aws_guardduty_detector"]
+        assert resources({"resource": stack["data"]}, "aws_guardduty_detector") == [{}], "no id: the region's one"
+        assert stack["import"] == [
+            {"id": "${data.aws_guardduty_detector." + data_key + ".id}", "to": "aws_guardduty_detector.alerts_detector_D0ED2927"}
+        ], name
+    # An administrator region whose detector id is listed adopts it through the data source, as before: no import.
+    document = copy.deepcopy(ESTATE)
+    document["accounts"][0]["detector"] = {"existing_detector_ids": {"us-east-1": "a" * 32}}
+    adopted = synth_document(document, tmp_path)
+    assert "import" not in adopted["gd-security-us-east-1"]
+    assert resources({"resource": adopted["gd-security-us-east-1"]["data"]}, "aws_guardduty_detector") == [{"id": "a" * 32}]
+    assert "import" in adopted["gd-security-eu-west-1"]

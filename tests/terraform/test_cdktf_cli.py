@@ -32,10 +32,37 @@ def test_cdktf_json_runs_the_app_with_the_project_venv_and_the_cli_is_pinned() -
 def test_pull_request_workflow_is_read_only_except_for_its_comment() -> None:
     workflow = yaml.safe_load((WORKFLOWS / "plan-review.yml").read_text())
     assert workflow["permissions"] == {}
-    (job,) = workflow["jobs"].values()
-    assert job["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
+    # Each job only what it needs: the OIDC token only where plans run, the comment only where it is written.
+    assert {name: job["permissions"] for name, job in workflow["jobs"].items()} == {
+        "prepare": {"contents": "read"},
+        "plan": {"contents": "read", "id-token": "write"},
+        "comment": {"contents": "read", "pull-requests": "write"},
+    }
     # PyYAML reads the key `on` as True.
     assert list(workflow[True]) == ["pull_request"], "pull_request_target would run fork code with write access"
+
+
+def test_pull_request_workflow_plans_only_changed_stacks_through_a_matrix_of_shards() -> None:
+    workflow = yaml.safe_load((WORKFLOWS / "plan-review.yml").read_text())
+    prepare, plan, comment = (workflow["jobs"][name] for name in ("prepare", "plan", "comment"))
+    runs = "\n".join(step.get("run", "") for step in prepare["steps"])
+    assert "main.py changed-stacks --base base.out --outdir cdktf.out --json" in runs
+    assert prepare["outputs"]["shards"] == "${{ steps.changes.outputs.shards }}"
+    # The matrix is the shard list changed-stacks printed; an empty list runs no plan job (GitHub rejects an
+    # empty matrix), and the comment job then runs on its own and says nothing changed.
+    assert plan["needs"] == "prepare"
+    assert plan["strategy"]["matrix"] == {"shard": "${{ fromJSON(needs.prepare.outputs.shards) }}"}
+    assert "needs.prepare.outputs.shards != '[]'" in plan["if"] and "needs.prepare.outputs.plan == 'true'" in plan["if"]
+    plan_runs = "\n".join(step.get("run", "") for step in plan["steps"])
+    assert '--changed-since base.out --outdir cdktf.out --shard "$SHARD"' in plan_runs
+    uploads = [step["with"] for step in plan["steps"] if step.get("uses", "").startswith("actions/upload-artifact")]
+    assert [upload["name"] for upload in uploads] == ["plans-${{ strategy.job-index }}"], "one artifact per shard"
+    assert comment["needs"] == ["prepare", "plan"]
+    assert "needs.plan.result == 'skipped'" in comment["if"] and "!cancelled()" in comment["if"]
+    downloads = [step["with"] for step in comment["steps"] if step.get("uses", "").startswith("actions/download-artifact")]
+    assert {"pattern": "plans-*", "merge-multiple": True, "path": "plans"} in downloads
+    comment_runs = "\n".join(step.get("run", "") for step in comment["steps"])
+    assert "plan-summary plans/*.json --changed-stacks changed-stacks.json" in comment_runs
 
 
 @pytest.fixture(scope="module")

@@ -212,3 +212,65 @@ def test_central_inbox_with_remote_state_applies_and_delivers_a_finding_from_ano
     assert AWAY in mails[0]
     assert "UnauthorizedAccess:EC2/SSHBruteForce" in mails[0]
     assert "HIGH" in mails[0]
+
+
+def test_administrator_stack_imports_the_detector_designation_created(
+    aws_env: dict[str, str], moto_endpoint: str, tmp_path: Path
+) -> None:
+    """Organizations deployment step 2 is `apply`: the administrator's stack adopts the detector that designation
+    (step 1) turned on, through its import block, instead of failing with "a detector already exists".
+
+    moto records the designation but, unlike AWS, turns nothing on in the administrator account: the test
+    creates that detector with boto3, standing in for AWS. moto has no GuardDuty organization configuration,
+    so only the detector (and what it needs) is applied, with -target; the rest of the administrator's stack
+    is validated in test_administrator_forwarding_stack_passes_terraform_validate.
+    """
+    region, other_region = "ap-south-1", "ap-southeast-1"  # regions no other test uses on the shared emulator
+    document = estate_document(moto_endpoint)
+    document.update(regions=[region, other_region], central_inbox={"home_region": region})
+    del document["state"], document["protection_plans"]
+    outdir = tmp_path / "cdktf.out"
+    synth_to(parse_config(document), outdir, state_dir=tmp_path)
+    management, administrator = outdir / "stacks" / f"gd-management-{region}", outdir / "stacks" / f"gd-security-{region}"
+    detector_address = "aws_guardduty_detector.alerts_detector_D0ED2927"
+
+    # Step 1: the management account designates the administrator (only that resource: it is what matters here).
+    designation = next(iter(read_json(management / "cdk.tf.json")["resource"]["aws_guardduty_organization_admin_account"]))
+    terraform(aws_env, management, "init", "-input=false")
+    terraform(aws_env, management, "apply", "-auto-approve", "-input=false",
+              f"-target=aws_guardduty_organization_admin_account.{designation}")
+    sts = client("sts", moto_endpoint, region)
+    assumed = sts.assume_role(RoleArn=f"arn:aws:iam::{SECURITY}:role/GuardDutyAlertsDeploy", RoleSessionName="test")
+    credentials = {
+        "aws_access_key_id": assumed["Credentials"]["AccessKeyId"],
+        "aws_secret_access_key": assumed["Credentials"]["SecretAccessKey"],
+        "aws_session_token": assumed["Credentials"]["SessionToken"],
+    }
+    guardduty = client("guardduty", moto_endpoint, region, credentials)
+    # Stand-in for AWS: designation turns GuardDuty on in the administrator account (moto does not).
+    designated = guardduty.create_detector(Enable=True, FindingPublishingFrequency="SIX_HOURS")["DetectorId"]
+
+    # Step 2: plan says the detector is imported, not created; apply imports it and applies its settings.
+    terraform(aws_env, administrator, "init", "-input=false")
+    terraform(aws_env, administrator, "plan", "-input=false", f"-target={detector_address}", "-out=step2.tfplan")
+    plan = json.loads(terraform(aws_env, administrator, "show", "-json", "step2.tfplan").stdout)
+    (change,) = [c for c in plan["resource_changes"] if c["address"] == detector_address]
+    assert change["change"]["importing"] == {"id": designated}
+    assert change["change"]["actions"] == ["update"]  # six hours -> fifteen minutes, as configured
+    terraform(aws_env, administrator, "apply", "-input=false", "step2.tfplan")
+    assert guardduty.list_detectors()["DetectorIds"] == [designated], "adopted, no second detector"
+    assert guardduty.get_detector(DetectorId=designated)["FindingPublishingFrequency"] == "FIFTEEN_MINUTES"
+    again = terraform(aws_env, administrator, "plan", "-input=false", "-detailed-exitcode", f"-target={detector_address}",
+                      check=False)
+    assert again.returncode == 0, f"the import happens once:\n{again.stdout}\n{again.stderr}"
+
+    # Out of order (designation not applied in that region yet), there is no detector to adopt: the plan
+    # stops with the data source's error, which the README's deployment steps name.
+    early = outdir / "stacks" / f"gd-security-{other_region}"
+    terraform(aws_env, early, "init", "-input=false")
+    failed = terraform(aws_env, early, "plan", "-input=false", check=False)
+    assert failed.returncode == 1
+    assert "reading this account's single GuardDuty Detector: empty result" in failed.stderr.replace("\n", " ")
+
+    terraform(aws_env, administrator, "destroy", "-auto-approve", "-input=false", f"-target={detector_address}")
+    # The designation stays: moto does not implement DisableOrganizationAdminAccount (it is this test's region).

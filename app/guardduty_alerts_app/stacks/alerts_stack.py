@@ -58,7 +58,7 @@ class GuardDutyAlertsStack(TerraformStack):
         if plan.account is not None:
             # The topic's display name is the sender name of the mails: it says which account they are about.
             self.alerts.topic.display_name = plan.account.display_name
-        add_estate_resources(self, plan, detector_id=self.alerts.detector_id)
+        add_estate_resources(self, plan, detector_id=self.alerts.detector_id, detector=self.alerts.detector)
         TerraformOutput(
             self,
             "dead_letter_queue_url",

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from cdktf import LocalBackend, S3Backend, TerraformStack
+from cdktf_cdktf_provider_aws.guardduty_detector import GuarddutyDetector
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderEndpoints
 from guardduty_alerts.detector_protection import DetectorProtection
-from guardduty_alerts.organization import OrganizationAdministrator, OrganizationMembers
+from guardduty_alerts.organization import OrganizationAdministrator, OrganizationMembers, adopt_region_detector
 
 from ..config import AlertsConfig, S3State
 from ..planning import StackPlan
@@ -71,8 +72,13 @@ def add_backend(
         backend.add_override("use_lockfile", True)
 
 
-def add_estate_resources(stack: TerraformStack, plan: StackPlan, *, detector_id: str) -> None:
-    """Protection plans, and the Organizations resources of the management and administrator accounts."""
+def add_estate_resources(
+    stack: TerraformStack, plan: StackPlan, *, detector_id: str, detector: GuarddutyDetector | None
+) -> None:
+    """Protection plans, and the Organizations resources of the management and administrator accounts; in the
+    administrator account, the detector designation created is imported rather than created again."""
+    if plan.imports_detector and detector is not None:
+        adopt_region_detector(detector)
     plans = plan.config.protection_plans
     if plans:
         DetectorProtection(stack, "protection", detector_id=detector_id, plans=plans)

@@ -67,6 +67,6 @@ class ForwarderStack(TerraformStack):
             value=self.forwarder.rule.arn,
             description="Rule forwarding findings to the home region",
         )
-        add_estate_resources(self, plan, detector_id=self.detector_id)
+        add_estate_resources(self, plan, detector_id=self.detector_id, detector=self.detector)
 
 

@@ -4,7 +4,8 @@ Two kinds of module, both published:
 
 - constructs (need cdktf and the hashicorp/aws provider bindings): `GuardDutyAlerts` (alerts.py), with
   `delivery.py` and `formatter.py` behind it; `DetectorProtection` (detector_protection.py);
-  `OrganizationAdministrator` and `OrganizationMembers` (organization.py); `FindingForwarder` (forwarder.py);
+  `OrganizationAdministrator`, `OrganizationMembers` and `adopt_region_detector` (organization.py);
+  `FindingForwarder` (forwarder.py);
 - the pure model they use (no cdktf): severity bands, event patterns and filters, mail templates, IAM and key
   policies, protection plans, suppression rules, delivery bounds, regions, resource names (naming.py), the
   exception hierarchy (errors.py).
@@ -25,6 +26,7 @@ from .errors import (
     GuardDutyAlertsError,
     InvalidPropsError,
     PlanFileError,
+    StackSelectionError,
     UsageError,
 )
 from .patterns import FindingFilters, SampleHandling, finding_event_pattern
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
     from .alerts import GuardDutyAlerts
     from .detector_protection import DetectorProtection
     from .forwarder import FindingForwarder
-    from .organization import OrganizationAdministrator, OrganizationMembers
+    from .organization import OrganizationAdministrator, OrganizationMembers, adopt_region_detector
 
 __all__ = [
     "ConfigError",
@@ -58,8 +60,10 @@ __all__ = [
     "RuntimeAgent",
     "SampleHandling",
     "Severity",
+    "StackSelectionError",
     "SuppressionRule",
     "UsageError",
+    "adopt_region_detector",
     "finding_event_pattern",
     "topic_policy",
 ]
@@ -71,6 +75,7 @@ _CONSTRUCTS = {
     "FindingForwarder": ".forwarder",
     "OrganizationAdministrator": ".organization",
     "OrganizationMembers": ".organization",
+    "adopt_region_detector": ".organization",
 }
 
 

@@ -5,7 +5,8 @@
     ├── ConfigError             the YAML configuration file is missing, malformed or invalid
     ├── EventFileError          a file given to `main.py preview` is not an EventBridge event
     ├── PlanFileError           a file given to `main.py plan-summary` is not a usable Terraform plan
-    └── UsageError              the options given to a command cannot work together or name nothing
+    ├── UsageError              the options given to a command cannot work together or name nothing
+    └── StackSelectionError     `main.py changed-stacks` / `plan`: a synth output folder or an option is unusable
 
 Each carries every problem found, not only the first, so that one run shows all there is to fix; each
 problem names the setting (or file), the value received and what is allowed. The command line prints the
@@ -22,6 +23,7 @@ __all__ = [
     "GuardDutyAlertsError",
     "InvalidPropsError",
     "PlanFileError",
+    "StackSelectionError",
     "UsageError",
 ]
 
@@ -76,3 +78,7 @@ class UsageError(GuardDutyAlertsError):
     go together, or a request the configuration cannot satisfy (a sample finding that would not be mailed)."""
 
     headline = "invalid command line"
+class StackSelectionError(GuardDutyAlertsError):
+    """The stacks to compare or plan cannot be selected: a synth output folder or an option is unusable."""
+
+    headline = "cannot select stacks"

@@ -1,11 +1,14 @@
-"""AWS Organizations: the delegated GuardDuty administrator (management account) and member auto-enable
-with protection plans (administrator account)."""
+"""AWS Organizations: the delegated GuardDuty administrator (management account), member auto-enable with
+protection plans (administrator account), and adopting the detector designation created (administrator
+account)."""
 
 from __future__ import annotations
 
 from constructs import Construct
 
 from ._aws import (
+    DataAwsGuarddutyDetector,
+    GuarddutyDetector,
     GuarddutyOrganizationAdminAccount,
     GuarddutyOrganizationConfiguration,
     GuarddutyOrganizationConfigurationFeature,
@@ -13,7 +16,7 @@ from ._aws import (
 )
 from .protection import ProtectionPlans
 
-__all__ = ["OrganizationAdministrator", "OrganizationMembers"]
+__all__ = ["OrganizationAdministrator", "OrganizationMembers", "adopt_region_detector"]
 
 
 class OrganizationAdministrator(Construct):
@@ -53,3 +56,21 @@ class OrganizationMembers(Construct):
                 or None,
                 depends_on=[self.configuration],
             )
+
+
+def adopt_region_detector(detector: GuarddutyDetector) -> DataAwsGuarddutyDetector:
+    """Import the region's existing detector into `detector` on the first apply, instead of creating one.
+
+    For the delegated administrator account: designating it (OrganizationAdministrator, in the management
+    account) turns GuardDuty on there, so its detector exists before its own stack is applied, and creating a
+    second one fails ("a detector already exists"). This adds a data source that reads the region's one
+    detector (it takes no id) and a Terraform `import` block fed from it (Terraform 1.6 or later: the id is an
+    expression known at plan time). Once imported, the block does nothing more; the detector's settings are
+    managed like a created one's.
+
+    Only where a detector is certain to exist: with none, or with several, the data source fails the plan
+    ("empty result" / "too many results"). Returns the data source, added next to the detector.
+    """
+    existing = DataAwsGuarddutyDetector(detector.node.scope, "region-detector")
+    detector.import_from(existing.id)
+    return existing

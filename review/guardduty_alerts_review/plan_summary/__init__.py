@@ -17,8 +17,8 @@ from __future__ import annotations
 from guardduty_alerts.errors import PlanFileError
 
 from .analysis import summarize
-from .loading import load_plans
-from .markdown import COMMENT_MARKER, MAX_COMMENT_CHARS, render_markdown
+from .loading import load_plans, load_review, provider_identity
+from .markdown import COMMENT_MARKER, MAX_COMMENT_CHARS, render_markdown, where
 from .matchers import SeveritySet, describe_severities, is_finding_pattern, severity_filter
 from .model import Impact, Level, StackChanges, StackSummary
 
@@ -34,7 +34,10 @@ __all__ = [
     "describe_severities",
     "is_finding_pattern",
     "load_plans",
+    "load_review",
+    "provider_identity",
     "render_markdown",
     "severity_filter",
     "summarize",
+    "where",
 ]

@@ -4,20 +4,33 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from guardduty_alerts.policies import EVENTS_PRINCIPAL
 
 from .loading import plan_changes
 from .matchers import (
+    EVERY_OCCURRENCE,
+    FIRST_OCCURRENCE,
+    NOT_SAMPLE,
+    SAMPLE,
     SeveritySet,
+    TypeSelection,
     UninterpretablePattern,
+    covers,
+    describe_condition,
     describe_severities,
     is_finding_pattern,
+    join_types,
     join_words,
+    occurrences,
     other_conditions,
+    resource_conditions,
+    sample_kinds,
     severity_filter,
     threshold_label,
+    type_selection,
 )
 from .model import Change, Impact, Level, StackChanges, StackSummary
 
@@ -63,19 +76,58 @@ def _forwards_only(rule_name: object, changes: list[Change], *, after: bool) -> 
     return bool(arns) and all(isinstance(a, str) and ":event-bus/" in a for a in arns)
 
 
+@dataclass(frozen=True)
+class _Rule:
+    """One enabled EventBridge rule that mails findings, read from its pattern."""
+
+    address: str
+    label: str
+    pattern: dict[str, Any]
+    severities: SeveritySet
+    kinds: frozenset[str]  # SAMPLE and/or NOT_SAMPLE findings
+    types: TypeSelection | None  # None: a type condition this summary cannot read
+    occurrence: str | None  # None: an occurrence condition this summary cannot read
+    others: tuple[tuple[str, str], ...]  # other conditions, in words
+    resource: str  # its resource conditions, canonical
+
+
+def _read_rule(change: Change, pattern: dict[str, Any], severities: SeveritySet) -> tuple[_Rule, list[str]]:
+    unreadable = []
+    try:
+        kinds = sample_kinds(pattern)
+    except UninterpretablePattern:
+        kinds = frozenset({SAMPLE, NOT_SAMPLE})
+        unreadable.append(f"{change.label()} (its sample-finding condition)")
+    try:
+        types: TypeSelection | None = type_selection(pattern)
+    except UninterpretablePattern:
+        types = None
+        unreadable.append(f"{change.label()} (its finding-type condition)")
+    try:
+        occurrence: str | None = occurrences(pattern)
+    except UninterpretablePattern:
+        occurrence = None
+        unreadable.append(f"{change.label()} (its occurrence-count condition)")
+    others = tuple((key, describe_condition(value)) for key, value in sorted(other_conditions(pattern).items()))
+    rule = _Rule(change.address, change.label(), pattern, severities, kinds, types, occurrence, others,
+                 resource_conditions(pattern))
+    return rule, unreadable
+
+
 class _Mailed:
-    """The severities mailed and the recipients, on one side (before or after) of a stack's plan."""
+    """What one side (before or after) of a stack's plan mails: severities, finding types, occurrences, sample
+    findings and other conditions, read from every enabled rule that selects GuardDuty findings (whatever the
+    rules are called or how many there are), and the recipients."""
 
     def __init__(self, changes: list[Change], *, after: bool) -> None:
-        self.severities = SeveritySet.empty()
         self.unreadable: list[str] = []
-        self.rules: dict[str, tuple[dict[str, Any], SeveritySet]] = {}
+        self.rules: dict[str, _Rule] = {}
         for change in changes:
             values = change.after if after else change.before
             if change.type != "aws_cloudwatch_event_rule" or values is None:
                 continue
             if after and "event_pattern" in change.after_unknown and change.after_unknown["event_pattern"]:
-                self.unreadable.append(f"{change.label()} (event pattern known only after apply)")
+                self.unreadable.append(f"{change.label()} (its event pattern is known only after apply)")
                 continue
             pattern = _pattern(values)
             if pattern is None or not _rule_enabled(values):
@@ -84,11 +136,21 @@ class _Mailed:
                 continue
             try:
                 severities = severity_filter(pattern)
-            except UninterpretablePattern as error:
-                self.unreadable.append(f"{change.label()} (severity matcher {error})")
+            except UninterpretablePattern:
+                self.unreadable.append(f"{change.label()} (its severity condition)")
                 continue
-            self.rules[change.address] = (pattern, severities)
-            self.severities = self.severities | severities
+            rule, unreadable = _read_rule(change, pattern, severities)
+            self.rules[change.address] = rule
+            self.unreadable += unreadable
+        real = [r for r in self.rules.values() if NOT_SAMPLE in r.kinds]
+        samples = [r for r in self.rules.values() if SAMPLE in r.kinds]
+        # Findings GuardDuty raises (not its sample findings) decide the severities mailed.
+        self.severities = _union(r.severities for r in real)
+        self.sample_severities = _union(r.severities for r in samples)
+        self.mails_samples = not self.sample_severities.is_empty()
+        self.types = _uniform(r.types for r in real)
+        self.occurrence = _uniform(r.occurrence for r in real)
+        self.others = _other_conditions(real)
         self.recipients = sorted(
             {
                 str(values["endpoint"])
@@ -100,6 +162,62 @@ class _Mailed:
             },
             key=str.lower,
         )
+        self.suppression = sorted(
+            str(values.get("name") or c.address)
+            for c in changes
+            if c.type == "aws_guardduty_filter"
+            and (values := (c.after if after else c.before))
+            and values.get("action") == "ARCHIVE"
+        )
+
+    def covers(self, rule: _Rule) -> bool:
+        """Whether the rules on this side still mail everything `rule` mailed."""
+        if NOT_SAMPLE in rule.kinds:
+            if not (rule.severities - self.severities).is_empty():
+                return False
+            if self.types not in (rule.types, TypeSelection()):
+                return False
+            if self.occurrence not in (EVERY_OCCURRENCE, rule.occurrence):
+                return False
+        return SAMPLE not in rule.kinds or (rule.severities - self.sample_severities).is_empty()
+
+
+# Marks a setting that differs between the rules of one side (cannot be said as one setting).
+_VARIES: Any = object()
+
+
+def _union(sets: Any) -> SeveritySet:
+    result = SeveritySet.empty()
+    for severities in sets:
+        result = result | severities
+    return result
+
+
+def _uniform(values: Any) -> Any:
+    found = set(values)
+    if not found:
+        return None
+    return next(iter(found)) if len(found) == 1 else _VARIES
+
+
+def _other_conditions(rules: Sequence[_Rule]) -> dict[str, frozenset[str]]:
+    """Each condition key besides those read above -> the set of its descriptions across the rules ("" where
+    a rule has none). Rules that differ only in resource conditions split findings by resource shape; a
+    resource condition in a rule with no such siblings is a real restriction and is kept."""
+    groups: dict[tuple[Any, ...], list[_Rule]] = {}
+    for rule in rules:
+        groups.setdefault((tuple(rule.severities.ranges()), rule.types, rule.occurrence, rule.others), []).append(rule)
+    per_rule: list[dict[str, str]] = []
+    for members in groups.values():
+        partition = len(members) > 1 and len({m.resource for m in members}) == len(members)
+        for member in members:
+            words = dict(member.others)
+            if member.resource and not partition:
+                for key, value in json.loads(member.resource).items():
+                    words[key] = describe_condition(value)
+            per_rule.append(words)
+    keys = sorted({key for words in per_rule for key in words})
+    return {key: frozenset(words.get(key, "") for words in per_rule) for key in keys}
 
 
 def _recipients_text(recipients: Sequence[str]) -> str:
@@ -152,7 +270,7 @@ def _criteria_text(values: Mapping[str, Any] | None) -> str:
     return "; ".join(sorted(parts)) or "any finding"
 
 
-def _filter_impacts(change: Change) -> list[Impact]:
+def _suppression_impacts(change: Change) -> list[Impact]:
     before, after, kind = change.before, change.after, change.kind
     archives = [v is not None and v.get("action") == "ARCHIVE" for v in (before, after)]
     name = change.label()
@@ -190,8 +308,13 @@ _TYPE_ORDER = (
 )
 
 
-def _resource_impacts(changes: list[Change], before: _Mailed, after: _Mailed) -> list[Impact]:
+def _resource_impacts(
+    changes: list[Change], before: _Mailed, after: _Mailed, *, explained: bool
+) -> tuple[list[Impact], list[Impact]]:
+    """Impacts of resource changes, and notes on deleted rules (shown last). `explained`: lines about what is
+    mailed already say what changes, so deleted rules need no line each."""
     impacts: list[Impact] = []
+    notes: list[Impact] = []
     add = impacts.append
     ordered = sorted(
         (c for c in changes if c.type in _TYPE_ORDER), key=lambda c: (_TYPE_ORDER.index(c.type), c.address)
@@ -212,9 +335,13 @@ def _resource_impacts(changes: list[Change], before: _Mailed, after: _Mailed) ->
     )
     still_covered: list[str] = []
     with_severity_change: list[str] = []
+    replaced: list[str] = []
     for change in ordered:
         kind, name = change.kind, change.label()
         if change.type == "aws_guardduty_detector":
+            if change.importing:
+                add(Impact(Level.NOTE, "Detector adopted", "the GuardDuty detector already running in this region "
+                           "is imported into Terraform, not created; from now on its settings are managed here."))
             if kind == "delete":
                 add(Impact(Level.LOSS, "GuardDuty disabled", "the detector is deleted: GuardDuty stops in this "
                            "region, its findings are deleted, and nothing is mailed."))
@@ -232,21 +359,17 @@ def _resource_impacts(changes: list[Change], before: _Mailed, after: _Mailed) ->
                 add(Impact(Level.LOSS, "Protection plan turned off", f"{name}: the findings it produces stop."))
         elif change.type == "aws_guardduty_filter":
             if not (kind == "delete" and detector_deleted):  # nothing is found, so nothing is mailed "again"
-                impacts.extend(_filter_impacts(change))
+                impacts.extend(_suppression_impacts(change))
         elif change.type == "aws_cloudwatch_event_rule" and kind in ("delete", "replace"):
-            if _pattern(change.before) is None:
+            rule = before.rules.get(change.address)
+            if rule is None:
                 continue
             if kind == "replace":
-                add(Impact(Level.NOTE, "Rule replaced", f"EventBridge rule {name} is deleted and re-created: "
-                           "findings published during the apply may not be mailed."))
-            elif not after.severities.is_empty() and before.rules.get(change.address) and (
-                before.rules[change.address][1] - after.severities
-            ).is_empty():
+                replaced.append(name)
+            elif after.covers(rule):
                 still_covered.append(name)
-            elif before.rules.get(change.address) and (
-                before.rules[change.address][1] - after.severities
-            ).same_as(before.rules[change.address][1]):
-                # The severity lines say what stops being mailed; one line per band-and-shape rule is noise.
+            elif explained:
+                # The lines above say what stops being mailed; one line per rule would only repeat them.
                 with_severity_change.append(name)
             else:
                 add(Impact(Level.LOSS, "Rule deleted", f"EventBridge rule {name} is deleted: the findings it "
@@ -270,17 +393,19 @@ def _resource_impacts(changes: list[Change], before: _Mailed, after: _Mailed) ->
                 add(Impact(Level.LOSS, "Topic replaced", f"SNS topic {name} is deleted and re-created: all {count} "
                            "recipients get a new confirmation mail and receive nothing until they confirm it."))
             key_before, key_after = change.value("kms_master_key_id", after=False), change.value("kms_master_key_id")
+            key_unknown = bool(change.after_unknown.get("kms_master_key_id"))
             if key_before and not key_after and kind != "delete" and not change.after_unknown.get("kms_master_key_id"):
+                # No key ARN in the line: it names an account and region, and the same change in many
+                # stacks is one line of the comment (the raw plan has the ARN).
                 add(Impact(Level.LOSS, "Encryption removed", f"SNS topic {name} is no longer encrypted with a "
-                           f"customer-managed key (was `{key_before}`): alerts are stored with SNS's default "
-                           "encryption only."))
-            elif not key_before and key_after and kind != "delete":
-                add(Impact(Level.NOTE, "Encryption added", f"SNS topic {name} is encrypted with `{key_after}`: "
-                           "EventBridge must be allowed kms:GenerateDataKey* and kms:Decrypt on it, or no mail "
-                           "arrives."))
-            elif key_before and key_after and key_before != key_after:
-                add(Impact(Level.NOTE, "Encryption key changed", f"SNS topic {name} moves from `{key_before}` to "
-                           f"`{key_after}`: EventBridge must be allowed to use the new key, or no mail arrives."))
+                           "customer-managed KMS key: alerts are stored with SNS's default encryption only."))
+            elif not key_before and (key_after or key_unknown) and kind != "delete":
+                add(Impact(Level.NOTE, "Encryption added", f"SNS topic {name} is encrypted with a customer-managed "
+                           "KMS key: EventBridge must be allowed kms:GenerateDataKey* and kms:Decrypt on it, or no "
+                           "mail arrives."))
+            elif key_before and key_before != key_after and (key_after or key_unknown):
+                add(Impact(Level.NOTE, "Encryption key changed", f"SNS topic {name} moves to another KMS key: "
+                           "EventBridge must be allowed to use the new key, or no mail arrives."))
         elif change.type == "aws_sns_topic_policy":
             if kind == "delete":
                 add(Impact(Level.LOSS, "Topic policy deleted", "EventBridge is no longer allowed to publish to the "
@@ -308,9 +433,15 @@ def _resource_impacts(changes: list[Change], before: _Mailed, after: _Mailed) ->
                     and _policy_lets_events_publish(change.value("policy"), "kms:") is False:
                 add(Impact(Level.LOSS, "Key policy no longer lets EventBridge use the key", f"KMS key {name}: "
                            "deliveries to the encrypted topic fail and no mail arrives."))
+    # Notes about deleted rules come last: they refer to the lines above.
+    add = notes.append
+    if replaced:
+        add(Impact(Level.NOTE, _count(len(replaced), "rule") + " replaced",
+                   f"{_names('EventBridge rule', replaced)} {'is' if len(replaced) == 1 else 'are'} deleted and "
+                   "re-created: findings published during the apply may not be mailed."))
     if with_severity_change:
         add(Impact(Level.NOTE, _count(len(with_severity_change), "rule") + " deleted",
-                   f"{_names('EventBridge rule', with_severity_change)} only selected severities that are no "
+                   f"{_names('EventBridge rule', with_severity_change)} only selected findings that are no "
                    "longer mailed (see above)."))
     created = sorted(
         c.value("name") or c.label()
@@ -328,9 +459,9 @@ def _resource_impacts(changes: list[Change], before: _Mailed, after: _Mailed) ->
                    "creation during the apply is not mailed (it stays in GuardDuty's console)."))
     elif still_covered:
         add(Impact(Level.NOTE, _count(len(still_covered), "rule") + " deleted",
-                   f"{_names('EventBridge rule', still_covered)}: the rules after this change still select the "
-                   "severities they selected."))
-    return impacts
+                   f"{_names('EventBridge rule', still_covered)}: the rules after this change still mail the "
+                   "findings they selected."))
+    return impacts, notes
 
 
 def _join_names(names: Sequence[str]) -> str:
@@ -342,11 +473,20 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
+# Names listed in one line at most; a removed stack has dozens of rules, and the raw plan names them all.
+_MAX_NAMES = 6
+
+
 def _names(noun: str, names: Sequence[str]) -> str:
-    return f"{noun} {join_words(names)}" if len(names) == 1 else f"{noun}s {join_words(names)}"
+    if len(names) == 1:
+        return f"{noun} {names[0]}"
+    shown = list(names[:_MAX_NAMES])
+    if len(names) > _MAX_NAMES:
+        shown.append(f"{len(names) - _MAX_NAMES} more")
+    return f"{noun}s {join_words(shown)}"
 
 
-def _severity_impacts(before: _Mailed, after: _Mailed, changes: list[Change]) -> list[Impact]:
+def _severity_impacts(before: _Mailed, after: _Mailed) -> list[Impact]:
     impacts: list[Impact] = []
     if before.severities.same_as(after.severities):
         pass
@@ -372,17 +512,9 @@ def _severity_impacts(before: _Mailed, after: _Mailed, changes: list[Change]) ->
         if not started.is_empty():
             impacts.append(Impact(Level.GAIN, title, f"{describe_severities(started)} will now be mailed to "
                                   f"{_recipients_text(after.recipients)}."))
-    for address, (pattern, _severities) in sorted(after.rules.items()):
-        if address in before.rules:
-            was, now = other_conditions(before.rules[address][0]), other_conditions(pattern)
-            for key in sorted(set(was) | set(now)):
-                if was.get(key) != now.get(key):
-                    rule_name = next(c.label() for c in changes if c.address == address)
-                    impacts.append(Impact(Level.NOTE, "Finding filter changed", f"rule {rule_name} condition "
-                                          f"`{key}` was `{was.get(key, 'absent')}`, becomes "
-                                          f"`{now.get(key, 'absent')}`."))
     for unreadable in sorted(set(before.unreadable) | set(after.unreadable)):
-        impacts.append(Impact(Level.NOTE, "Cannot tell the mailed severities", f"rule {unreadable}; read the plan."))
+        impacts.append(Impact(Level.NOTE, "Cannot read a rule", f"rule {unreadable} uses a matcher this summary "
+                              "does not evaluate; read the plan."))
     return impacts
 
 
@@ -390,13 +522,12 @@ def _recipient_impacts(before: _Mailed, after: _Mailed, changes: list[Change]) -
     impacts = []
     was = {r.lower(): r for r in before.recipients}
     now = {r.lower(): r for r in after.recipients}
-    what_before = describe_severities(before.severities)
-    what_after = describe_severities(after.severities)
+    what_before, what_after = _what_text(before), _what_text(after)
     for key in sorted(set(was) - set(now)):
         impacts.append(Impact(Level.LOSS, "Recipient removed", f"{was[key]} will no longer be mailed; "
                               f"until now they got {what_before}."))
     for key in sorted(set(now) - set(was)):
-        impacts.append(Impact(Level.GAIN, "Recipient added", f"{now[key]} will get {what_after} once they confirm "
+        impacts.append(Impact(Level.GAIN, "Recipient added", f"{now[key]} will get {what_after}, once they confirm "
                               "the subscription mail AWS sends them; nothing arrives before that."))
     topic_replaced = any(c.type == "aws_sns_topic" and c.kind == "replace" for c in changes)
     for change in changes:
@@ -407,19 +538,152 @@ def _recipient_impacts(before: _Mailed, after: _Mailed, changes: list[Change]) -
     return impacts
 
 
+def _what(mailed: _Mailed) -> tuple[str, list[str]]:
+    """What one side mails, in two parts: the findings ('HIGH and CRITICAL findings (severity 7.0 to 10.0) of
+    every type except Recon:*') and the qualifiers (['first occurrences only', 'no sample findings'])."""
+    if mailed.severities.is_empty():
+        return ("sample findings only" if mailed.mails_samples else "no findings"), []
+    text = describe_severities(mailed.severities)
+    if mailed.types is _VARIES:
+        text += " (the finding types differ between rules)"
+    elif isinstance(mailed.types, TypeSelection):
+        text += mailed.types.phrase()
+    qualifiers = []
+    if mailed.occurrence == FIRST_OCCURRENCE:
+        qualifiers.append("first occurrences only")
+    for key, words in sorted(mailed.others.items()):
+        if len(words) == 1 and "" not in words:
+            qualifiers.append(f"only where `{key}` {next(iter(words))}")
+    if not mailed.mails_samples:
+        qualifiers.append("no sample findings")
+    return text, qualifiers
+
+
+def _what_text(mailed: _Mailed) -> str:
+    text, qualifiers = _what(mailed)
+    return ", ".join([text, *qualifiers])
+
+
+def _types_impacts(before: TypeSelection, after: TypeSelection) -> list[Impact]:
+    """What a change of the finding-type filter does, in words."""
+    if before == after:
+        return []
+    lost, gained = "(any severity)", "(at the severities mailed)"
+    if before.every_type:
+        if after.include is not None:
+            return [Impact(Level.LOSS, "Only some finding types mailed", f"only findings of {_of(after.include)} "
+                           "will be mailed from now on; findings of every other type will no longer be mailed "
+                           f"{lost}.")]
+        return [Impact(Level.LOSS, "Finding types excluded", f"findings of {_of(after.exclude)} will no longer "
+                       f"be mailed {lost}.")]
+    if after.every_type:
+        if before.include is not None:
+            return [Impact(Level.GAIN, "Every finding type mailed", "findings of every type will be mailed again, "
+                           f"not only {join_types(before.include)} {gained}.")]
+        return [Impact(Level.GAIN, "Finding types mailed again", f"findings of {_of(before.exclude)} will be "
+                       f"mailed again {gained}.")]
+    if before.include is not None and after.include is not None:
+        removed = _not_covered(before.include, by=after.include)
+        added = _not_covered(after.include, by=before.include)
+        impacts = []
+        if removed:
+            impacts.append(Impact(Level.LOSS, "Finding types no longer mailed", f"findings of "
+                                  f"{_of(removed, keep=after.include)} will no longer be mailed {lost}."))
+        if added:
+            impacts.append(Impact(Level.GAIN, "Finding types added", f"findings of {_of(added)} will now be "
+                                  f"mailed too {gained}."))
+        return impacts
+    if before.include is None and after.include is None:
+        newly = _not_covered(after.exclude, by=before.exclude)
+        again = _not_covered(before.exclude, by=after.exclude)
+        impacts = []
+        if newly:
+            impacts.append(Impact(Level.LOSS, "Finding types excluded", f"findings of {_of(newly)} will no longer "
+                                  f"be mailed {lost}."))
+        if again:
+            impacts.append(Impact(Level.GAIN, "Finding types mailed again", f"findings of "
+                                  f"{_of(again, keep=after.exclude)} will be mailed again {gained}."))
+        return impacts
+    if before.include is not None:  # only some types -> every type but some
+        overlap = any(covers(e, i) or covers(i, e) for e in after.exclude for i in before.include)
+        return [Impact(Level.LOSS if overlap else Level.GAIN, "Finding types change", "until now only findings of "
+                       f"{_of(before.include)} were mailed; after this change findings of every type except "
+                       f"{join_types(after.exclude)} are {gained}.")]
+    assert after.include is not None
+    return [Impact(Level.LOSS, "Finding types change", f"until now findings of every type except "
+                   f"{join_types(before.exclude)} were mailed; after this change only findings of "
+                   f"{_of(after.include)} are {gained}.")]
+
+
+def _not_covered(entries: frozenset[str], *, by: frozenset[str]) -> frozenset[str]:
+    return frozenset(e for e in entries if not any(covers(other, e) for other in by))
+
+
+def _of(entries: frozenset[str], *, keep: frozenset[str] = frozenset()) -> str:
+    """'types Recon:* and X' ('type X' for one); an entry of `keep` inside one of them is its exception."""
+    noun = "type" if len(entries) == 1 else "types"
+    texts = []
+    for entry in sorted(entries):
+        exceptions = sorted(k for k in keep if k != entry and covers(entry, k))
+        texts.append(f"{entry} (except {join_words(exceptions)})" if exceptions else entry)
+    return f"{noun} {join_words(texts)}"
+
+
+def _filter_impacts(before: _Mailed, after: _Mailed) -> list[Impact]:
+    """Finding types, repeat occurrences, sample findings and any other condition, before and after, in words
+    (one line per change, however many rules carry it)."""
+    if before.severities.is_empty() or after.severities.is_empty():
+        return []  # alerts start or stop: the severity lines say so
+    impacts: list[Impact] = []
+    if before.types is not None and after.types is not None and before.types != after.types:
+        if _VARIES in (before.types, after.types):
+            impacts.append(Impact(Level.NOTE, "Finding types change", "the rules select different finding types "
+                                  "after this change; read the plan."))
+        else:
+            impacts += _types_impacts(before.types, after.types)
+    if (before.occurrence, after.occurrence) == (EVERY_OCCURRENCE, FIRST_OCCURRENCE):
+        impacts.append(Impact(Level.LOSS, "Repeats no longer mailed", "repeat occurrences of a finding will no "
+                              "longer be mailed; only its first occurrence is."))
+    elif (before.occurrence, after.occurrence) == (FIRST_OCCURRENCE, EVERY_OCCURRENCE):
+        impacts.append(Impact(Level.GAIN, "Repeats mailed again", "repeat occurrences of a finding will be mailed "
+                              "again, each time GuardDuty publishes it anew, not only its first occurrence."))
+    elif before.occurrence != after.occurrence and None not in (before.occurrence, after.occurrence):
+        impacts.append(Impact(Level.NOTE, "Occurrences change", "the rules differ in which occurrences of a "
+                              "finding they mail after this change; read the plan."))
+    if before.mails_samples and not after.mails_samples:
+        impacts.append(Impact(Level.NOTE, "Sample findings no longer mailed", "sample findings (GuardDuty's "
+                              "\"Generate sample findings\", the way to test the alert path) will no longer be "
+                              "mailed."))
+    elif after.mails_samples and not before.mails_samples:
+        impacts.append(Impact(Level.NOTE, "Sample findings mailed", "sample findings (GuardDuty's \"Generate sample "
+                              "findings\") will now be mailed too."))
+    for key in sorted(set(before.others) | set(after.others)):
+        was, now = before.others.get(key, frozenset({""})), after.others.get(key, frozenset({""}))
+        if was != now:
+            impacts.append(Impact(Level.NOTE, "Finding filter changed", f"findings are filtered on `{key}`: until "
+                                  f"now {_condition_words(was)}; after this change {_condition_words(now)}."))
+    return impacts
+
+
+def _condition_words(words: frozenset[str]) -> str:
+    texts = sorted("no condition" if w == "" else f"it {w}" for w in words)
+    return texts[0] if len(texts) == 1 else "depending on the rule, " + join_words(texts)
+
+
 def summarize(stack: StackChanges) -> StackSummary:
     """Counts and alerting impact of one stack's plan."""
     changes = plan_changes(stack.plan)
     counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in ACTION_ORDER}
+    counts["import"] = sum(1 for c in changes if c.importing)
     before, after = _Mailed(changes, after=False), _Mailed(changes, after=True)
-    impacts = [
-        *_resource_impacts(changes, before, after),
-        *_severity_impacts(before, after, changes),
-        *_recipient_impacts(before, after, changes),
-    ]
+    mailed = [*_severity_impacts(before, after), *_filter_impacts(before, after)]
+    explained = bool(mailed)
+    resources, rule_notes = _resource_impacts(changes, before, after, explained=explained)
+    impacts = [*resources, *mailed, *_recipient_impacts(before, after, changes)]
     # Losses first: they are what a reviewer must not miss.
     rank = {Level.LOSS: 0, Level.GAIN: 1, Level.NOTE: 2}
     impacts.sort(key=lambda impact: rank[impact.level])
+    impacts += rule_notes
     # With the detector gone or suspended nothing reaches the rules, whatever they select.
     detectors_after = [c.after for c in changes if c.type == "aws_guardduty_detector" and c.after is not None]
     detectors_before = [c for c in changes if c.type == "aws_guardduty_detector"]
@@ -428,10 +692,17 @@ def summarize(stack: StackChanges) -> StackSummary:
     if after.rules or before.rules:
         if guardduty_off:
             after_state = "mails nothing: GuardDuty is off"
-        elif after.severities.is_empty() or not after.recipients:
+        elif (after.severities.is_empty() and not after.mails_samples) or not after.recipients:
             after_state = "mails nothing"
         else:
-            after_state = f"mails {describe_severities(after.severities)} to {_recipients_text(after.recipients)}"
+            what, qualifiers = _what(after)
+            after_state = ", ".join([f"mails {what} to {_recipients_text(after.recipients)}", *qualifiers])
+            if after.suppression:
+                names = join_words([f"`{name}`" for name in after.suppression])
+                if len(after.suppression) == 1:
+                    after_state += f"; suppression rule {names} archives the findings it matches first"
+                else:
+                    after_state += f"; suppression rules {names} archive the findings they match first"
     other = tuple(
         sorted(
             f"{c.kind} `{c.address}`"
@@ -446,6 +717,6 @@ def summarize(stack: StackChanges) -> StackSummary:
         after_state=after_state,
         unchanged=not any(counts.values()),
         other_changes=other,
+        account=stack.account,
+        region=stack.region,
     )
-
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,28 @@ def load_plans(arguments: Iterable[str]) -> list[StackChanges]:
     The stack name defaults to the file name without `.json` / `.tfplan`. A file beside the plan with the
     same name and `.txt` instead of `.json` (`terraform show -no-color PLANFILE`) becomes the raw plan text.
     """
+    plans, _not_planned = load_review(arguments)
+    return plans
+
+
+def load_review(arguments: Iterable[str], changed_stacks: str | None = None) -> tuple[list[StackChanges], int]:
+    """The plans (as `load_plans`) and, with the output of `changed-stacks --json` (`changed_stacks`), the
+    number of stacks it found unchanged, which were not planned. Every stack it lists as added, changed or
+    removed must have a plan: a missing one means a plan job failed or its files were not collected. One
+    PlanFileError lists every problem of every file."""
+    plans, problems = _read_plans(arguments)
+    not_planned = 0
+    if changed_stacks is not None:
+        not_planned, changed_problems = _check_changed_stacks(Path(changed_stacks), plans, problems)
+        problems += changed_problems
+    elif not plans and not problems:
+        problems.append(f"no plan files given; allowed: one or more files holding {_PLAN_ALLOWED}")
+    if problems:
+        raise PlanFileError(problems)
+    return plans, not_planned
+
+
+def _read_plans(arguments: Iterable[str]) -> tuple[list[StackChanges], list[str]]:
     plans: list[StackChanges] = []
     problems: list[str] = []
     for argument in arguments:
@@ -47,12 +69,45 @@ def load_plans(arguments: Iterable[str]) -> list[StackChanges]:
             continue
         text_path = path.with_suffix(".txt")
         text = text_path.read_text(encoding="utf-8") if text_path != path and text_path.is_file() else None
-        plans.append(StackChanges(name=name, plan=document, source=str(path), text=text))
-    if not plans and not problems:
-        problems.append(f"no plan files given; allowed: one or more files holding {_PLAN_ALLOWED}")
-    if problems:
-        raise PlanFileError(problems)
-    return plans
+        account, region = provider_identity(document)
+        plans.append(
+            StackChanges(name=name, plan=document, source=str(path), text=text, account=account, region=region)
+        )
+    return plans, problems
+
+
+_CHANGED_ALLOWED = "the JSON that `main.py changed-stacks --json` prints"
+_CHANGE_KEYS = ("added", "changed", "removed", "unchanged")
+
+
+def _names_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(name, str) for name in value)
+
+
+def _check_changed_stacks(
+    path: Path, plans: Sequence[StackChanges], plan_problems: Sequence[str]
+) -> tuple[int, list[str]]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        return 0, [f"{path}: cannot be read ({error.strerror or error}); allowed: {_CHANGED_ALLOWED}"]
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return 0, [f"{path}: is not JSON ({error}); allowed: {_CHANGED_ALLOWED}"]
+    lists = {key: document.get(key) if isinstance(document, dict) else None for key in _CHANGE_KEYS}
+    bad = [key for key, names in lists.items() if not _names_list(names)]
+    if bad:
+        return 0, [f"{path}: {', '.join(bad)}: not a list of stack names; allowed: {_CHANGED_ALLOWED}"]
+    if plan_problems:
+        return 0, []  # which plans are missing is unknown while some cannot be read
+    planned = {plan.name for plan in plans}
+    problems = [
+        f"{path}: stack {name} is {key}, but no plan of it is given; allowed: a plan file for every stack that "
+        "changed-stacks lists as added, changed or removed"
+        for key in ("added", "changed", "removed")
+        for name in sorted(lists[key])
+        if name not in planned
+    ]
+    return len(lists["unchanged"]), problems
 
 
 def _plan_problem(document: object) -> str | None:
@@ -72,6 +127,24 @@ def _plan_problem(document: object) -> str | None:
     return None
 
 
+def provider_identity(plan: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(account, region) of the plan's default AWS provider, from its configuration: the one account of
+    `allowed_account_ids` and `region`, when they are constants (None otherwise)."""
+    providers = (plan.get("configuration") or {}).get("provider_config") or {}
+    config = providers.get("aws") if isinstance(providers, dict) else None
+    expressions = config.get("expressions") if isinstance(config, dict) else None
+    if not isinstance(expressions, dict):
+        return None, None
+
+    def constant(key: str) -> Any:
+        value = expressions.get(key)
+        return value.get("constant_value") if isinstance(value, dict) else None
+
+    accounts, region = constant("allowed_account_ids"), constant("region")
+    one_account = isinstance(accounts, list) and len(accounts) == 1 and isinstance(accounts[0], str)
+    return (accounts[0] if one_account else None), (region if isinstance(region, str) else None)
+
+
 def plan_changes(plan: Mapping[str, Any]) -> list[Change]:
     result = []
     for item in plan.get("resource_changes", []):
@@ -86,6 +159,7 @@ def plan_changes(plan: Mapping[str, Any]) -> list[Change]:
                 before=change.get("before") if isinstance(change.get("before"), dict) else None,
                 after=change.get("after") if isinstance(change.get("after"), dict) else None,
                 after_unknown=change.get("after_unknown") if isinstance(change.get("after_unknown"), dict) else {},
+                importing=isinstance(change.get("importing"), dict),
             )
         )
     return result

@@ -194,20 +194,208 @@ def is_finding_pattern(pattern: object) -> bool:
     )
 
 
-def other_conditions(pattern: Mapping[str, Any]) -> dict[str, str]:
-    """Every condition of a pattern except source, detail type and severity, as key path -> JSON text."""
-    flat: dict[str, str] = {}
+# Conditions the summary reads itself (severity, type, occurrence, sample flag); `detail.resource` conditions
+# split findings between rules by resource shape (analysis.py checks they only partition).
+_READ_KEYS = (
+    "source",
+    "detail-type",
+    "detail.severity",
+    "detail.type",
+    "detail.service.count",
+    "detail.service.additionalInfo.sample",
+)
+RESOURCE_PREFIX = "detail.resource"
+
+
+def flat_conditions(pattern: Mapping[str, Any]) -> dict[str, Any]:
+    """Every condition of a pattern as key path -> its matcher list (`detail.service.count` -> [...])."""
+    flat: dict[str, Any] = {}
 
     def walk(prefix: str, value: object) -> None:
         if isinstance(value, Mapping):
             for key in sorted(value):
                 walk(f"{prefix}.{key}" if prefix else key, value[key])
         else:
-            flat[prefix] = json.dumps(value, sort_keys=True)
+            flat[prefix] = value
 
     walk("", pattern)
-    for key in ("source", "detail-type", "detail.severity"):
-        flat.pop(key, None)
     return flat
 
 
+def other_conditions(pattern: Mapping[str, Any]) -> dict[str, Any]:
+    """The conditions this summary does not read itself, except those on the resource (shape conditions)."""
+    return {
+        key: value
+        for key, value in flat_conditions(pattern).items()
+        if key not in _READ_KEYS and not key.startswith(RESOURCE_PREFIX)
+    }
+
+
+def resource_conditions(pattern: Mapping[str, Any]) -> str:
+    """The pattern's conditions on `detail.resource`, as canonical text to compare rules by ("" for none)."""
+    found = {k: v for k, v in flat_conditions(pattern).items() if k.startswith(RESOURCE_PREFIX)}
+    return json.dumps(found, sort_keys=True) if found else ""
+
+
+# --- finding types -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TypeSelection:
+    """The finding types a pattern lets through: every type, only `include`, or every type but `exclude`.
+
+    Entries are exact types (`UnauthorizedAccess:EC2/TorClient`) or prefixes written with a star (`Recon:*`),
+    as a reviewer reads them.
+    """
+
+    include: frozenset[str] | None = None
+    exclude: frozenset[str] = frozenset()
+
+    @property
+    def every_type(self) -> bool:
+        return self.include is None and not self.exclude
+
+    def phrase(self) -> str:
+        """' of every type except Recon:*' / ' of types Recon:* and X only' / '' (every type)."""
+        if self.include is not None:
+            return f" of {_types_noun(self.include)} {join_types(self.include)} only"
+        if self.exclude:
+            return f" of every type except {join_types(self.exclude)}"
+        return ""
+
+
+def _types_noun(entries: frozenset[str] | set[str]) -> str:
+    return "type" if len(entries) == 1 else "types"
+
+
+def join_types(entries: frozenset[str] | set[str]) -> str:
+    return join_words(sorted(entries))
+
+
+def covers(entry: str, other: str) -> bool:
+    """Whether type entry `entry` selects every type `other` selects (a prefix covers what starts with it)."""
+    if entry == other:
+        return True
+    return entry.endswith("*") and other.removesuffix("*").startswith(entry[:-1])
+
+
+def _type_entry(matcher: object, *, negated: bool = False) -> list[str]:
+    if isinstance(matcher, str):
+        return [matcher]
+    if isinstance(matcher, Mapping) and len(matcher) == 1:
+        ((kind, argument),) = matcher.items()
+        if kind == "prefix" and isinstance(argument, str):
+            return [f"{argument}*"]
+        if negated and kind == "wildcard" and isinstance(argument, (str, list)):
+            wildcards = [argument] if isinstance(argument, str) else argument
+            # Only "text" and "text*" read as types and prefixes; other wildcards are not type entries.
+            if all(isinstance(w, str) and "*" not in w.removesuffix("*") for w in wildcards):
+                return list(wildcards)
+    raise UninterpretablePattern("type")
+
+
+def type_selection(pattern: Mapping[str, Any]) -> TypeSelection:
+    """The `detail.type` condition of a pattern as a TypeSelection; UninterpretablePattern for other matchers."""
+    detail = pattern.get("detail")
+    matchers = detail.get("type") if isinstance(detail, Mapping) else None
+    if matchers is None:
+        return TypeSelection()
+    if not isinstance(matchers, list) or not matchers:
+        raise UninterpretablePattern("type")
+    if len(matchers) == 1 and isinstance(matchers[0], Mapping) and set(matchers[0]) == {"anything-but"}:
+        argument = matchers[0]["anything-but"]
+        values = argument if isinstance(argument, list) else [argument]
+        excluded = [entry for value in values for entry in _type_entry(value, negated=True)]
+        return TypeSelection(exclude=frozenset(excluded))
+    return TypeSelection(include=frozenset(entry for m in matchers for entry in _type_entry(m)))
+
+
+# --- sample findings and repeat occurrences --------------------------------------------------------------
+
+SAMPLE, NOT_SAMPLE = "sample", "not sample"
+
+
+def sample_kinds(pattern: Mapping[str, Any]) -> frozenset[str]:
+    """Whether a pattern lets sample findings (`service.additionalInfo.sample` true), real ones, or both through."""
+    matchers = flat_conditions(pattern).get("detail.service.additionalInfo.sample")
+    if matchers is None:
+        return frozenset({SAMPLE, NOT_SAMPLE})
+    if not isinstance(matchers, list):
+        raise UninterpretablePattern("sample flag")
+    kinds: set[str] = set()
+    for matcher in matchers:
+        if matcher is True:
+            kinds.add(SAMPLE)
+        elif matcher is False or matcher == {"exists": False}:
+            kinds.add(NOT_SAMPLE)
+        elif matcher == {"exists": True}:
+            kinds |= {SAMPLE, NOT_SAMPLE}
+        else:
+            raise UninterpretablePattern("sample flag")
+    return frozenset(kinds)
+
+
+EVERY_OCCURRENCE, FIRST_OCCURRENCE = "every occurrence", "first occurrence only"
+
+
+def occurrences(pattern: Mapping[str, Any]) -> str:
+    """EVERY_OCCURRENCE or FIRST_OCCURRENCE (`service.count` = 1: GuardDuty counts a finding's repeats)."""
+    matchers = flat_conditions(pattern).get("detail.service.count")
+    if matchers is None:
+        return EVERY_OCCURRENCE
+    if not isinstance(matchers, list):
+        raise UninterpretablePattern("occurrence count")
+    counts = SeveritySet.empty()
+    for matcher in matchers:
+        counts = counts | _matcher_set(matcher)
+    if counts.contains(1.0) and counts.contains(2.0) and counts.contains(1000.0):
+        return EVERY_OCCURRENCE
+    if counts.contains(1.0) and not any(counts.contains(float(n)) for n in (2, 3, 10, 1000)):
+        return FIRST_OCCURRENCE
+    raise UninterpretablePattern("occurrence count")
+
+
+# --- any other condition, in words ---------------------------------------------------------------------------
+
+
+def describe_condition(matchers: object) -> str:
+    """An EventBridge condition (its matcher list) in words: 'is one of A or B', 'starts with X', 'exists'."""
+    if not isinstance(matchers, list):
+        return "uses a matcher this summary does not read"
+    parts = [_matcher_words(m) for m in matchers]
+    return " or ".join(parts) if parts else "matches nothing"
+
+
+def _matcher_words(matcher: object) -> str:
+    if isinstance(matcher, (str, int, float, bool)) or matcher is None:
+        return f"is {_value_words(matcher)}"
+    if isinstance(matcher, Mapping) and len(matcher) == 1:
+        ((kind, argument),) = matcher.items()
+        if kind == "exists":
+            return "is present" if argument else "is absent"
+        if kind == "prefix" and isinstance(argument, str):
+            return f"starts with {argument}"
+        if kind == "suffix" and isinstance(argument, str):
+            return f"ends with {argument}"
+        if kind == "wildcard" and isinstance(argument, str):
+            return f"matches {argument}"
+        if kind == "equals-ignore-case" and isinstance(argument, str):
+            return f"is {argument} (any case)"
+        if kind == "numeric" and isinstance(argument, list):
+            pairs = [(argument[i], argument[i + 1]) for i in range(0, len(argument) - 1, 2)]
+            return " and ".join(f"{op} {_value_words(value)}" for op, value in pairs)
+        if kind == "anything-but":
+            inner = argument if isinstance(argument, list) else [argument]
+            words = [_matcher_words(v) if isinstance(v, Mapping) else f"is {_value_words(v)}" for v in inner]
+            return "not (" + " or ".join(words) + ")"
+    return "uses a matcher this summary does not read"
+
+
+def _value_words(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)):
+        return _number(float(value)) if not float(value).is_integer() else str(int(value))
+    return str(value)

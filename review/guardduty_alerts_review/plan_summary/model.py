@@ -28,12 +28,18 @@ class Impact:
 
 @dataclass(frozen=True)
 class StackChanges:
-    """One stack's plan: its name, the parsed `terraform show -json` document and optional raw plan text."""
+    """One stack's plan: its name, the parsed `terraform show -json` document and optional raw plan text.
+
+    `account` and `region` are those its AWS provider is pinned to (`allowed_account_ids`, `region`), when the
+    plan's configuration says them plainly: the comment groups identical changes by account with them.
+    """
 
     name: str
     plan: Mapping[str, Any]
     source: str
     text: str | None = None
+    account: str | None = None
+    region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,8 @@ class Change:
     before: Mapping[str, Any] | None
     after: Mapping[str, Any] | None
     after_unknown: Mapping[str, Any]
+    # Terraform imports an existing object to this address (an `import` block), then plans `actions` on it.
+    importing: bool = False
 
     @property
     def kind(self) -> str:
@@ -74,5 +82,7 @@ class StackSummary:
     after_state: str | None
     unchanged: bool
     other_changes: tuple[str, ...] = field(default=())
+    account: str | None = None
+    region: str | None = None
 
 
