@@ -5,10 +5,8 @@ tests/ on the path)."""
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
-import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -61,29 +59,14 @@ def terraform_env() -> dict[str, str]:
     return env
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    """A moto server on 127.0.0.1 and a free port, for the whole session; its URL."""
-    from emulator import deliver_eventbridge_to_sns, keep_lambda_dead_letter_config
-    from moto.server import ThreadedMotoServer
+    """A moto server on 127.0.0.1 and a free port, for the whole session, with the stand-ins for what moto
+    lacks (tools/emulator.py); its URL."""
+    from emulator import moto_server
 
-    deliver_eventbridge_to_sns()  # stand-ins for features moto lacks: see tools/emulator.py
-    keep_lambda_dead_letter_config()
-    # One log line per request drowns a failing test's report.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="session")
