@@ -1,13 +1,20 @@
-"""Stack planning: which stacks a configuration gives (one per account and region), what each holds, and the
-order to deploy them in."""
+"""Stack planning: which stacks a configuration gives (one per account and region), what each holds, the
+order to deploy them in, and how they are split among synthesis worker processes."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .config import Account, AlertsConfig
 
-__all__ = ["StackPlan", "deployment_order", "stack_plans"]
+__all__ = ["DEFAULT_CHUNK_SIZE", "StackPlan", "chunk_plans", "deployment_order", "stack_plans"]
+
+# Largest chunk one worker process synthesizes (measured with bench/estate_scale.py, see the README): below it
+# the start of a process (Python, the kernel, the assemblies: about 1.5 s of CPU) is paid too often, above it
+# the per-stack cost of a process grows.
+DEFAULT_CHUNK_SIZE = 85
 
 
 @dataclass(frozen=True)
@@ -89,3 +96,21 @@ def deployment_order(config: AlertsConfig) -> list[tuple[int, StackPlan, str]]:
             what.append("imports the detector designation created")
         rows.append((step(plan), plan, "; ".join(what)))
     return sorted(rows, key=lambda row: (row[0], row[1].name))
+
+
+def chunk_plans(plans: Sequence[StackPlan], *, jobs: int, chunk_size: int) -> list[tuple[StackPlan, ...]]:
+    """`plans` in name order cut into consecutive chunks: at least one per job (as far as there are stacks),
+    none larger than `chunk_size`, sizes differing by at most one; the same plans always give the same chunks."""
+    if jobs < 1 or chunk_size < 1:
+        raise ValueError(f"jobs ({jobs}) and chunk_size ({chunk_size}) must be at least 1")
+    ordered = sorted(plans, key=lambda plan: plan.name)
+    if not ordered:
+        return []
+    count = max(min(jobs, len(ordered)), math.ceil(len(ordered) / chunk_size))
+    size, larger = divmod(len(ordered), count)
+    chunks, start = [], 0
+    for index in range(count):
+        end = start + size + (1 if index < larger else 0)
+        chunks.append(tuple(ordered[start:end]))
+        start = end
+    return chunks
