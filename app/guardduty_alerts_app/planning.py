@@ -9,12 +9,24 @@ from dataclasses import dataclass
 
 from .config import Account, AlertsConfig
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "StackPlan", "chunk_plans", "deployment_order", "stack_plans"]
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "MIN_CHUNK_SIZE",
+    "StackPlan",
+    "chunk_plans",
+    "deployment_order",
+    "stack_plans",
+]
 
-# Largest chunk one worker process synthesizes (measured with bench/estate_scale.py, see the README): below it
-# the start of a process (Python, the kernel, the assemblies: about 1.5 s of CPU) is paid too often, above it
-# the per-stack cost of a process grows.
-DEFAULT_CHUNK_SIZE = 85
+# How stacks are split among synthesis worker processes (main.py synth --jobs N), measured with
+# bench/estate_scale.py (see the README's "Scale"). A process's CPU time grows linearly with its stacks (about
+# 0.08 s per stack of 31 resources), and each further process costs about 1.5 s of CPU (Python, the jsii kernel,
+# the assemblies, Node's JIT warming up again): so one chunk per worker, as large as memory allows. The largest
+# chunk bounds a process's memory (the jsii kernel keeps every object: about 270 MB at 170 stacks of 31
+# resources, 430 MB at 74; the budget is 700 MB); the smallest share keeps small configurations in one process,
+# where a second process costs more than it saves (below about 10 stacks each on two idle cores).
+DEFAULT_CHUNK_SIZE = 170
+MIN_CHUNK_SIZE = 10
 
 
 @dataclass(frozen=True)
@@ -98,15 +110,20 @@ def deployment_order(config: AlertsConfig) -> list[tuple[int, StackPlan, str]]:
     return sorted(rows, key=lambda row: (row[0], row[1].name))
 
 
-def chunk_plans(plans: Sequence[StackPlan], *, jobs: int, chunk_size: int) -> list[tuple[StackPlan, ...]]:
-    """`plans` in name order cut into consecutive chunks: at least one per job (as far as there are stacks),
-    none larger than `chunk_size`, sizes differing by at most one; the same plans always give the same chunks."""
-    if jobs < 1 or chunk_size < 1:
-        raise ValueError(f"jobs ({jobs}) and chunk_size ({chunk_size}) must be at least 1")
+def chunk_plans(
+    plans: Sequence[StackPlan], *, jobs: int, chunk_size: int, min_chunk_size: int = MIN_CHUNK_SIZE
+) -> list[tuple[StackPlan, ...]]:
+    """`plans` in name order cut into consecutive chunks, one per synthesis process: one per job as long as
+    each gets `min_chunk_size` stacks, more when a chunk would exceed `chunk_size`, sizes differing by at most
+    one. One chunk means: synthesize in this process. The same plans always give the same chunks."""
+    if jobs < 1 or chunk_size < 1 or min_chunk_size < 1:
+        raise ValueError(
+            f"jobs ({jobs}), chunk_size ({chunk_size}) and min_chunk_size ({min_chunk_size}) must be at least 1"
+        )
     ordered = sorted(plans, key=lambda plan: plan.name)
     if not ordered:
         return []
-    count = max(min(jobs, len(ordered)), math.ceil(len(ordered) / chunk_size))
+    count = max(1, min(jobs, len(ordered) // min_chunk_size), math.ceil(len(ordered) / chunk_size))
     size, larger = divmod(len(ordered), count)
     chunks, start = [], 0
     for index in range(count):

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from guardduty_alerts.errors import InvalidPropsError
 from guardduty_alerts_app.config import parse_config
+from guardduty_alerts_app.planning import MIN_CHUNK_SIZE
 from guardduty_alerts_app.stacks import parallel
 from guardduty_alerts_app.stacks.manifest import merge_manifests, render_manifest
 from guardduty_alerts_app.stacks.synth import synth_to
@@ -71,12 +72,12 @@ def earlier_output(outdir: Path) -> None:
     (outdir / "manifest.json").write_text("{}\n")
 
 
-def test_jobs_2_writes_the_same_bytes_as_one_process_and_keeps_the_output_guarantees(
+def test_two_workers_write_the_same_bytes_as_one_process_and_keep_the_output_guarantees(
     estate_file: Path, one_process: Path, tmp_path: Path
 ) -> None:
     outdir = tmp_path / "cdktf.out"
     earlier_output(outdir)
-    result = synth_cli(estate_file, tmp_path, "--jobs", "2")
+    result = synth_cli(estate_file, tmp_path, "--jobs", "2", "--chunk-size", "3")  # two workers: 3 + 2 stacks
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert result.stdout.splitlines() == [f"synthesized {outdir}/stacks/{name}/cdk.tf.json" for name in STACKS]
@@ -87,9 +88,9 @@ def test_jobs_2_writes_the_same_bytes_as_one_process_and_keeps_the_output_guaran
     assert not list(tmp_path.glob(".synth-*")), "scratch folder left behind"
 
 
-def test_more_chunks_than_workers_write_the_same_bytes(
-    estate_file: Path, one_process: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def worker_chunks(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The stacks of each worker process started (recorded on the way to the real worker)."""
     chunks: list[list[str]] = []
     run_worker = parallel._run_worker
 
@@ -98,14 +99,33 @@ def test_more_chunks_than_workers_write_the_same_bytes(
         return run_worker(job, environment)
 
     monkeypatch.setattr(parallel, "_run_worker", recording)
+    return chunks
+
+
+def test_more_chunks_than_workers_write_the_same_bytes(
+    one_process: Path, tmp_path: Path, worker_chunks: list[list[str]]
+) -> None:
     names = synth_to(parse_config(ESTATE), tmp_path / "cdktf.out", state_dir=tmp_path, jobs=2, chunk_size=2)
     assert names == STACKS
     # Three workers' chunks in name order, two of them running at a time.
-    assert sorted(chunks) == [STACKS[0:2], STACKS[2:4], STACKS[4:5]]
+    assert sorted(worker_chunks) == [STACKS[0:2], STACKS[2:4], STACKS[4:5]]
     assert tree_digest(tmp_path / "cdktf.out") == tree_digest(one_process)
 
 
-def test_fails_with_every_workers_invalid_props_and_leaves_the_output_folder_as_it_was(tmp_path: Path) -> None:
+def test_a_configuration_too_small_to_share_is_synthesized_in_one_process(
+    one_process: Path, tmp_path: Path, worker_chunks: list[list[str]]
+) -> None:
+    """Five stacks with two jobs: fewer than MIN_CHUNK_SIZE each, so a second process would cost more than
+    it saves; the stacks are synthesized here, with the same bytes."""
+    assert len(STACKS) < 2 * MIN_CHUNK_SIZE
+    synth_to(parse_config(ESTATE), tmp_path / "cdktf.out", state_dir=tmp_path, jobs=2)
+    assert worker_chunks == []
+    assert tree_digest(tmp_path / "cdktf.out") == tree_digest(one_process)
+
+
+def test_fails_with_every_workers_invalid_props_and_leaves_the_output_folder_as_it_was(
+    tmp_path: Path, worker_chunks: list[list[str]]
+) -> None:
     """A configuration built in code skips the file's validation; the construct itself rejects each account's
     bad delivery setting, in two different workers, and both problems are reported."""
     beta, gamma = (config := parse_config({**ESTATE, "accounts": ESTATE["accounts"][1:]})).accounts  # 2 + 1 stacks
@@ -121,7 +141,8 @@ def test_fails_with_every_workers_invalid_props_and_leaves_the_output_folder_as_
     earlier_output(outdir)
     before = tree_digest(outdir)
     with pytest.raises(InvalidPropsError) as raised:
-        synth_to(config, outdir, state_dir=tmp_path, jobs=2)
+        synth_to(config, outdir, state_dir=tmp_path, jobs=2, chunk_size=2)
+    assert sorted(worker_chunks) == [["gd-beta-eu-west-1", "gd-beta-us-east-1"], ["gd-gamma-us-east-1"]]
     message = str(raised.value)
     assert message.startswith("invalid GuardDutyAlerts props: 2 problems\n")
     assert "\n  - stack gd-beta-eu-west-1: maximum_retry_attempts: 500 is not allowed; allowed: " in message
@@ -151,7 +172,7 @@ def test_fails_with_exit_1_when_a_worker_is_killed_and_leaves_the_output_folder_
     environment = {k: v for k, v in os.environ.items() if k != "GUARDDUTY_ALERTS_CONFIG"}
     environment["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
     command = [sys.executable, str(REPO / "main.py"), "synth", "--config", str(estate_file), "--outdir", str(outdir)]
-    command += ["--state-dir", str(tmp_path), "--jobs", "2"]
+    command += ["--state-dir", str(tmp_path), "--jobs", "2", "--chunk-size", "3"]
     process = subprocess.Popen(command, cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     killed = None
     deadline = time.monotonic() + 60

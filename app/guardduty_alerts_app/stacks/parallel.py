@@ -1,11 +1,10 @@
 """Synthesis in worker processes: the stacks split into chunks, each chunk synthesized by a fresh Python
 process with its own jsii kernel, the results merged into one cdktf output folder.
 
-Why processes: nearly all of a synth is jsii round trips between Python and the Node kernel, one Python thread
-at a time, so threads cannot help; and one process's cost grows faster than its stack count (the kernel keeps
-every object it was handed until the process ends), so a fresh process per chunk of at most `chunk_size`
-stacks is faster even on one core. Stacks are independent (no stack refers to another), so a stack's files and
-its manifest entry are the same whichever process writes them.
+Why processes: nearly all of a synth is jsii round trips between Python and the Node kernel, one call at a
+time, so threads cannot help; processes can use every core. How the stacks are cut into chunks, and why, is
+planning.chunk_plans. Stacks are independent (no stack refers to another), so a stack's files and its
+manifest entry are the same whichever process writes them.
 
 This module needs no cdktf: the parent process only plans, waits and merges. Each worker runs
 `python -m guardduty_alerts_app.stacks.worker` (worker.py) with its job pickled on standard input and writes
@@ -33,7 +32,7 @@ from typing import Any
 from guardduty_alerts import errors
 from guardduty_alerts.errors import GuardDutyAlertsError, SynthError
 
-from ..planning import StackPlan, chunk_plans
+from ..planning import StackPlan
 from .manifest import merge_manifests, render_manifest
 
 __all__ = ["WorkerJob", "decode_job", "encode_job", "synth_in_workers"]
@@ -88,14 +87,13 @@ class _Outcome:
 
 
 def synth_in_workers(
-    plans: Sequence[StackPlan], scratch: Path, *, outdir: Path, state_dir: Path, jobs: int, chunk_size: int
+    chunks: Sequence[tuple[StackPlan, ...]], scratch: Path, *, outdir: Path, state_dir: Path, jobs: int
 ) -> Path:
-    """Synthesize `plans` with `jobs` worker processes at a time under `scratch`; return the merged output
-    folder (cdktf's layout: stacks/<name>/..., manifest.json). Every worker runs to its end, and if any failed
+    """Synthesize each chunk in a worker process of its own, `jobs` at a time, under `scratch`; return the merged
+    output folder (cdktf's layout: stacks/<name>/..., manifest.json). Every worker runs to its end, and if any failed
     one error lists them all: an InvalidPropsError or other input error (exit code 2) when every failure was
     one, else a SynthError (exit code 1). Nothing is merged then.
     """
-    chunks = chunk_plans(plans, jobs=jobs, chunk_size=chunk_size)
     width = len(str(len(chunks)))
     jobs_by_chunk = [
         WorkerJob(

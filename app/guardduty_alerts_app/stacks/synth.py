@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import AlertsConfig
-from ..planning import DEFAULT_CHUNK_SIZE, StackPlan, stack_plans
+from ..planning import DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE, StackPlan, chunk_plans, stack_plans
 
 if TYPE_CHECKING:
     from cdktf import App
@@ -59,16 +59,23 @@ def add_stacks(
 
 
 def synth_to(
-    config: AlertsConfig, outdir: Path, *, state_dir: Path, jobs: int = 1, chunk_size: int | None = None
+    config: AlertsConfig,
+    outdir: Path,
+    *,
+    state_dir: Path,
+    jobs: int = 1,
+    chunk_size: int | None = None,
+    min_chunk_size: int = MIN_CHUNK_SIZE,
 ) -> list[str]:
     """Synthesize every stack into `outdir`, replacing what it held only once synthesis has succeeded.
 
-    With `jobs` above 1 and more than one stack, worker processes synthesize the stacks, `jobs` at a time, in
-    chunks of at most `chunk_size` stacks (default: planning.DEFAULT_CHUNK_SIZE); every worker's error is
-    reported. Synthesis runs in a scratch folder beside `outdir`; then each generated file is moved into
-    place, stacks no longer configured are removed, and the manifest goes last. Files Terraform keeps in a
-    stack folder (`.terraform/`, the lock file) are left alone, so an initialised stack need not be
-    initialised again.
+    With `jobs` above 1, the stacks are cut into chunks (planning.chunk_plans: at most `chunk_size` stacks,
+    default planning.DEFAULT_CHUNK_SIZE, and at least `min_chunk_size` per job) and, if that gives more than
+    one, worker processes synthesize them, `jobs` at a time; every worker's error is reported.
+
+    Synthesis runs in a scratch folder beside `outdir`; then each generated file is moved into place, stacks no
+    longer configured are removed, and the manifest goes last. Files Terraform keeps in a stack folder
+    (`.terraform/`, the lock file) are left alone, so an initialised stack need not be initialised again.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
@@ -79,17 +86,15 @@ def synth_to(
     outdir.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".synth-", dir=outdir.parent))
     try:
-        if jobs > 1 and len(plans) > 1:
+        chunks = (
+            chunk_plans(plans, jobs=jobs, chunk_size=chunk_size or DEFAULT_CHUNK_SIZE, min_chunk_size=min_chunk_size)
+            if jobs > 1
+            else [tuple(plans)]
+        )
+        if len(chunks) > 1:
             from .parallel import synth_in_workers
 
-            synthesized = synth_in_workers(
-                plans,
-                scratch,
-                outdir=outdir,
-                state_dir=state_dir,
-                jobs=jobs,
-                chunk_size=chunk_size or DEFAULT_CHUNK_SIZE,
-            )
+            synthesized = synth_in_workers(chunks, scratch, outdir=outdir, state_dir=state_dir, jobs=jobs)
         else:
             synthesized = scratch / "out"
             _synth_here(plans, synthesized, outdir=outdir, state_dir=state_dir)
