@@ -16,9 +16,10 @@ fresh output folder, in alternation, after one warm-up run of each that is not c
 - `jobs N`: the same with N = the number of cores (worker processes, see app/.../stacks/parallel.py);
 - `js`:     `node reference.js`, native cdktf writing the same files (checked: byte-identical, manifest too).
 
-Prints per variant the median, min and max wall time, the ratio of the medians to `js`, the largest resident
-set of any one process (Python, a worker, a jsii Node process: what the 700 MB budget is about) and the peak of
-the whole process tree, plus the machine's load average before and after (a shared machine skews medians).
+Prints per variant the median, min and max wall time, the ratio of the medians to `js`, the median CPU time
+of the whole process tree (what a loaded machine distorts least), the largest resident set of any one process
+(Python, a worker, a jsii Node process: what the 700 MB budget is about) and the peak of the whole process
+tree, plus the machine's load average before and after (a shared machine skews wall times).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from guardduty_alerts_app.config import parse_config
+from guardduty_alerts_app.planning import DEFAULT_CHUNK_SIZE, chunk_plans, stack_plans
 from synth import build_js_reference, files
 
 REPO = Path(__file__).resolve().parent.parent
@@ -72,6 +75,7 @@ class Variant:
     name: str
     command: list[str]
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
     max_process_kib: int = 0
     max_tree_kib: int = 0
 
@@ -101,37 +105,39 @@ def _tree(root: int) -> list[int]:
     return found
 
 
-def run_once(variant: Variant, outdir: Path, env: dict[str, str]) -> tuple[float, int, int]:
-    """Wall seconds, largest resident set of one process and peak resident set of the tree, in KiB.
+def run_once(variant: Variant, outdir: Path, env: dict[str, str]) -> tuple[float, float, int, int]:
+    """Wall seconds, CPU seconds of the whole tree, largest resident set of one process and peak resident set of
+    the tree, in KiB.
 
-    One process: the high-water mark (VmHWM) of every process of the tree, sampled every 20 ms, and the
-    kernel's own maximum over every waited-for descendant (wait4), whichever is larger.
+    One process: the kernel's own high-water mark over the process and every descendant it reaped (wait4's
+    ru_maxrss; every worker, jsii Node process and their children is reaped by its parent). The tree: the sum
+    of the resident sets of the live processes, sampled every 20 ms until the process exits (it is reaped only
+    after the sampler stopped, so its pid cannot be reused by another process meanwhile).
     """
     shutil.rmtree(outdir, ignore_errors=True)
     command = [part.replace("{outdir}", str(outdir)) for part in variant.command]
-    process_peak = tree_peak = 0
+    tree_peak = 0
     stop = threading.Event()
     start = time.perf_counter()
     process = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def sample() -> None:
-        nonlocal process_peak, tree_peak
+        nonlocal tree_peak
         while not stop.wait(0.02):
-            pids = _tree(process.pid)
-            process_peak = max([process_peak] + [_status_kib(pid, "VmHWM:") for pid in pids])
-            tree_peak = max(tree_peak, sum(_status_kib(pid, "VmRSS:") for pid in pids))
+            tree_peak = max(tree_peak, sum(_status_kib(pid, "VmRSS:") for pid in _tree(process.pid)))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     stderr = process.stderr.read() if process.stderr else b""
-    _, status, usage = os.wait4(process.pid, 0)
+    os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)  # exited, not yet reaped
     seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
     stop.set()
     sampler.join()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{variant.name} failed ({process.returncode}):\n{stderr.decode(errors='replace')}")
-    return seconds, max(process_peak, usage.ru_maxrss), tree_peak
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, tree_peak
 
 
 def resources_per_stack(outdir: Path) -> float:
@@ -179,10 +185,22 @@ def measure_size(stacks: int, args: argparse.Namespace, work: Path, env: dict[st
     config.write_text(yaml.safe_dump(document(accounts, regions, args.severity)))
     synth = [sys.executable, "main.py", "synth", "--config", str(config), "--outdir", "{outdir}"]
     synth += ["--state-dir", str(folder)]
-    variants = [Variant("jobs 1", [*synth, "--jobs", "1"]), Variant(f"jobs {cores}", [*synth, "--jobs", str(cores)])]
+    plans = stack_plans(parse_config(document(accounts, regions, args.severity)))
+
+    def label(chunk_size: int | None) -> str:
+        chunks = chunk_plans(plans, jobs=cores, chunk_size=chunk_size or DEFAULT_CHUNK_SIZE)
+        option = f" --chunk-size {chunk_size}" if chunk_size else ""
+        if len(chunks) == 1:
+            return f"jobs {cores}{option} (one process)"
+        return f"jobs {cores}{option} ({len(chunks)} x {max(len(chunk) for chunk in chunks)} stacks)"
+
+    variants = [Variant("jobs 1", [*synth, "--jobs", "1"]), Variant(label(None), [*synth, "--jobs", str(cores)])]
+    default_chunks = chunk_plans(plans, jobs=cores, chunk_size=DEFAULT_CHUNK_SIZE)
     for chunk_size in args.chunk_sizes:
+        if chunk_plans(plans, jobs=cores, chunk_size=chunk_size) == default_chunks:
+            continue  # the same processes as the default: nothing new to measure
         command = [*synth, "--jobs", str(cores), "--chunk-size", str(chunk_size)]
-        variants.append(Variant(f"jobs {cores} chunk {chunk_size}", command))
+        variants.append(Variant(label(chunk_size), command))
     source = folder / "source"
     variants.append(Variant("js", ["node", str(work / "js" / "reference.js"), str(source), "{outdir}", "module"]))
 
@@ -201,18 +219,20 @@ def measure_size(stacks: int, args: argparse.Namespace, work: Path, env: dict[st
     )
     for _ in range(args.runs):
         for index, variant in enumerate(variants):
-            seconds, process_kib, tree_kib = run_once(variant, folder / f"out-{index}", env)
+            seconds, cpu_seconds, process_kib, tree_kib = run_once(variant, folder / f"out-{index}", env)
             variant.seconds.append(seconds)
+            variant.cpu_seconds.append(cpu_seconds)
             variant.max_process_kib = max(variant.max_process_kib, process_kib)
             variant.max_tree_kib = max(variant.max_tree_kib, tree_kib)
         print("  " + ", ".join(f"{v.name} {v.seconds[-1]:.2f} s" for v in variants), flush=True)
     js = statistics.median(variants[-1].seconds)
-    header = f"{'variant':20} {'median s':>9} {'min s':>6} {'max s':>6} {'/ js':>6}"
+    header = f"{'variant':36} {'median s':>9} {'min s':>6} {'max s':>6} {'/ js':>6} {'CPU s':>6}"
     print(f"  {header} {'max MiB 1 process':>18} {'peak MiB tree':>14}")
     for v in variants:
         median = statistics.median(v.seconds)
         print(
-            f"  {v.name:20} {median:9.2f} {min(v.seconds):6.2f} {max(v.seconds):6.2f} {median / js:6.2f} "
+            f"  {v.name:36} {median:9.2f} {min(v.seconds):6.2f} {max(v.seconds):6.2f} {median / js:6.2f} "
+            f"{statistics.median(v.cpu_seconds):6.1f} "
             f"{mib(v.max_process_kib):>18} {mib(v.max_tree_kib):>14}"
         )
     print(f"  load average after: {load()}", flush=True)
