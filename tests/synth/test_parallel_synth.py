@@ -199,27 +199,46 @@ def test_fails_with_exit_1_when_a_worker_is_killed_and_leaves_the_output_folder_
     assert not list(tmp_path.glob(".synth-*")), "scratch folder left behind"
 
 
+JOBS_ALLOWED = "allowed: a whole number of worker processes, 1 or more (1: every stack in this process)"
+
+
 @pytest.mark.parametrize(
-    ("option", "value", "allowed"),
+    ("options", "problems"),
     [
-        ("--jobs", "0", "a whole number of worker processes, 1 or more (1: every stack in this process)"),
-        ("--jobs", "-2", "a whole number of worker processes, 1 or more (1: every stack in this process)"),
-        ("--jobs", "two", "a whole number of worker processes, 1 or more (1: every stack in this process)"),
-        ("--chunk-size", "0", "a whole number of stacks, 1 or more"),
+        (["--jobs", "0"], [f"--jobs 0 is not allowed; {JOBS_ALLOWED}"]),
+        (["--jobs", "-2"], [f"--jobs -2 is not allowed; {JOBS_ALLOWED}"]),
+        (
+            ["--jobs", "0", "--chunk-size", "0"],
+            [
+                f"--jobs 0 is not allowed; {JOBS_ALLOWED}",
+                "--chunk-size 0 is not allowed; allowed: a whole number of stacks, 1 or more",
+            ],
+        ),
     ],
 )
-def test_rejects_jobs_and_chunk_size_below_one(
-    option: str, value: str, allowed: str, estate_file: Path, tmp_path: Path
+def test_rejects_jobs_and_chunk_size_below_one_with_one_message(
+    options: list[str], problems: list[str], estate_file: Path, tmp_path: Path
 ) -> None:
     outdir = tmp_path / "cdktf.out"
     outdir.mkdir()
     earlier_output(outdir)
     before = tree_digest(outdir)
-    result = synth_cli(estate_file, tmp_path, option, value)
+    result = synth_cli(estate_file, tmp_path, *options)
     assert result.returncode == 2
-    assert f"error: argument {option}: '{value}' is not allowed; allowed: {allowed}\n" in result.stderr
-    assert "Traceback" not in result.stderr
+    noun = "problem" if len(problems) == 1 else "problems"
+    assert result.stderr == "".join(
+        [f"error: invalid command line: {len(problems)} {noun}\n"] + [f"  - {problem}\n" for problem in problems]
+    )
+    assert result.stdout == ""
     assert tree_digest(outdir) == before
+
+
+def test_rejects_a_jobs_value_that_is_not_a_number(estate_file: Path, tmp_path: Path) -> None:
+    result = synth_cli(estate_file, tmp_path, "--jobs", "two")
+    assert result.returncode == 2
+    assert "argument --jobs: invalid int value: 'two'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "cdktf.out").exists()
 
 
 def test_manifest_is_rendered_as_cdktf_writes_it_with_annotations_and_dependencies(tmp_path: Path) -> None:
