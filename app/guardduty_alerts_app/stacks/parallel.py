@@ -156,8 +156,10 @@ def _how_it_stopped(outcome: _Outcome) -> str:
         except ValueError:
             name = f"signal {-outcome.returncode}"
         what = f"the worker process was stopped by {name} (killed, or out of memory) before it finished"
-    else:
+    elif outcome.result is None:
         what = f"the worker process exited with code {outcome.returncode} without a result"
+    else:
+        what = f"the worker process exited with code {outcome.returncode}"
     last = [line.strip() for line in outcome.stderr.splitlines() if line.strip()]
     return f"{what}; its last output: {last[-1]}" if last else f"{what}; it printed nothing"
 

@@ -80,7 +80,7 @@ def synth_to(
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
     outdir = Path(outdir).resolve()
-    state_dir = Path(state_dir)
+    state_dir = Path(state_dir).resolve()
     plans = stack_plans(config)
     names = [plan.name for plan in plans]
     outdir.parent.mkdir(parents=True, exist_ok=True)
