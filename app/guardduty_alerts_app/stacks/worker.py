@@ -45,6 +45,7 @@ def main() -> int:
         result = {"kind": "bad-input", "error": type(error).__name__, "problems": list(error.problems)}
         result["stack"], code = current, 2
     except Exception as error:
+        # Not carried on: the parent reports it with the stack it names, and the synth fails (exit code 1).
         first_line = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
         message = f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
         result = {"kind": "error", "message": message, "stack": current}
