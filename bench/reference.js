@@ -7,7 +7,7 @@
 // (`import { snsTopic } from "@cdktf/provider-aws"`, as cdktf's examples write it), which loads every module.
 const fs = require("fs");
 const path = require("path");
-const { App, LocalBackend, TerraformOutput, TerraformStack } = require("cdktf");
+const { App, LocalBackend, S3Backend, TerraformOutput, TerraformStack } = require("cdktf");
 const { Construct } = require("constructs");
 
 const [sourceDir, outdir, imports = "module"] = process.argv.slice(2);
@@ -34,6 +34,9 @@ function resourceClass(kind, data) {
   return module[`${data ? "DataAws" : ""}${pascal(name)}`];
 }
 
+// The backends the project writes: local state files (the default) or S3 (`state: s3` in the configuration).
+const BACKENDS = { local: LocalBackend, s3: S3Backend };
+
 const app = new App({ outdir });
 const manifest = JSON.parse(fs.readFileSync(path.join(sourceDir, "manifest.json"), "utf8"));
 for (const stackName of Object.keys(manifest.stacks).sort()) {
@@ -46,7 +49,15 @@ for (const stackName of Object.keys(manifest.stacks).sort()) {
     return scopes.get(key);
   };
   for (const config of tf.provider.aws) new (providerModule("provider").AwsProvider)(stack, "aws", props(config));
-  if (tf.terraform.backend && tf.terraform.backend.local) new LocalBackend(stack, tf.terraform.backend.local);
+  // Settings the project writes as overrides (a backend option cdktf 0.21.0 does not know) are overrides here.
+  const overridden = tf["//"].metadata.overrides || {};
+  for (const [kind, settings] of Object.entries(tf.terraform.backend || {})) {
+    const Backend = BACKENDS[kind];
+    if (!Backend) throw new Error(`${stackName}: no reference for the ${kind} backend`);
+    const known = Object.fromEntries(Object.entries(settings).filter(([k]) => !(overridden.backend || []).includes(k)));
+    const backend = new Backend(stack, props(known));
+    for (const key of overridden.backend || []) backend.addOverride(key, settings[key]);
+  }
   for (const [block, data] of [[tf.data || {}, true], [tf.resource || {}, false]]) {
     for (const [kind, instances] of Object.entries(block)) {
       const Class = resourceClass(kind, data);
@@ -54,6 +65,10 @@ for (const stackName of Object.keys(manifest.stacks).sort()) {
         const parts = body["//"].metadata.path.split("/");
         const resource = new Class(scopeOf(parts.slice(0, -1)), parts[parts.length - 1], props(body));
         if (body.depends_on) resource.dependsOn = body.depends_on;
+        // Comments the project adds to a resource's "//" block (checkov skips) are overrides as well.
+        for (const [key, value] of Object.entries(body["//"])) {
+          if (key !== "metadata") resource.addOverride(`//.${key}`, value);
+        }
       }
     }
   }

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import os
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,8 +30,10 @@ __all__ = [
     "only",
     "read_json",
     "ref",
+    "run_main",
     "synth_construct",
     "terraform",
+    "tree_digest",
     "with_provider_identity",
 ]
 
@@ -93,6 +98,24 @@ class ExampleDeployment:
     outputs: dict[str, Any]
     endpoint: str
     env: dict[str, str]
+
+
+def run_main(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`python main.py ARGS` in a fresh interpreter, as a user runs it (no configuration named by the environment)."""
+    environment = {k: v for k, v in os.environ.items() if k != "GUARDDUTY_ALERTS_CONFIG"}
+    environment.update(JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20", **(env or {}))
+    return subprocess.run(
+        [sys.executable, str(REPO / "main.py"), *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=300
+    )
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file under `root` (relative path) with the SHA-256 of its bytes."""
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
 
 
 def read_json(path: Path) -> Any:

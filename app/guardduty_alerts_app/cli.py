@@ -1,8 +1,9 @@
 """Command line of main.py: `python main.py [COMMAND] [OPTIONS]`; without a command it synthesizes.
 
 Each command is a function taking parsed arguments and returning an exit code (1: a check found a problem,
-for verify and preview --aws); bad input of any kind is a GuardDutyAlertsError, printed as one message (no
-traceback) with exit code 2. The configuration is read and
+for verify and preview --aws; 1 also when a synthesis worker failed for a reason other than its input, a
+SynthError); bad input of any kind is a GuardDutyAlertsError, printed as one message (no traceback) with exit
+code 2. The configuration is read and
 validated before cdktf or the provider bindings are imported, so a bad file is reported quickly and nothing
 under the output folder is touched.
 """
@@ -18,14 +19,16 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from guardduty_alerts.errors import GuardDutyAlertsError, StackSelectionError, UsageError
+from guardduty_alerts.errors import GuardDutyAlertsError, StackSelectionError, SynthError, UsageError
 
 from .config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, AlertsConfig, config_path, load_config
+from .planning import DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE
 from .review_inputs import stack_alerting, stack_expectations
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_CHECK_FAILED", "main"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_CHECK_FAILED", "EXIT_SYNTH_FAILED", "main"]
 
 EXIT_CHECK_FAILED = 1
+EXIT_SYNTH_FAILED = 1
 EXIT_BAD_INPUT = 2
 DEFAULT_SAMPLE_WAIT_SECONDS = 600
 DEFAULT_COMMAND = "synth"
@@ -42,14 +45,27 @@ def _load(args: argparse.Namespace) -> AlertsConfig:
 
 
 def _synth(args: argparse.Namespace) -> int:
+    problems = []
+    if args.jobs < 1:
+        problems.append(
+            f"--jobs {args.jobs} is not allowed; allowed: a whole number of worker processes, 1 or more "
+            "(1: every stack in this process)"
+        )
+    if args.chunk_size is not None and args.chunk_size < 1:
+        problems.append(f"--chunk-size {args.chunk_size} is not allowed; allowed: a whole number of stacks, 1 or more")
+    if problems:
+        raise UsageError(problems)
     from . import stacks  # switches on the fast provider loader: cheap, nothing is loaded yet
 
-    stacks.warm_up()  # Node starts while the configuration is read
+    if args.jobs == 1:
+        stacks.warm_up()  # Node starts while the configuration is read (worker processes start their own)
     config = _load(args)
-    from .stacks.synth import synth_to  # heavy: loads cdktf and the provider bindings
+    # Loads cdktf and the provider bindings only where stacks are built in this process.
+    from .stacks.synth import synth_to
 
     outdir = Path(args.outdir or os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
-    for name in synth_to(config, outdir, state_dir=Path(args.state_dir)):
+    synthesized = synth_to(config, outdir, state_dir=Path(args.state_dir), jobs=args.jobs, chunk_size=args.chunk_size)
+    for name in synthesized:
         print(f"synthesized {outdir / 'stacks' / name / 'cdk.tf.json'}")
     return 0
 
@@ -233,6 +249,23 @@ def _parser() -> argparse.ArgumentParser:
         default=".",
         help="folder of the local Terraform state files (default: the current folder)",
     )
+    cores = os.cpu_count() or 1
+    synth.add_argument(
+        "--jobs",
+        metavar="N",
+        type=int,
+        default=cores,
+        help=f"worker processes synthesizing stacks side by side (default: the number of cores, {cores} here); "
+        "1 synthesizes every stack in this process",
+    )
+    synth.add_argument(
+        "--chunk-size",
+        metavar="K",
+        type=int,
+        help=f"with --jobs above 1, the most stacks one worker process synthesizes (default: {DEFAULT_CHUNK_SIZE}; "
+        "more chunks than workers run one after another). Each worker gets at least "
+        f"{MIN_CHUNK_SIZE} stacks unless this asks for fewer: smaller configurations stay in one process",
+    )
     synth.set_defaults(run=_synth)
 
     preview = commands.add_parser(
@@ -363,4 +396,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args)
     except GuardDutyAlertsError as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_SYNTH_FAILED if isinstance(error, SynthError) else EXIT_BAD_INPUT

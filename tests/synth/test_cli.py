@@ -3,7 +3,6 @@ committed golden file, the output folder is replaced whole or not at all."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -13,23 +12,7 @@ from pathlib import Path
 import pytest
 from guardduty_alerts_app.config import AlertsConfig
 from guardduty_alerts_app.stacks.synth import synth_to
-from helpers import EXAMPLE_CONFIG, GOLDEN, REPO
-
-
-def run_main(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "GUARDDUTY_ALERTS_CONFIG"}
-    environment.update(JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20", **(env or {}))
-    return subprocess.run(
-        [sys.executable, str(REPO / "main.py"), *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=300
-    )
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
+from helpers import EXAMPLE_CONFIG, GOLDEN, REPO, run_main, tree_digest
 
 
 @pytest.fixture

@@ -1,20 +1,29 @@
-"""Synthesis: every stack of a configuration into an output folder, replaced only when synthesis succeeded."""
+"""Synthesis: every stack of a configuration into an output folder, replaced only when synthesis succeeded.
+
+In this process (`jobs=1`), or in worker processes (parallel.py) that each synthesize a chunk of the stacks;
+the output is the same byte for byte. cdktf and the provider bindings are imported only where stacks are built
+here, so a parent that hands every stack to workers never starts a jsii kernel of its own.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-
-from cdktf import App
+from typing import TYPE_CHECKING
 
 from ..config import AlertsConfig
-from ..planning import stack_plans
-from .alerts_stack import GuardDutyAlertsStack
-from .forwarder_stack import ForwarderStack
+from ..planning import DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE, StackPlan, chunk_plans, stack_plans
 
-__all__ = ["build_stacks", "synth_to"]
+if TYPE_CHECKING:
+    from cdktf import App
+
+    from .alerts_stack import GuardDutyAlertsStack
+    from .forwarder_stack import ForwarderStack
+
+__all__ = ["add_stacks", "build_stacks", "synth_to"]
 
 
 def build_stacks(
@@ -27,10 +36,20 @@ def build_stacks(
     stack's folder under `outdir`: the synthesized JSON does not depend on where the project is checked out,
     and state survives deleting or re-synthesizing `outdir`.
     """
+    return add_stacks(app, stack_plans(config), outdir=outdir, state_dir=state_dir)
+
+
+def add_stacks(
+    app: App, plans: Sequence[StackPlan], *, outdir: Path, state_dir: Path
+) -> list[GuardDutyAlertsStack | ForwarderStack]:
+    """Add the stack of each plan to `app` (see build_stacks)."""
+    from .alerts_stack import GuardDutyAlertsStack
+    from .forwarder_stack import ForwarderStack
+
     stacks: list[GuardDutyAlertsStack | ForwarderStack] = []
-    for plan in stack_plans(config):
-        stack_dir = outdir / "stacks" / plan.name
-        state_file = state_dir / f"terraform.{plan.name}.tfstate"
+    for plan in plans:
+        stack_dir = Path(outdir) / "stacks" / plan.name
+        state_file = Path(state_dir) / f"terraform.{plan.name}.tfstate"
         state_path = os.path.relpath(state_file.resolve(), stack_dir.resolve())
         if plan.forward_to_region:
             stacks.append(ForwarderStack(app, plan, state_path=state_path))
@@ -39,25 +58,58 @@ def build_stacks(
     return stacks
 
 
-def synth_to(config: AlertsConfig, outdir: Path, *, state_dir: Path) -> list[str]:
+def synth_to(
+    config: AlertsConfig,
+    outdir: Path,
+    *,
+    state_dir: Path,
+    jobs: int = 1,
+    chunk_size: int | None = None,
+    min_chunk_size: int = MIN_CHUNK_SIZE,
+) -> list[str]:
     """Synthesize every stack into `outdir`, replacing what it held only once synthesis has succeeded.
 
-    Synthesis runs in a scratch folder beside `outdir`; then each generated file is moved into place, stacks
-    no longer configured are removed, and the manifest goes last. Files Terraform keeps in a stack folder
+    With `jobs` above 1, the stacks are cut into chunks (planning.chunk_plans: at most `chunk_size` stacks,
+    default planning.DEFAULT_CHUNK_SIZE, and at least `min_chunk_size` per job) and, if that gives more than
+    one, worker processes synthesize them, `jobs` at a time; every worker's error is reported.
+
+    Synthesis runs in a scratch folder beside `outdir`; then each generated file is moved into place, stacks no
+    longer configured are removed, and the manifest goes last. Files Terraform keeps in a stack folder
     (`.terraform/`, the lock file) are left alone, so an initialised stack need not be initialised again.
     """
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, not {jobs}")
     outdir = Path(outdir).resolve()
+    state_dir = Path(state_dir).resolve()
+    plans = stack_plans(config)
+    names = [plan.name for plan in plans]
     outdir.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".synth-", dir=outdir.parent))
     try:
-        app = App(outdir=str(scratch))
-        stacks = build_stacks(app, config, outdir=outdir, state_dir=state_dir)
-        app.synth()
-        names = [stack.node.id for stack in stacks]
-        _install(scratch, outdir, names)
+        chunks = (
+            chunk_plans(plans, jobs=jobs, chunk_size=chunk_size or DEFAULT_CHUNK_SIZE, min_chunk_size=min_chunk_size)
+            if jobs > 1
+            else [tuple(plans)]
+        )
+        if len(chunks) > 1:
+            from .parallel import synth_in_workers
+
+            synthesized = synth_in_workers(chunks, scratch, outdir=outdir, state_dir=state_dir, jobs=jobs)
+        else:
+            synthesized = scratch / "out"
+            _synth_here(plans, synthesized, outdir=outdir, state_dir=state_dir)
+        _install(synthesized, outdir, names)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return names
+
+
+def _synth_here(plans: Sequence[StackPlan], synth_dir: Path, *, outdir: Path, state_dir: Path) -> None:
+    from cdktf import App
+
+    app = App(outdir=str(synth_dir))
+    add_stacks(app, plans, outdir=outdir, state_dir=state_dir)
+    app.synth()
 
 
 def _install(scratch: Path, outdir: Path, names: list[str]) -> None:

@@ -27,6 +27,7 @@ from .errors import (
     InvalidPropsError,
     PlanFileError,
     StackSelectionError,
+    SynthError,
     UsageError,
 )
 from .patterns import FindingFilters, SampleHandling, finding_event_pattern
@@ -62,6 +63,7 @@ __all__ = [
     "Severity",
     "StackSelectionError",
     "SuppressionRule",
+    "SynthError",
     "UsageError",
     "adopt_region_detector",
     "finding_event_pattern",

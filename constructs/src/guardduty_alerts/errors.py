@@ -6,11 +6,13 @@
     ├── EventFileError          a file given to `main.py preview` is not an EventBridge event
     ├── PlanFileError           a file given to `main.py plan-summary` is not a usable Terraform plan
     ├── UsageError              the options given to a command cannot work together or name nothing
-    └── StackSelectionError     `main.py changed-stacks` / `plan`: a synth output folder or an option is unusable
+    ├── StackSelectionError     `main.py changed-stacks` / `plan`: a synth output folder or an option is unusable
+    └── SynthError              a synthesis worker process failed for a reason other than its input
 
 Each carries every problem found, not only the first, so that one run shows all there is to fix; each
 problem names the setting (or file), the value received and what is allowed. The command line prints the
-message without a traceback and exits with code 2.
+message without a traceback and exits with code 2, or 1 for SynthError (the input may be fine: a worker was
+killed, ran out of memory or hit a bug).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ __all__ = [
     "InvalidPropsError",
     "PlanFileError",
     "StackSelectionError",
+    "SynthError",
     "UsageError",
 ]
 
@@ -82,3 +85,10 @@ class StackSelectionError(GuardDutyAlertsError):
     """The stacks to compare or plan cannot be selected: a synth output folder or an option is unusable."""
 
     headline = "cannot select stacks"
+
+
+class SynthError(GuardDutyAlertsError):
+    """A synthesis worker process stopped or failed for a reason other than bad input; each problem names the
+    worker's stacks and what happened to it."""
+
+    headline = "synthesis failed"
