@@ -252,14 +252,15 @@ def test_fails_naming_the_delivery_alarm_in_alarm(deployed: Deployment, capsys: 
 def test_fails_clearly_in_an_account_where_nothing_is_deployed(
     moto_endpoint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """moto keeps every account apart: assuming a role in another account reaches an empty one. With a central
-    inbox, the forwarding stack of the second region is checked too."""
+    """moto keeps every account apart: assuming a role in another account reaches an empty one (an account no
+    other test of the session deploys to). With a central inbox, the forwarding stack of the second region is
+    checked too."""
     config_file = write_config(
         tmp_path / "empty.yaml",
         moto_endpoint,
         regions=[REGION, "eu-west-2"],
         central_inbox={"home_region": REGION},
-        accounts=[{"id": "111111111111", "name": "empty", "role_arn": "arn:aws:iam::111111111111:role/verify"}],
+        accounts=[{"id": "444455556666", "name": "empty", "role_arn": "arn:aws:iam::444455556666:role/verify"}],
     )
     code, report = run_verify(capsys, config_file)
     assert code == 1
@@ -268,20 +269,20 @@ def test_fails_clearly_in_an_account_where_nothing_is_deployed(
     for stack in (home, forwarding):
         access = stack["checks"][0]
         assert access["passed"] and access["found"][0].endswith(
-            "(role arn:aws:iam::111111111111:role/verify assumed) in account 111111111111"
+            "(role arn:aws:iam::444455556666:role/verify assumed) in account 444455556666"
         )
         # Nothing failed to deliver where nothing exists: that check alone passes.
         assert [c["check"] for c in stack["checks"] if c["passed"]] == ["access", "failed-invocations"]
     found = {check["check"]: check["found"] for check in home["checks"]}
     assert found["detector"] == [
-        f"no GuardDuty detector in account 111111111111, region {REGION}: GuardDuty is off and raises no findings "
+        f"no GuardDuty detector in account 444455556666, region {REGION}: GuardDuty is off and raises no findings "
         "there"
     ]
-    topic = f"arn:aws:sns:{REGION}:111111111111:guardduty-alerts"
+    topic = f"arn:aws:sns:{REGION}:444455556666:guardduty-alerts"
     assert found["topic"] == found["subscriptions"] == [f"topic {topic} does not exist"]
-    assert found["topic-key"] == [f"key alias/guardduty-alerts does not exist in account 111111111111, region {REGION}"]
+    assert found["topic-key"] == [f"key alias/guardduty-alerts does not exist in account 444455556666, region {REGION}"]
     assert found["dead-letter-queue"] == [
-        f"queue guardduty-alerts-dead-letters does not exist in account 111111111111, region {REGION}"
+        f"queue guardduty-alerts-dead-letters does not exist in account 444455556666, region {REGION}"
     ]
     names = example_rule_names()
     assert found["rules"] == [f"none of the {len(names)} rules exists ({', '.join(names)})"]
