@@ -1,5 +1,5 @@
-"""The cdktf CLI (npm cdktf-cli, pinned in package.json) drives the project as the README says: `cdktf synth`, then
-`cdktf deploy`, `cdktf diff` and `cdktf destroy` of every stack against the local emulator. Also: the pull-request
+"""The cdktf CLI (npm cdktf-cli, pinned in package.json) drives the project as the README says: `cdktf synth`,
+`cdktf diff` and `cdktf deploy` on the shared example deployment (the emulator). Also: the pull-request
 workflow passes actionlint (bin/actionlint) and keeps its permissions narrow."""
 
 from __future__ import annotations

@@ -57,54 +57,49 @@ def test_two_shards_plan_the_changed_stacks_and_merge_into_one_comment(
     # What is deployed: the base configuration (only the stacks the change touches need to be).
     touched = ["gd-alpha-eu-north-1", "gd-alpha-us-west-2", "gd-beta-eu-north-1"]
 
-    def run(args: list[str]) -> None:
-        for name in touched:
-            terraform(aws_env, base_out / "stacks" / name, *args)
-
     def apply(name: str) -> None:
         terraform(aws_env, base_out / "stacks" / name, "init", "-input=false")
         terraform(aws_env, base_out / "stacks" / name, "apply", "-auto-approve", "-input=false")
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(apply, touched))
-    try:
-        env = dict(aws_env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
-        changed = json.loads(main_py(env, "changed-stacks", "--base", str(base_out), "--outdir", str(head_out),
-                                     "--json", "--shard-size", "2").stdout)
-        assert changed["shards"] == ["1/2", "2/2"]
-        (tmp_path / "changed.json").write_text(json.dumps(changed))
-        plan_dirs = []
-        for spec in changed["shards"]:  # two CI jobs, one after the other here
-            plan_dirs.append(tmp_path / f"plans-{spec.split('/')[0]}")
-            output = main_py(env, "plan", "--changed-since", str(base_out), "--outdir", str(head_out), "--shard", spec,
-                             "--jobs", "2", "--plans-dir", str(plan_dirs[-1])).stdout
-            assert f"stacks (shard {spec}) in" in output
-        assert [sorted(p.name for p in d.iterdir()) for d in plan_dirs] == [
-            ["gd-alpha-eu-north-1.json", "gd-alpha-eu-north-1.txt"],
-            ["gd-alpha-us-west-2.json", "gd-alpha-us-west-2.txt", "gd-beta-eu-north-1.json", "gd-beta-eu-north-1.txt"],
-        ]
-        text = (plan_dirs[1] / "gd-alpha-us-west-2.txt").read_text()
-        assert text.startswith("Terraform used the selected providers") and "Refreshing state" not in text
+    # Not destroyed afterwards: these accounts are this test's alone, and the emulator ends with the session.
+    env = dict(aws_env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
+    changed = json.loads(main_py(env, "changed-stacks", "--base", str(base_out), "--outdir", str(head_out),
+                                 "--json", "--shard-size", "2").stdout)
+    assert changed["shards"] == ["1/2", "2/2"]
+    (tmp_path / "changed.json").write_text(json.dumps(changed))
+    plan_dirs = []
+    for spec in changed["shards"]:  # two CI jobs, one after the other here
+        plan_dirs.append(tmp_path / f"plans-{spec.split('/')[0]}")
+        output = main_py(env, "plan", "--changed-since", str(base_out), "--outdir", str(head_out), "--shard", spec,
+                         "--jobs", "2", "--plans-dir", str(plan_dirs[-1])).stdout
+        assert f"stacks (shard {spec}) in" in output
+    assert [sorted(p.name for p in d.iterdir()) for d in plan_dirs] == [
+        ["gd-alpha-eu-north-1.json", "gd-alpha-eu-north-1.txt"],
+        ["gd-alpha-us-west-2.json", "gd-alpha-us-west-2.txt", "gd-beta-eu-north-1.json", "gd-beta-eu-north-1.txt"],
+    ]
+    text = (plan_dirs[1] / "gd-alpha-us-west-2.txt").read_text()
+    assert text.startswith("Terraform used the selected providers") and "Refreshing state" not in text
 
-        plans = sorted(str(path) for d in plan_dirs for path in d.glob("*.json"))
-        main_py(env, "plan-summary", *plans, "--changed-stacks", str(tmp_path / "changed.json"),
-                "--output", str(tmp_path / "comment.md"))
-        comment = (tmp_path / "comment.md").read_text()
-        (tmp_path.parent / "comment-two-shards.md").write_text(comment)  # kept for the pull request's note
-        assert "Planned the 3 of 4 stacks whose Terraform this change touches; the other stack is unchanged." in comment
-        impacts = [line for line in comment.split("<details>", 1)[0].splitlines() if line.startswith("- ")]
-        assert f"- ⚠️ **Threshold raised from MEDIUM (4.0) to HIGH (7.0)** (in the 2 stacks of account {ALPHA}): " \
-            "MEDIUM findings (severity 4.0 to below 7.0) will no longer be mailed to anyone; HIGH and CRITICAL " \
-            "findings (severity 7.0 to 10.0) are still mailed." in impacts
-        assert "- ⚠️ **GuardDuty disabled** (in `gd-beta-eu-north-1`): the detector is deleted: GuardDuty stops in " \
-            "this region, its findings are deleted, and nothing is mailed." in impacts
-        assert impacts[-2:] == [
-            f"- After this change the 2 stacks of account {ALPHA} mail HIGH and CRITICAL findings (severity 7.0 to "
-            "10.0) to sec@example.com.",
-            "- After this change `gd-beta-eu-north-1` mails nothing: GuardDuty is off.",
-        ]
-        # One raw plan per group of stacks with the same changes.
-        assert comment.count("<details>") == 2
-        assert "Terraform plan: gd-alpha-eu-north-1 (1 other stack with the same changes)" in comment
-    finally:
-        run(["destroy", "-auto-approve", "-input=false"])
+    plans = sorted(str(path) for d in plan_dirs for path in d.glob("*.json"))
+    main_py(env, "plan-summary", *plans, "--changed-stacks", str(tmp_path / "changed.json"),
+            "--output", str(tmp_path / "comment.md"))
+    comment = (tmp_path / "comment.md").read_text()
+    (tmp_path.parent / "comment-two-shards.md").write_text(comment)  # kept for the pull request's note
+    assert "Planned the 3 of 4 stacks whose Terraform this change touches; the other stack is unchanged." in comment
+    impacts = [line for line in comment.split("<details>", 1)[0].splitlines() if line.startswith("- ")]
+    assert f"- ⚠️ **Threshold raised from MEDIUM (4.0) to HIGH (7.0)** (in the 2 stacks of account {ALPHA}): " \
+        "MEDIUM findings (severity 4.0 to below 7.0) will no longer be mailed to anyone; HIGH and CRITICAL " \
+        "findings (severity 7.0 to 10.0) are still mailed." in impacts
+    assert "- ⚠️ **GuardDuty disabled** (in `gd-beta-eu-north-1`): the detector is deleted: GuardDuty stops in " \
+        "this region, its findings are deleted, and nothing is mailed." in impacts
+    assert impacts[-2:] == [
+        f"- After this change the 2 stacks of account {ALPHA} mail HIGH and CRITICAL findings (severity 7.0 to "
+        "10.0) to sec@example.com.",
+        "- After this change `gd-beta-eu-north-1` mails nothing: GuardDuty is off.",
+    ]
+    # One raw plan per group of stacks with the same changes.
+    assert comment.count("<details>") == 2
+    assert "Terraform plan: gd-alpha-eu-north-1 (1 other stack with the same changes)" in comment
+
