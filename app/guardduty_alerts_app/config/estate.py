@@ -228,16 +228,24 @@ def _account_problems(index: int, entry: dict[str, Any], defaults: dict[str, Any
                 f"{where}.central_inbox.home_region: {_show(home)}{origin} is not one of the account's regions; "
                 f"allowed: one of {', '.join(map(str, regions))}"
             )
-    detector = entry.get("detector")
-    existing = detector.get("existing_detector_ids") if isinstance(detector, dict) else None
-    if isinstance(existing, dict) and isinstance(regions, list):
-        for region in existing:
-            if region not in regions:
-                problems.append(
-                    f"{where}.detector.existing_detector_ids.{region}: region {_show(region)} is not one of the "
-                    f"account's regions; allowed: one of {', '.join(map(str, regions))}"
-                )
+    problems += existing_detector_problems(
+        entry.get("detector"), regions, prefix=f"{where}.", regions_are="one of the account's regions"
+    )
     return problems
+
+
+def existing_detector_problems(detector: object, regions: object, *, prefix: str, regions_are: str) -> list[str]:
+    """An existing detector id listed for a region the stacks do not cover (top level, or an account with the
+    regions it has: its own or the top-level ones)."""
+    existing = detector.get("existing_detector_ids") if isinstance(detector, dict) else None
+    if not isinstance(existing, dict) or not isinstance(regions, list):
+        return []
+    return [
+        f"{prefix}detector.existing_detector_ids.{region}: region {_show(region)} is not {regions_are}; "
+        f"allowed: one of {', '.join(map(str, regions))}"
+        for region in existing
+        if region not in regions
+    ]
 
 
 def estate_problems(document: dict[str, Any]) -> list[str]:

@@ -31,6 +31,7 @@ from guardduty_alerts.severity import parse_threshold
 
 from .estate import (
     estate_problems,
+    existing_detector_problems,
     expand_all_regions,
     parse_accounts,
     parse_organization,
@@ -260,15 +261,7 @@ def _semantic_problems(document: dict[str, Any]) -> list[str]:
     recipients = document.get("recipients")
     if isinstance(recipients, list):
         problems += _duplicates("recipients", recipients, "each address once (case does not matter)", fold=True)
-    detector = document.get("detector")
-    existing = detector.get("existing_detector_ids") if isinstance(detector, dict) else None
-    if isinstance(existing, dict) and isinstance(regions, list):
-        for region in existing:
-            if region not in regions:
-                problems.append(
-                    f"detector.existing_detector_ids.{region}: region {_show(region)} is not in regions; "
-                    f"allowed: one of {', '.join(map(str, regions))}"
-                )
+    problems += existing_detector_problems(document.get("detector"), regions, prefix="", regions_are="in regions")
     types = document.get("finding_types")
     if isinstance(types, dict):
         if types.get("include") and types.get("exclude"):
