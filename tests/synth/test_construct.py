@@ -208,7 +208,7 @@ def test_rejects_every_bad_prop_at_once() -> None:
 @pytest.mark.parametrize(
     ("recipients", "message"),
     [
-        ([], "recipients: the list is empty; allowed: at least one email address"),
+        ([], "recipients: the list is empty and no channels are given, so nothing would be delivered; allowed: at least one email address, or channels"),
         ("sec@example.com", "recipients: 'sec@example.com' is not a list; allowed: a list of email addresses"),
     ],
 )

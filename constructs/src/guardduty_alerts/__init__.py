@@ -30,6 +30,17 @@ from .errors import (
     SynthError,
     UsageError,
 )
+from .channels import (
+    Aggregation,
+    EmailChannel,
+    SlackChannel,
+    SlackWebhookChannel,
+    SqsChannel,
+    TeamsChannel,
+    TeamsWebhookChannel,
+    UserNotificationsChannel,
+    WebhookChannel,
+)
 from .patterns import FindingFilters, SampleHandling, finding_event_pattern
 from .policies import topic_policy
 from .protection import ProtectionPlan, ProtectionPlans, RuntimeAgent
@@ -44,8 +55,10 @@ if TYPE_CHECKING:
     from .organization import OrganizationAdministrator, OrganizationMembers, adopt_region_detector
 
 __all__ = [
+    "Aggregation",
     "ConfigError",
     "DetectorProtection",
+    "EmailChannel",
     "EventFileError",
     "FindingFilters",
     "FindingForwarder",
@@ -61,10 +74,17 @@ __all__ = [
     "RuntimeAgent",
     "SampleHandling",
     "Severity",
+    "SlackChannel",
+    "SlackWebhookChannel",
+    "SqsChannel",
     "StackSelectionError",
     "SuppressionRule",
     "SynthError",
+    "TeamsChannel",
+    "TeamsWebhookChannel",
     "UsageError",
+    "UserNotificationsChannel",
+    "WebhookChannel",
     "adopt_region_detector",
     "finding_event_pattern",
     "topic_policy",

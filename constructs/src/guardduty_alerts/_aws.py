@@ -7,6 +7,14 @@ runtime find any other provider type on demand.
 
 from __future__ import annotations
 
+from cdktf_cdktf_provider_aws.chatbot_slack_channel_configuration import ChatbotSlackChannelConfiguration
+from cdktf_cdktf_provider_aws.chatbot_teams_channel_configuration import ChatbotTeamsChannelConfiguration
+from cdktf_cdktf_provider_aws.cloudwatch_event_api_destination import CloudwatchEventApiDestination
+from cdktf_cdktf_provider_aws.cloudwatch_event_connection import (
+    CloudwatchEventConnection,
+    CloudwatchEventConnectionAuthParameters,
+    CloudwatchEventConnectionAuthParametersApiKey,
+)
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
     CloudwatchEventTarget,
@@ -23,6 +31,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_guardduty_detector import DataAwsGuarddutyDetector
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
+from cdktf_cdktf_provider_aws.data_aws_ssm_parameter import DataAwsSsmParameter
 from cdktf_cdktf_provider_aws.guardduty_detector import GuarddutyDetector
 from cdktf_cdktf_provider_aws.guardduty_detector_feature import (
     GuarddutyDetectorFeature,
@@ -39,12 +48,17 @@ from cdktf_cdktf_provider_aws.guardduty_organization_configuration_feature impor
     GuarddutyOrganizationConfigurationFeature,
     GuarddutyOrganizationConfigurationFeatureAdditionalConfiguration,
 )
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction, LambdaFunctionDeadLetterConfig
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
+from cdktf_cdktf_provider_aws.notifications_channel_association import NotificationsChannelAssociation
+from cdktf_cdktf_provider_aws.notifications_event_rule import NotificationsEventRule
+from cdktf_cdktf_provider_aws.notifications_notification_configuration import NotificationsNotificationConfiguration
+from cdktf_cdktf_provider_aws.notificationscontacts_email_contact import NotificationscontactsEmailContact
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderEndpoints
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
@@ -58,6 +72,12 @@ __all__ = [
     "AwsProvider",
     "AwsProviderAssumeRole",
     "AwsProviderEndpoints",
+    "ChatbotSlackChannelConfiguration",
+    "ChatbotTeamsChannelConfiguration",
+    "CloudwatchEventApiDestination",
+    "CloudwatchEventConnection",
+    "CloudwatchEventConnectionAuthParameters",
+    "CloudwatchEventConnectionAuthParametersApiKey",
     "CloudwatchEventRule",
     "CloudwatchEventTarget",
     "CloudwatchEventTargetDeadLetterConfig",
@@ -70,6 +90,7 @@ __all__ = [
     "DataAwsCallerIdentity",
     "DataAwsGuarddutyDetector",
     "DataAwsPartition",
+    "DataAwsSsmParameter",
     "GuarddutyDetector",
     "GuarddutyDetectorFeature",
     "GuarddutyDetectorFeatureAdditionalConfiguration",
@@ -80,6 +101,7 @@ __all__ = [
     "GuarddutyOrganizationConfiguration",
     "GuarddutyOrganizationConfigurationFeature",
     "GuarddutyOrganizationConfigurationFeatureAdditionalConfiguration",
+    "IamPolicy",
     "IamRole",
     "IamRolePolicy",
     "KmsAlias",
@@ -87,6 +109,10 @@ __all__ = [
     "LambdaFunction",
     "LambdaFunctionDeadLetterConfig",
     "LambdaPermission",
+    "NotificationsChannelAssociation",
+    "NotificationsEventRule",
+    "NotificationsNotificationConfiguration",
+    "NotificationscontactsEmailContact",
     "SnsTopic",
     "SnsTopicPolicy",
     "SnsTopicSubscription",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
@@ -17,6 +18,7 @@ from ._aws import (
     CloudwatchEventTarget,
     CloudwatchEventTargetInputTransformer,
     CloudwatchMetricAlarm,
+    DataAwsCallerIdentity,
     DataAwsGuarddutyDetector,
     GuarddutyDetector,
     GuarddutyFilter,
@@ -31,9 +33,33 @@ from ._aws import (
     SqsQueue,
     SqsQueuePolicy,
 )
+from .channel_delivery import (
+    CHAT_API_REGIONS,
+    USER_NOTIFICATIONS_API_REGION,
+    ChatWebhooks,
+    RawGroupResources,
+    UserNotificationsResources,
+    add_raw_group,
+    add_user_notifications,
+)
+from .channels import (
+    Channel,
+    EmailChannel,
+    MailGroup,
+    Routing,
+    SlackChannel,
+    SqsChannel,
+    TeamsChannel,
+    UserNotificationsChannel,
+    WebhookChannel,
+    channel_problems,
+    route_channels,
+)
 from .checkov_skips import skip_check
 from .delivery import (
+    MAX_METRICS_PER_ALARM,
     allow_role_to_use_key,
+    create_channel_alarm,
     create_dead_letter_queue,
     create_delivery_alarms,
     create_topic_key,
@@ -103,7 +129,8 @@ class GuardDutyAlerts(Construct):
         scope: Construct,
         id_: str,
         *,
-        recipients: Sequence[str],
+        recipients: Sequence[str] = (),
+        channels: Sequence[Channel] = (),
         severity_threshold: Severity | str | float = Severity.MEDIUM,
         name: str = "guardduty-alerts",
         finding_publishing_frequency: PublishingFrequency | str = PublishingFrequency.FIFTEEN_MINUTES,
@@ -119,9 +146,17 @@ class GuardDutyAlerts(Construct):
         dead_letter_retention_seconds: int = DEFAULT_DEAD_LETTER_RETENTION_SECONDS,
         alarm_actions: Sequence[str] = (),
         event_pattern_size_limit: int = DEFAULT_EVENT_PATTERN_SIZE_LIMIT,
+        chat_provider: AwsProvider | None = None,
+        notifications_provider: AwsProvider | None = None,
     ) -> None:
         """
-        :param recipients: email addresses that get the alerts; each must confirm the subscription mail.
+        :param recipients: email addresses that get the readable mail at the construct's threshold and filters;
+            each must confirm the subscription mail. The short form of one `EmailChannel`. Default: none
+            (then `channels` must deliver somewhere).
+        :param channels: more destinations, each with its own threshold and filters (default: the construct's):
+            `EmailChannel`, `SlackChannel`, `TeamsChannel`, `SlackWebhookChannel`, `TeamsWebhookChannel`,
+            `WebhookChannel`, `SqsChannel`, `UserNotificationsChannel` (see channels.py). Channels with the same
+            settings share rules. Default: none.
         :param severity_threshold: lowest severity mailed, a band or a number from 1.0 to 10.0.
             Default: MEDIUM (4.0), as GuardDuty's console groups findings.
         :param name: name of the topic, prefix of the rule's name. Default: "guardduty-alerts".
@@ -156,10 +191,23 @@ class GuardDutyAlerts(Construct):
             2048 to 4096 characters; a finding type filter whose rules' patterns exceed it is refused at synth
             (AWS would refuse it at apply). Default: 2048, AWS's default quota; raise it only after raising
             the quota.
+        :param chat_provider: AWS provider in a region where the chat integration has its API (us-east-2,
+            us-west-2, eu-west-1, ap-southeast-1), for Slack and Teams channels. Default: the stack's provider,
+            which must then be in one of those regions.
+        :param notifications_provider: AWS provider in us-east-1, where AWS User Notifications has its API,
+            for a `UserNotificationsChannel`. Default: the stack's provider, which must then be in us-east-1.
         """
         super().__init__(scope, id_)
+        region = _stack_region(self)
         _validate(
             recipients=recipients,
+            channels=channels,
+            region=region,
+            subject_formatter=subject_formatter,
+            severity_threshold_for_channels=severity_threshold,
+            filters=filters,
+            chat_provider=chat_provider,
+            notifications_provider=notifications_provider,
             severity_threshold=severity_threshold,
             name=name,
             finding_publishing_frequency=finding_publishing_frequency,
@@ -181,6 +229,13 @@ class GuardDutyAlerts(Construct):
         # The rules as data (see notifications.py): what `preview` evaluates, and what is built below.
         self.mail_rules: tuple[MailRule, ...] = tuple(
             mail_rules(self.threshold, self.filters, formatter=subject_formatter)
+        )
+        self.routing: Routing = route_channels(
+            channels,
+            recipients=recipients,
+            threshold=self.threshold,
+            filters=self.filters,
+            formatter=subject_formatter,
         )
         _check_pattern_sizes(self.mail_rules, event_pattern_size_limit)
         tag_map = dict(sorted((tags or {}).items()))
@@ -220,16 +275,20 @@ class GuardDutyAlerts(Construct):
             self, detector_id=self.detector_id, rules=suppression_rules
         )
 
+        raw_topics_dead_letter = any(
+            isinstance(channel, (WebhookChannel, SqsChannel))
+            for group in self.routing.raw_groups
+            for channel in group.channels
+        )
         self.kms_key: KmsKey | None = None
         self.kms_alias: KmsAlias | None = None
         self.topic_key_arn: str | None = existing_kms_key_arn
         if encrypt_topic and existing_kms_key_arn is None:
-            self.kms_key, self.kms_alias = create_topic_key(self, name=name, tags=tag_map)
+            self.kms_key, self.kms_alias = create_topic_key(
+                self, name=name, tags=tag_map, sns_dead_letters=raw_topics_dead_letter
+            )
             self.topic_key_arn = self.kms_key.arn
 
-        self.topic = SnsTopic(
-            self, "topic", name=topic_name(name), kms_master_key_id=self.topic_key_arn, tags=tag_map or None
-        )
         self.dead_letter_queue: SqsQueue = create_dead_letter_queue(
             self,
             name=name,
@@ -243,35 +302,36 @@ class GuardDutyAlerts(Construct):
             maximum_event_age_seconds=maximum_event_age_seconds,
             maximum_retry_attempts=maximum_retry_attempts,
         )
-
-        self.subscriptions: Mapping[str, SnsTopicSubscription] = MappingProxyType(
-            {
-                address: SnsTopicSubscription(
-                    self,
-                    subscription_id(address),
-                    topic_arn=self.topic.arn,
-                    protocol="email",
-                    endpoint=address,
-                )
-                for address in sorted(recipients, key=str.lower)
-            }
+        self._tags = tag_map or None
+        self._name = name
+        self._webhooks: ChatWebhooks | None = (
+            ChatWebhooks(self, name=name, region=region, tags=self._tags)
+            if any(group.chat for group in self.routing.mail_groups)
+            else None
         )
 
-        # Construct IDs and rule names derive from the rule's key: a band name, "sample" or "findings".
+        # The construct's own mail (the group with its own settings): the IDs it has always had.
+        default_group = next((g for g in self.routing.mail_groups if g.key == ""), None)
+        self.topic: SnsTopic | None = None
+        self.subscriptions: Mapping[str, SnsTopicSubscription] = MappingProxyType({})
         rules: dict[str, CloudwatchEventRule] = {}
-        for mail_rule in self.mail_rules:
-            rules[mail_rule.key] = CloudwatchEventRule(
-                self,
-                f"rule-{mail_rule.key}",
-                name=rule_name(name, mail_rule.key),
-                description=f"{mail_rule.description}, mailed through SNS topic {name}",
-                event_pattern=mail_rule.pattern_json(),
-                tags=tag_map or None,
+        if default_group is None:
+            self.mail_rules = ()
+        if default_group is not None and default_group.addresses:
+            self.topic = SnsTopic(
+                self, "topic", name=topic_name(name), kms_master_key_id=self.topic_key_arn, tags=self._tags
             )
-        self.rules: Mapping[str, CloudwatchEventRule] = MappingProxyType(rules)
+            self.subscriptions = self._subscribe(self.topic, default_group.addresses, prefix="")
+        if default_group is not None:
+            for mail_rule in self.mail_rules:
+                rules[mail_rule.key] = self._rule(
+                    mail_rule,
+                    f"mailed through SNS topic {name}" if self.topic is not None else "to chat webhooks",
+                )
 
         self.formatter: SubjectFormatter | None = None
-        if subject_formatter:
+        self.formatter_key_policy: IamRolePolicy | None = None
+        if subject_formatter and self.topic is not None:
             self.formatter = SubjectFormatter(
                 self,
                 "formatter",
@@ -280,47 +340,219 @@ class GuardDutyAlerts(Construct):
                 dead_letter_queue_arn=self.dead_letter_queue.arn,
                 tags=tag_map,
             )
-        self.formatter_key_policy: IamRolePolicy | None = None
-        if self.formatter is not None and self.topic_key_arn is not None:
-            # Publishing to the encrypted topic, and dead-lettering into the queue encrypted with the same key,
-            # need the key: without this every formatted mail is refused.
-            self.formatter_key_policy = allow_role_to_use_key(self, self.formatter.role, self.topic_key_arn)
+            if self.topic_key_arn is not None:
+                # Publishing to the encrypted topic, and dead-lettering into the queue encrypted with the same
+                # key, need the key: without this every formatted mail is refused.
+                self.formatter_key_policy = allow_role_to_use_key(self, self.formatter.role, self.topic_key_arn)
 
-        policy = topic_policy(
-            topic_arn=self.topic.arn,
-            rule_arns=[rule.arn for rule in rules.values()],
-            owner_account=self.topic.owner,
-        )
-        if self.formatter is not None:
-            # With the formatter EventBridge never publishes; only the function's role does.
-            formatter_publishes = publish_statement(self.topic.arn, self.formatter.role.arn)
-            policy["Statement"] = [
-                formatter_publishes if statement["Sid"] == PUBLISH_SID else statement
-                for statement in policy["Statement"]
-            ]
-        self.topic_policy = SnsTopicPolicy(
-            self, "topic-policy", arn=self.topic.arn, policy=json.dumps(policy, sort_keys=True)
-        )
+        self.topic_policy: SnsTopicPolicy | None = None
+        if self.topic is not None:
+            policy = topic_policy(
+                topic_arn=self.topic.arn,
+                rule_arns=[rule.arn for rule in rules.values()],
+                owner_account=self.topic.owner,
+            )
+            if self.formatter is not None:
+                # With the formatter EventBridge never publishes; only the function's role does.
+                formatter_publishes = publish_statement(self.topic.arn, self.formatter.role.arn)
+                policy["Statement"] = [
+                    formatter_publishes if statement["Sid"] == PUBLISH_SID else statement
+                    for statement in policy["Statement"]
+                ]
+            self.topic_policy = SnsTopicPolicy(
+                self, "topic-policy", arn=self.topic.arn, policy=json.dumps(policy, sort_keys=True)
+            )
 
-        self.targets: Mapping[str, CloudwatchEventTarget] = MappingProxyType(
-            {mail_rule.key: self._add_target(mail_rule, rules[mail_rule.key]) for mail_rule in self.mail_rules}
-        )
+        targets: dict[str, CloudwatchEventTarget] = {}
+        if default_group is not None:
+            for mail_rule in self.mail_rules:
+                if self.topic is not None:
+                    targets[mail_rule.key] = self._add_target(mail_rule, rules[mail_rule.key])
+                self._add_chat_targets(default_group, mail_rule, rules[mail_rule.key])
+
+        # Channels with settings of their own: their mail groups and raw groups.
+        self.channel_topics: dict[str, SnsTopic] = {}
+        channel_rules: dict[str, CloudwatchEventRule] = {}
+        for group in self.routing.mail_groups:
+            if group.key:
+                channel_rules.update(self._add_mail_group(group, targets))
+        chat_role: list[Any] = []
+        raw_groups: dict[str, RawGroupResources] = {}
+        for raw_group in self.routing.raw_groups:
+            resources = add_raw_group(
+                self,
+                raw_group,
+                name=name,
+                region=region,
+                key_arn=self.topic_key_arn,
+                owner_account=self._owner_account(),
+                dead_letter_queue_arn=self.dead_letter_queue.arn,
+                delivery_settings=self._delivery_settings,
+                tags=self._tags,
+                chat_provider=chat_provider,
+                chat_role=chat_role,
+            )
+            raw_groups[raw_group.key] = resources
+            channel_rules[raw_group.key] = resources.rule
+            targets[raw_group.key] = resources.target
+            self.channel_topics[raw_group.key] = resources.topic
+        self.raw_groups: Mapping[str, RawGroupResources] = MappingProxyType(raw_groups)
+        if self._webhooks is not None:
+            self._webhooks.finish()
+        self.chat_webhooks: ChatWebhooks | None = self._webhooks
+
+        self.user_notifications: UserNotificationsResources | None = None
+        if self.routing.user_notifications is not None:
+            channel = self.routing.user_notifications
+            own = channel.severity_threshold
+            self.user_notifications = add_user_notifications(
+                self,
+                channel,
+                name=name,
+                threshold=parse_threshold(own) if own is not None else self.threshold,
+                filters=channel.filters or self.filters,
+                regions=channel.regions or ((region,) if region else ()),
+                provider=notifications_provider,
+                tags=self._tags,
+            )
+
+        self.rules: Mapping[str, CloudwatchEventRule] = MappingProxyType({**rules, **channel_rules})
+        self.targets: Mapping[str, CloudwatchEventTarget] = MappingProxyType(targets)
         self.dead_letter_queue_policy: SqsQueuePolicy = restrict_dead_letter_queue(
-            self, self.dead_letter_queue, list(rules.values())
-        )
-        self.alarms: Mapping[str, CloudwatchMetricAlarm] = create_delivery_alarms(
             self,
-            name=name,
-            rules=rules,
-            dead_letter_queue=self.dead_letter_queue,
-            actions=alarm_actions,
-            tags=tag_map,
-            formatter_function_name=self.formatter.function.function_name if self.formatter else None,
+            self.dead_letter_queue,
+            list(self.rules.values()),
+            topics=[raw_groups[key].topic for key in sorted(raw_groups) if raw_groups[key].subscriptions],
         )
+        alarms = dict(
+            create_delivery_alarms(
+                self,
+                name=name,
+                rules=rules,
+                dead_letter_queue=self.dead_letter_queue,
+                actions=alarm_actions,
+                tags=tag_map,
+                formatter_function_name=self.formatter.function.function_name if self.formatter else None,
+            )
+        )
+        if channel_rules:
+            alarms["channel-failures"] = create_channel_alarm(
+                self,
+                name=name,
+                rules=channel_rules,
+                topics={key: res.topic for key, res in raw_groups.items() if res.subscriptions},
+                actions=alarm_actions,
+                tags=tag_map,
+            )
+        self.alarms: Mapping[str, CloudwatchMetricAlarm] = MappingProxyType(alarms)
+
+    @property
+    def sqs_policy_statements(self) -> Mapping[str, dict[str, Any]]:
+        """For each sqs channel (by key), the statement its queue policy needs so SNS can deliver to it."""
+        return MappingProxyType(
+            {
+                key: statement
+                for group in self.raw_groups.values()
+                for key, statement in group.sqs_policy_statements.items()
+            }
+        )
+
+    def _owner_account(self) -> str:
+        if self.topic is not None:
+            return self.topic.owner
+        if self._caller is None:
+            self._caller = DataAwsCallerIdentity(self, "caller-identity-channels")
+        return self._caller.account_id
+
+    _caller: DataAwsCallerIdentity | None = None
+
+    def _rule(self, mail_rule: MailRule, destination: str) -> CloudwatchEventRule:
+        # Construct IDs and rule names derive from the rule's key: a band name, "sample" or "findings", with
+        # the group's key in front for a channel group ("high-up-critical").
+        return CloudwatchEventRule(
+            self,
+            f"rule-{mail_rule.key}",
+            name=rule_name(self._name, mail_rule.key),
+            description=f"{mail_rule.description}, {destination}",
+            event_pattern=mail_rule.pattern_json(),
+            tags=self._tags,
+        )
+
+    def _subscribe(
+        self, topic: SnsTopic, addresses: Sequence[str], *, prefix: str
+    ) -> Mapping[str, SnsTopicSubscription]:
+        return MappingProxyType(
+            {
+                address: SnsTopicSubscription(
+                    self, prefix + subscription_id(address), topic_arn=topic.arn, protocol="email", endpoint=address
+                )
+                for address in sorted(addresses, key=str.lower)
+            }
+        )
+
+    def _add_chat_targets(self, group: MailGroup, mail_rule: MailRule, rule: CloudwatchEventRule) -> None:
+        for channel in group.chat:
+            assert self._webhooks is not None
+            self._webhooks.add_target(
+                channel, mail_rule, rule, threshold=group.threshold, delivery_settings=self._delivery_settings
+            )
+
+    def _add_mail_group(
+        self, group: MailGroup, targets: dict[str, CloudwatchEventTarget]
+    ) -> dict[str, CloudwatchEventRule]:
+        """A channel group with its own threshold or filters: its band rules, and its topic when it has
+        addresses (the mail), or only the chat webhooks' targets."""
+        group_rules = [
+            dataclasses.replace(rule, key=f"{group.key}-{rule.key}")
+            for rule in mail_rules(group.threshold, group.filters)
+        ]
+        topic = None
+        if group.addresses:
+            topic = SnsTopic(
+                self,
+                f"topic-{group.key}",
+                name=f"{self._name}-{group.key}",
+                kms_master_key_id=self.topic_key_arn,
+                tags=self._tags,
+            )
+            self.channel_topics[group.key] = topic
+            self._subscribe(topic, group.addresses, prefix=f"{group.key}-")
+        destination = f"mailed through SNS topic {self._name}-{group.key}" if topic is not None else "to chat webhooks"
+        rules = {rule.key: self._rule(rule, destination) for rule in group_rules}
+        if topic is not None:
+            policy = SnsTopicPolicy(
+                self,
+                f"topic-policy-{group.key}",
+                arn=topic.arn,
+                policy=json.dumps(
+                    topic_policy(
+                        topic_arn=topic.arn, rule_arns=[r.arn for r in rules.values()], owner_account=topic.owner
+                    ),
+                    sort_keys=True,
+                ),
+            )
+            for mail_rule in group_rules:
+                assert mail_rule.input_paths is not None and mail_rule.input_template is not None
+                targets[mail_rule.key] = CloudwatchEventTarget(
+                    self,
+                    f"target-{mail_rule.key}",
+                    rule=rules[mail_rule.key].name,
+                    arn=topic.arn,
+                    target_id="sns-topic",
+                    input_transformer=CloudwatchEventTargetInputTransformer(
+                        input_paths=mail_rule.input_paths, input_template=mail_rule.input_template
+                    ),
+                    depends_on=[policy],
+                    **self._delivery_settings,
+                )
+        for mail_rule in group_rules:
+            self._add_chat_targets(group, mail_rule, rules[mail_rule.key])
+        return rules
 
     def _add_target(self, mail_rule: MailRule, rule: CloudwatchEventRule) -> CloudwatchEventTarget:
-        """The target of one rule: the topic with the rule's mail template, or the formatter function. Every
-        target is made here, in one place."""
+        """The target of one rule of the construct's own mail: the topic with the rule's mail template, or the
+        formatter function."""
+        assert self.topic is not None and self.topic_policy is not None
         if self.formatter is not None:
             permission = self.formatter.allow(mail_rule.key, rule)
             # No input transformer: the function gets the whole event and writes the mail itself.
@@ -399,6 +631,13 @@ def _check_pattern_sizes(rules: Sequence[MailRule], limit: object) -> None:
 def _validate(
     *,
     recipients: Sequence[str],
+    channels: Sequence[Channel] = (),
+    region: str | None = None,
+    subject_formatter: bool = False,
+    severity_threshold_for_channels: object = None,
+    filters: FindingFilters | None = None,
+    chat_provider: AwsProvider | None = None,
+    notifications_provider: AwsProvider | None = None,
     severity_threshold: object,
     name: object,
     finding_publishing_frequency: object,
@@ -414,8 +653,11 @@ def _validate(
 
     if isinstance(recipients, str) or not isinstance(recipients, Sequence):
         problems.append(f"recipients: {recipients!r} is not a list; allowed: a list of email addresses")
-    elif not recipients:
-        problems.append("recipients: the list is empty; allowed: at least one email address")
+    elif not recipients and not channels:
+        problems.append(
+            "recipients: the list is empty and no channels are given, so nothing would be delivered; "
+            "allowed: at least one email address, or channels"
+        )
     else:
         seen: dict[str, int] = {}
         for index, address in enumerate(recipients):
@@ -438,9 +680,86 @@ def _validate(
             problems.append(f"tags: {tags!r} is not a mapping; allowed: a mapping of strings to strings")
         else:
             problems += [f"tags{problem}" for problem in tag_problems(tags)]
+    channel_list = list(channels) if isinstance(channels, Sequence) and not isinstance(channels, str) else channels
+    problems += channel_problems(channel_list, region=region)  # type: ignore[arg-type]
+    if not problems and channel_list:
+        problems += _channel_setup_problems(
+            channel_list,  # type: ignore[arg-type]
+            region=region,
+            subject_formatter=subject_formatter,
+            threshold=severity_threshold_for_channels,
+            filters=filters,
+            chat_provider=chat_provider,
+            notifications_provider=notifications_provider,
+        )
     problems += delivery_problems
     if problems:
         raise InvalidPropsError(problems)
+
+
+def _channel_setup_problems(
+    channels: Sequence[Channel],
+    *,
+    region: str | None,
+    subject_formatter: bool,
+    threshold: object,
+    filters: FindingFilters | None,
+    chat_provider: AwsProvider | None,
+    notifications_provider: AwsProvider | None,
+) -> list[str]:
+    """What the channels need of the rest of the construct: providers in the right regions, the formatter's
+    one topic, and CloudWatch's limit on the channel alarm."""
+    problems = []
+    for index, channel in enumerate(channels):
+        at = f"channels[{index}]"
+        if (
+            isinstance(channel, (SlackChannel, TeamsChannel))
+            and chat_provider is None
+            and (region not in CHAT_API_REGIONS)
+        ):
+            problems.append(
+                f"{at}: the chat integration's API is in {', '.join(CHAT_API_REGIONS)}, this stack's provider in "
+                f"{region or 'an unknown region'}; allowed: pass chat_provider, an AwsProvider (with an alias) in "
+                "one of those regions"
+            )
+        if (
+            isinstance(channel, UserNotificationsChannel)
+            and notifications_provider is None
+            and (region != USER_NOTIFICATIONS_API_REGION)
+        ):
+            problems.append(
+                f"{at}: AWS User Notifications has its API in {USER_NOTIFICATIONS_API_REGION} only, this stack's "
+                f"provider is in {region or 'an unknown region'}; allowed: pass notifications_provider, an "
+                f"AwsProvider (with an alias) in {USER_NOTIFICATIONS_API_REGION}"
+            )
+        if (
+            subject_formatter
+            and isinstance(channel, EmailChannel)
+            and (channel.severity_threshold is not None or channel.filters is not None)
+        ):
+            problems.append(
+                f"{at}: an email channel with its own severity_threshold or filters while subject_formatter is on; "
+                "allowed: email channels with the top-level settings (the formatter writes to one topic), or "
+                "subject_formatter off"
+            )
+    routing = route_channels(
+        channels,
+        recipients=(),
+        threshold=parse_threshold(threshold) if threshold is not None else Severity.MEDIUM.floor,  # type: ignore[arg-type]
+        filters=filters or FindingFilters(),
+        formatter=subject_formatter,
+    )
+    own = [group for group in routing.mail_groups if group.key] + list(routing.raw_groups)
+    metrics = sum(
+        len(mail_rules(group.threshold, group.filters)) for group in routing.mail_groups if group.key
+    ) + 2 * len(routing.raw_groups)
+    if metrics > MAX_METRICS_PER_ALARM:
+        problems.append(
+            f"channels: {len(own)} distinct threshold and filter sets need {metrics} metrics in the channel "
+            f"alarm; allowed: at most {MAX_METRICS_PER_ALARM} (CloudWatch's limit per alarm): give more channels "
+            "the same severity_threshold and filters"
+        )
+    return problems
 
 
 def _stack_region(scope: Construct) -> str | None:

@@ -27,16 +27,24 @@ from ._aws import (
     IamRolePolicy,
     KmsAlias,
     KmsKey,
+    SnsTopic,
     SqsQueue,
     SqsQueuePolicy,
 )
-from .naming import dead_letter_alarm_name, dead_letter_queue_name, failed_invocations_alarm_name, key_alias_name
+from .naming import (
+    channel_failures_alarm_name,
+    dead_letter_alarm_name,
+    dead_letter_queue_name,
+    failed_invocations_alarm_name,
+    key_alias_name,
+)
 from .policies import KEY_USE_ACTIONS, dead_letter_queue_policy, key_policy
 
 __all__ = [
     "ALARM_PERIOD_SECONDS",
     "MAX_METRICS_PER_ALARM",
     "allow_role_to_use_key",
+    "create_channel_alarm",
     "create_dead_letter_queue",
     "create_delivery_alarms",
     "create_topic_key",
@@ -48,7 +56,9 @@ __all__ = [
 ALARM_PERIOD_SECONDS = 300
 
 
-def create_topic_key(scope: Construct, *, name: str, tags: Mapping[str, str] | None) -> tuple[KmsKey, KmsAlias]:
+def create_topic_key(
+    scope: Construct, *, name: str, tags: Mapping[str, str] | None, sns_dead_letters: bool = False
+) -> tuple[KmsKey, KmsAlias]:
     """A customer-managed key for the topic (and the dead-letter queue), rotated yearly, with alias/<name>."""
     partition = DataAwsPartition(scope, "partition")
     identity = DataAwsCallerIdentity(scope, "caller-identity")
@@ -60,7 +70,7 @@ def create_topic_key(scope: Construct, *, name: str, tags: Mapping[str, str] | N
         enable_key_rotation=True,
         # The longest waiting period: a key deleted by mistake can be recovered for 30 days.
         deletion_window_in_days=30,
-        policy=json.dumps(key_policy(account_root_arn=account_root), sort_keys=True),
+        policy=json.dumps(key_policy(account_root_arn=account_root, sns_dead_letters=sns_dead_letters), sort_keys=True),
         tags=dict(tags) if tags else None,
     )
     alias = KmsAlias(scope, "topic-key-alias", name=key_alias_name(name), target_key_id=key.key_id)
@@ -94,15 +104,21 @@ def create_dead_letter_queue(
 
 
 def restrict_dead_letter_queue(
-    scope: Construct, queue: SqsQueue, rules: Sequence[CloudwatchEventRule]
+    scope: Construct, queue: SqsQueue, rules: Sequence[CloudwatchEventRule], topics: Sequence[SnsTopic] = ()
 ) -> SqsQueuePolicy:
-    """Queue policy: only this construct's rules may dead-letter into the queue."""
+    """Queue policy: only this construct's rules, and its channel topics' subscriptions, may dead-letter into
+    the queue."""
     return SqsQueuePolicy(
         scope,
         "dead-letter-queue-policy",
         queue_url=queue.url,
         policy=json.dumps(
-            dead_letter_queue_policy(queue_arn=queue.arn, rule_arns=[rule.arn for rule in rules]), sort_keys=True
+            dead_letter_queue_policy(
+                    queue_arn=queue.arn,
+                    rule_arns=[rule.arn for rule in rules],
+                    topic_arns=[topic.arn for topic in topics],
+                ),
+                sort_keys=True,
         ),
     )
 
@@ -173,11 +189,13 @@ def create_delivery_alarms(
     queries.append(
         CloudwatchMetricAlarmMetricQuery(id="failed", expression="SUM(METRICS())", label="Failed", return_data=True)
     )
-    watched = f"rules {', '.join(sorted(rules))}" if len(rules) > 1 else f"rule {next(iter(rules))}"
+    watched = f"rules {', '.join(sorted(rules))}" if len(rules) > 1 else f"rule {next(iter(rules), '')}"
     if formatter_function_name is not None:
         watched += " and the subject formatter's dead-letter writes"
-    alarms: dict[str, CloudwatchMetricAlarm] = {
-        "failed-invocations": CloudwatchMetricAlarm(
+    alarms: dict[str, CloudwatchMetricAlarm] = {}
+    if rules:
+        # None when only channels with settings of their own exist: their alarm is create_channel_alarm's.
+        alarms["failed-invocations"] = CloudwatchMetricAlarm(
             scope,
             "alarm-failed-invocations",
             alarm_name=failed_invocations_alarm_name(name),
@@ -189,7 +207,6 @@ def create_delivery_alarms(
             metric_query=queries,
             **common,
         )
-    }
     alarms["dead-letters"] = CloudwatchMetricAlarm(
         scope,
         "alarm-dead-letters",
@@ -232,4 +249,55 @@ def allow_role_to_use_key(scope: Construct, role: IamRole, key_arn: str) -> IamR
             },
             sort_keys=True,
         ),
+    )
+
+
+def create_channel_alarm(
+    scope: Construct,
+    *,
+    name: str,
+    rules: Mapping[str, CloudwatchEventRule],
+    topics: Mapping[str, SnsTopic],
+    actions: Sequence[str],
+    tags: Mapping[str, str] | None,
+) -> CloudwatchMetricAlarm:
+    """One alarm for the channels' deliveries: their rules' FailedInvocations (EventBridge could not reach a
+    topic or a chat webhook) plus their topics' NumberOfNotificationsFailed (SNS could not reach a webhook or a
+    queue; it dead-letters those). Apart from the mail alarm, so adding a channel leaves that alarm as it is."""
+    metrics = [("AWS/Events", "FailedInvocations", {"RuleName": rule.name}) for _, rule in sorted(rules.items())]
+    metrics += [
+        ("AWS/SNS", "NumberOfNotificationsFailed", {"TopicName": topic.name}) for _, topic in sorted(topics.items())
+    ]
+    if len(metrics) > MAX_METRICS_PER_ALARM:
+        raise ValueError(f"{len(metrics)} metrics for one alarm; CloudWatch allows {MAX_METRICS_PER_ALARM}")
+    queries = [
+        CloudwatchMetricAlarmMetricQuery(
+            id=f"m{index}",
+            metric=CloudwatchMetricAlarmMetricQueryMetric(
+                namespace=namespace, metric_name=metric_name, dimensions=dimensions, stat="Sum",
+                period=ALARM_PERIOD_SECONDS,
+            ),
+        )
+        for index, (namespace, metric_name, dimensions) in enumerate(metrics)
+    ]
+    queries.append(
+        CloudwatchMetricAlarmMetricQuery(id="failed", expression="SUM(METRICS())", label="Failed", return_data=True)
+    )
+    watched = ", ".join([*sorted(rules), *(f"topic {key}" for key in sorted(topics))])
+    return CloudwatchMetricAlarm(
+        scope,
+        "alarm-channel-failures",
+        alarm_name=channel_failures_alarm_name(name),
+        alarm_description=(
+            f"GuardDuty findings could not be delivered to a channel ({watched}): check the webhook URL, the "
+            "queue policy or the chat configuration. Undelivered findings wait in the dead-letter queue."
+        ),
+        metric_query=queries,
+        comparison_operator="GreaterThanThreshold",
+        threshold=0,
+        evaluation_periods=1,
+        treat_missing_data="notBreaching",
+        actions_enabled=True,
+        alarm_actions=list(actions) or None,
+        tags=dict(tags) if tags else None,
     )

@@ -7,6 +7,9 @@ finds the resources by the same names, so the two cannot drift apart. Nothing he
 from __future__ import annotations
 
 __all__ = [
+    "api_destination_name",
+    "channel_failures_alarm_name",
+    "chat_configuration_name",
     "dead_letter_alarm_name",
     "dead_letter_queue_name",
     "delivery_alarm_names",
@@ -66,3 +69,19 @@ def dead_letter_alarm_name(name: str) -> str:
 def delivery_alarm_names(name: str) -> tuple[str, ...]:
     """Every delivery alarm GuardDutyAlerts creates: failed deliveries, dead letters."""
     return (failed_invocations_alarm_name(name), dead_letter_alarm_name(name))
+
+
+def channel_failures_alarm_name(name: str) -> str:
+    """The alarm on the channels' rules and topics (only when there are channels)."""
+    return f"{name}-channel-failures"
+
+
+def api_destination_name(name: str, channel_key: str) -> str:
+    """EventBridge API destination of a chat webhook channel (names are regional, at most 64 characters)."""
+    return f"{name}-{channel_key}"[:64].rstrip("-")
+
+
+def chat_configuration_name(name: str, region: str | None, channel_key: str) -> str:
+    """Chat channel configurations are named per account, so the name says the region too."""
+    parts = [name, region, channel_key] if region else [name, channel_key]
+    return "-".join(parts)[:128]

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "CHAT_NOTIFICATION_ACTIONS",
     "EVENTS_PRINCIPAL",
     "KEY_USE_ACTIONS",
+    "SNS_PRINCIPAL",
     "TOPIC_ADMIN_ACTIONS",
+    "chat_notifications_policy",
     "dead_letter_queue_policy",
     "deny_insecure_transport_statement",
+    "invoke_api_destinations_policy",
     "key_policy",
+    "service_role_trust_policy",
+    "sqs_channel_statement",
     "topic_policy",
 ]
 
 EVENTS_PRINCIPAL = "events.amazonaws.com"
+SNS_PRINCIPAL = "sns.amazonaws.com"
+CHATBOT_PRINCIPAL = "chatbot.amazonaws.com"
 
 # What SNS's default topic policy grants the owning account; kept because a topic policy replaces it.
 TOPIC_ADMIN_ACTIONS = (
@@ -80,7 +89,7 @@ def deny_insecure_transport_statement(*, resource: str, actions: list[str]) -> d
     }
 
 
-def key_policy(*, account_root_arn: str) -> dict[str, Any]:
+def key_policy(*, account_root_arn: str, sns_dead_letters: bool = False) -> dict[str, Any]:
     """Key policy of the topic's customer-managed key.
 
     The account's root principal keeps `kms:*`: this is what lets IAM policies in the account grant use and
@@ -88,10 +97,25 @@ def key_policy(*, account_root_arn: str) -> dict[str, Any]:
     unmanageable. EventBridge may only encrypt with it. No `aws:SourceArn`/`aws:SourceAccount` condition here:
     AWS does not support them on the key policy for EventBridge delivery to an encrypted topic (deliveries fail
     with KMS access denied); the topic and queue policies restrict EventBridge to this construct's rules.
+
+    `sns_dead_letters`: SNS moves what a webhook or queue subscription could not take into the dead-letter
+    queue, which this key encrypts; the queue policy restricts SNS to this construct's topics.
     """
+    statements: list[dict[str, Any]] = []
+    if sns_dead_letters:
+        statements.append(
+            {
+                "Sid": "SnsDeadLettersUndeliverableFindings",
+                "Effect": "Allow",
+                "Principal": {"Service": SNS_PRINCIPAL},
+                "Action": list(KEY_USE_ACTIONS),
+                "Resource": "*",
+            }
+        )
     return {
         "Version": "2012-10-17",
         "Statement": [
+            *statements,
             {
                 "Sid": "AccountAdministratorsControlKey",
                 "Effect": "Allow",
@@ -110,11 +134,25 @@ def key_policy(*, account_root_arn: str) -> dict[str, Any]:
     }
 
 
-def dead_letter_queue_policy(*, queue_arn: str, rule_arns: list[str]) -> dict[str, Any]:
-    """Queue policy of the dead-letter queue: EventBridge may send messages for our rule(s) only."""
+def dead_letter_queue_policy(*, queue_arn: str, rule_arns: list[str], topic_arns: Sequence[str] = ()) -> dict[str, Any]:
+    """Queue policy of the dead-letter queue: EventBridge may send messages for our rule(s) only, and SNS for
+    our channel topics' subscriptions (their redrive policy) only."""
+    sns: list[dict[str, Any]] = []
+    if topic_arns:
+        sns.append(
+            {
+                "Sid": "AllowChannelTopicsToDeadLetter",
+                "Effect": "Allow",
+                "Principal": {"Service": SNS_PRINCIPAL},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": list(topic_arns)}},
+            }
+        )
     return {
         "Version": "2012-10-17",
         "Statement": [
+            *sns,
             {
                 "Sid": "AllowGuardDutyFindingRulesToDeadLetter",
                 "Effect": "Allow",
@@ -125,4 +163,64 @@ def dead_letter_queue_policy(*, queue_arn: str, rule_arns: list[str]) -> dict[st
             },
             deny_insecure_transport_statement(resource=queue_arn, actions=["sqs:*"]),
         ],
+    }
+
+
+def service_role_trust_policy(service: str, *, source_arns: list[str] | None = None) -> dict[str, Any]:
+    """Trust policy of a role that `service` assumes, limited to our resources when `source_arns` is given."""
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+    }
+    if source_arns:
+        statement["Condition"] = {"ArnEquals": {"aws:SourceArn": list(source_arns)}}
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def invoke_api_destinations_policy(destination_arns: list[str]) -> dict[str, Any]:
+    """What EventBridge's role needs to call the chat webhooks: invoking these API destinations, nothing else."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "CallChatWebhooks",
+                "Effect": "Allow",
+                "Action": "events:InvokeApiDestination",
+                "Resource": [f"{arn}/*" for arn in destination_arns],
+            }
+        ],
+    }
+
+
+# AWS's "notifications only" template for chat channels: enough to render notifications (and CloudWatch
+# graphs in them), nothing that changes or reads data.
+CHAT_NOTIFICATION_ACTIONS = ("cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*")
+
+
+def chat_notifications_policy() -> dict[str, Any]:
+    """Permissions of the chat channels' role, and their guardrail: without a guardrail the chat integration
+    applies AdministratorAccess as the ceiling of what channel members may do."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "NotificationsOnly",
+                "Effect": "Allow",
+                "Action": list(CHAT_NOTIFICATION_ACTIONS),
+                "Resource": "*",
+            }
+        ],
+    }
+
+
+def sqs_channel_statement(*, queue_arn: str, topic_arn: str) -> dict[str, Any]:
+    """The statement an sqs channel's queue policy needs: SNS may send from our topic, and only from it."""
+    return {
+        "Sid": "GuardDutyAlertsTopicSends",
+        "Effect": "Allow",
+        "Principal": {"Service": SNS_PRINCIPAL},
+        "Action": "sqs:SendMessage",
+        "Resource": queue_arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
     }

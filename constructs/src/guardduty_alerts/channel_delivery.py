@@ -1,0 +1,429 @@
+"""Resources of the channels that are not the construct's own mail: raw-event topics and what hangs off them
+(chat configurations, HTTPS and SQS subscriptions), chat webhooks behind EventBridge API destinations, and
+AWS User Notifications. Each function adds resources to the GuardDutyAlerts construct given as `scope`.
+
+Delivery keeps the mail's guarantees: every EventBridge target retries and then dead-letters into the
+construct's queue; every HTTPS and SQS subscription dead-letters what SNS could not deliver into the same
+queue (its redrive policy); the channel topics are encrypted with the construct's key; the topic policies let
+EventBridge publish for the group's own rule only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from cdktf import TerraformVariable
+
+from constructs import Construct
+
+from ._aws import (
+    AwsProvider,
+    ChatbotSlackChannelConfiguration,
+    ChatbotTeamsChannelConfiguration,
+    CloudwatchEventApiDestination,
+    CloudwatchEventConnection,
+    CloudwatchEventConnectionAuthParameters,
+    CloudwatchEventConnectionAuthParametersApiKey,
+    CloudwatchEventRule,
+    CloudwatchEventTarget,
+    CloudwatchEventTargetInputTransformer,
+    DataAwsSsmParameter,
+    IamPolicy,
+    IamRole,
+    IamRolePolicy,
+    NotificationsChannelAssociation,
+    NotificationscontactsEmailContact,
+    NotificationsEventRule,
+    NotificationsNotificationConfiguration,
+    SnsTopic,
+    SnsTopicPolicy,
+    SnsTopicSubscription,
+)
+from .channels import (
+    RawGroup,
+    SlackChannel,
+    SqsChannel,
+    TeamsChannel,
+    UserNotificationsChannel,
+    WebhookChannel,
+    _ChatWebhookChannel,
+)
+from .chat_messages import chat_transformer
+from .naming import api_destination_name, chat_configuration_name, rule_name
+from .notifications import MailRule
+from .patterns import (
+    FINDING_DETAIL_TYPE,
+    GUARDDUTY_SOURCE,
+    FindingFilters,
+    all_findings_pattern,
+    bands_at_or_above,
+    pattern_json,
+)
+from .policies import (
+    EVENTS_PRINCIPAL,
+    chat_notifications_policy,
+    invoke_api_destinations_policy,
+    service_role_trust_policy,
+    sqs_channel_statement,
+    topic_policy,
+)
+
+__all__ = [
+    "CHAT_API_REGIONS",
+    "ChatWebhooks",
+    "RawGroupResources",
+    "UserNotificationsResources",
+    "add_raw_group",
+    "add_user_notifications",
+]
+
+# Where Amazon Q Developer in chat applications (formerly AWS Chatbot) has its API: its configurations are
+# account-wide and may subscribe to topics of any region, but must be created through one of these.
+CHAT_API_REGIONS = ("ap-southeast-1", "eu-west-1", "us-east-2", "us-west-2")
+# AWS User Notifications' control plane is in us-east-1 only.
+USER_NOTIFICATIONS_API_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class RawGroupResources:
+    """The rule, target and topic of one raw group, and what delivers from the topic."""
+
+    rule: CloudwatchEventRule
+    topic: SnsTopic
+    topic_policy: SnsTopicPolicy
+    target: CloudwatchEventTarget
+    subscriptions: Mapping[str, SnsTopicSubscription]
+    chat_configurations: Mapping[str, ChatbotSlackChannelConfiguration | ChatbotTeamsChannelConfiguration]
+    sqs_policy_statements: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _chat_role(
+    scope: Construct, *, name: str, region: str | None, tags: dict[str, str] | None
+) -> tuple[IamRole, IamPolicy]:
+    """The role the chat integration assumes for our channels and the guardrail capping what members may do:
+    both notifications-only (without a guardrail the service applies AdministratorAccess)."""
+    suffix = f"-{region}" if region else ""
+    policy = json.dumps(chat_notifications_policy(), sort_keys=True)
+    role = IamRole(
+        scope,
+        "chat-role",
+        name=f"{name}-chat{suffix}"[:64],
+        description="Assumed by Amazon Q Developer in chat applications to post GuardDuty findings",
+        assume_role_policy=json.dumps(service_role_trust_policy("chatbot.amazonaws.com"), sort_keys=True),
+        tags=tags,
+    )
+    IamRolePolicy(scope, "chat-role-policy", role=role.id, name="notifications-only", policy=policy)
+    guardrail = IamPolicy(
+        scope,
+        "chat-guardrail",
+        name=f"{name}-chat-guardrail{suffix}"[:128],
+        description="Guardrail of the GuardDuty alert chat channels: notifications only",
+        policy=policy,
+        tags=tags,
+    )
+    return role, guardrail
+
+
+def add_raw_group(
+    scope: Construct,
+    group: RawGroup,
+    *,
+    name: str,
+    region: str | None,
+    key_arn: str | None,
+    owner_account: str,
+    dead_letter_queue_arn: str,
+    delivery_settings: dict[str, Any],
+    tags: dict[str, str] | None,
+    chat_provider: AwsProvider | None,
+    chat_role: list[Any],
+) -> RawGroupResources:
+    """One rule selecting the group's findings, its topic (the whole event), and each channel's delivery."""
+    topic = SnsTopic(scope, f"topic-{group.key}", name=f"{name}-{group.key}", kms_master_key_id=key_arn, tags=tags)
+    pattern = all_findings_pattern(group.threshold, group.filters)
+    rule = CloudwatchEventRule(
+        scope,
+        f"rule-{group.key}",
+        name=rule_name(name, group.key),
+        description=(
+            f"GuardDuty findings of severity {group.threshold:g} and above, whole event, to "
+            f"{len(group.channels)} channel(s) through SNS topic {name}-{group.key}"
+        ),
+        event_pattern=pattern_json(pattern),
+        tags=tags,
+    )
+    policy = SnsTopicPolicy(
+        scope,
+        f"topic-policy-{group.key}",
+        arn=topic.arn,
+        policy=json.dumps(
+            topic_policy(topic_arn=topic.arn, rule_arns=[rule.arn], owner_account=owner_account), sort_keys=True
+        ),
+    )
+    target = CloudwatchEventTarget(
+        scope,
+        f"target-{group.key}",
+        rule=rule.name,
+        arn=topic.arn,
+        target_id="sns-topic",
+        depends_on=[policy],
+        **delivery_settings,
+    )
+    redrive = json.dumps({"deadLetterTargetArn": dead_letter_queue_arn}, sort_keys=True)
+    subscriptions: dict[str, SnsTopicSubscription] = {}
+    chats: dict[str, Any] = {}
+    statements: dict[str, dict[str, Any]] = {}
+    for channel in group.channels:
+        key = channel.key()
+        if isinstance(channel, WebhookChannel):
+            subscriptions[key] = SnsTopicSubscription(
+                scope,
+                f"subscription-{key}",
+                topic_arn=topic.arn,
+                protocol="https",
+                endpoint=channel.url,
+                raw_message_delivery=channel.raw_delivery,
+                endpoint_auto_confirms=channel.auto_confirms,
+                redrive_policy=redrive,
+            )
+        elif isinstance(channel, SqsChannel):
+            subscriptions[key] = SnsTopicSubscription(
+                scope,
+                f"subscription-{key}",
+                topic_arn=topic.arn,
+                protocol="sqs",
+                endpoint=channel.queue_arn,
+                raw_message_delivery=True,
+                redrive_policy=redrive,
+            )
+            statements[key] = sqs_channel_statement(queue_arn=channel.queue_arn, topic_arn=topic.arn)
+        elif isinstance(channel, (SlackChannel, TeamsChannel)):
+            if not chat_role:
+                chat_role.extend(_chat_role(scope, name=name, region=region, tags=tags))
+            role, guardrail = chat_role
+            common: dict[str, Any] = {
+                "configuration_name": chat_configuration_name(name, region, key),
+                "iam_role_arn": role.arn,
+                "guardrail_policy_arns": [guardrail.arn],
+                "sns_topic_arns": [topic.arn],
+                "logging_level": "ERROR",
+                "user_authorization_required": False,
+                "tags": tags,
+                "provider": chat_provider,
+            }
+            if isinstance(channel, SlackChannel):
+                chats[key] = ChatbotSlackChannelConfiguration(
+                    scope,
+                    f"chat-{key}",
+                    slack_team_id=channel.workspace_id,
+                    slack_channel_id=channel.channel_id,
+                    **common,
+                )
+            else:
+                chats[key] = ChatbotTeamsChannelConfiguration(
+                    scope,
+                    f"chat-{key}",
+                    tenant_id=channel.tenant_id,
+                    team_id=channel.team_id,
+                    channel_id=channel.channel_id,
+                    **common,
+                )
+    return RawGroupResources(
+        rule=rule,
+        topic=topic,
+        topic_policy=policy,
+        target=target,
+        subscriptions=MappingProxyType(subscriptions),
+        chat_configurations=MappingProxyType(chats),
+        sqs_policy_statements=MappingProxyType(statements),
+    )
+
+
+class ChatWebhooks:
+    """Slack and Teams incoming webhooks, called by EventBridge API destinations: one connection and one role
+    for all of them, one API destination per channel, one target per channel on each band rule it rides on."""
+
+    def __init__(self, scope: Construct, *, name: str, region: str | None, tags: dict[str, str] | None) -> None:
+        self._scope = scope
+        self._name = name
+        self._region = region
+        self._tags = tags
+        # Incoming webhooks carry their secret in the URL; the connection's API key header is required by
+        # EventBridge and ignored by Slack and Teams.
+        self.connection = CloudwatchEventConnection(
+            scope,
+            "webhook-connection",
+            name=f"{name}-webhooks",
+            description="Chat incoming webhooks of the GuardDuty alerts (the secret is the URL)",
+            authorization_type="API_KEY",
+            auth_parameters=CloudwatchEventConnectionAuthParameters(
+                api_key=CloudwatchEventConnectionAuthParametersApiKey(key="X-GuardDuty-Alerts", value="webhook")
+            ),
+        )
+        self.destinations: dict[str, CloudwatchEventApiDestination] = {}
+        self.targets: dict[str, CloudwatchEventTarget] = {}
+        self.role: IamRole | None = None
+        self.role_policy: IamRolePolicy | None = None
+
+    def destination(self, channel: _ChatWebhookChannel) -> CloudwatchEventApiDestination:
+        key = channel.key()
+        if key not in self.destinations:
+            if channel.url_ssm_parameter is not None:
+                parameter = DataAwsSsmParameter(
+                    self._scope, f"{key}-url", name=channel.url_ssm_parameter, with_decryption=True
+                )
+                url = parameter.value
+            else:
+                variable = TerraformVariable(
+                    self._scope,
+                    f"{key}-url",
+                    type="string",
+                    sensitive=True,
+                    description=f"Incoming webhook URL of the {channel.kind.value} channel {key} "
+                    f"(set {channel.url_env_var})",
+                )
+                assert channel.url_variable is not None
+                variable.override_logical_id(channel.url_variable)
+                url = variable.string_value
+            self.destinations[key] = CloudwatchEventApiDestination(
+                self._scope,
+                f"api-destination-{key}",
+                name=api_destination_name(self._name, key),
+                description=f"GuardDuty findings as chat messages ({channel.describe()})",
+                connection_arn=self.connection.arn,
+                invocation_endpoint=url,
+                http_method="POST",
+                # Incoming webhooks accept about one message a second; EventBridge queues and retries beyond.
+                invocation_rate_limit_per_second=1,
+            )
+        return self.destinations[key]
+
+    def add_target(
+        self,
+        channel: _ChatWebhookChannel,
+        mail_rule: MailRule,
+        rule: CloudwatchEventRule,
+        *,
+        threshold: float,
+        delivery_settings: dict[str, Any],
+    ) -> CloudwatchEventTarget:
+        destination = self.destination(channel)
+        paths, template = chat_transformer(channel.kind, mail_rule.band, sample_bands=bands_at_or_above(threshold))
+        target_key = f"{mail_rule.key}-{channel.key()}"
+        self.targets[target_key] = CloudwatchEventTarget(
+            self._scope,
+            f"target-{target_key}",
+            rule=rule.name,
+            arn=destination.arn,
+            target_id=channel.key()[:64],
+            role_arn=self._role_arn(),
+            input_transformer=CloudwatchEventTargetInputTransformer(input_paths=paths, input_template=template),
+            **delivery_settings,
+        )
+        return self.targets[target_key]
+
+    def _role_arn(self) -> str:
+        if self.role is None:
+            suffix = f"-{self._region}" if self._region else ""
+            self.role = IamRole(
+                self._scope,
+                "webhooks-role",
+                name=f"{self._name}-webhooks{suffix}"[:64],
+                description="Assumed by EventBridge to call the GuardDuty alert chat webhooks",
+                assume_role_policy=json.dumps(service_role_trust_policy(EVENTS_PRINCIPAL), sort_keys=True),
+                tags=self._tags,
+            )
+        return self.role.arn
+
+    def finish(self) -> None:
+        """The role's policy, once every destination exists: invoking exactly those."""
+        if self.role is not None and self.destinations:
+            self.role_policy = IamRolePolicy(
+                self._scope,
+                "webhooks-role-policy",
+                role=self.role.id,
+                name="invoke-chat-webhooks",
+                policy=json.dumps(
+                    invoke_api_destinations_policy([d.arn for _, d in sorted(self.destinations.items())]),
+                    sort_keys=True,
+                ),
+            )
+
+
+@dataclass(frozen=True)
+class UserNotificationsResources:
+    configuration: NotificationsNotificationConfiguration
+    event_rule: NotificationsEventRule
+    contacts: Mapping[str, NotificationscontactsEmailContact]
+    associations: Mapping[str, NotificationsChannelAssociation]
+
+
+def add_user_notifications(
+    scope: Construct,
+    channel: UserNotificationsChannel,
+    *,
+    name: str,
+    threshold: float,
+    filters: FindingFilters,
+    regions: Sequence[str],
+    provider: AwsProvider | None,
+    tags: dict[str, str] | None,
+) -> UserNotificationsResources:
+    """A notification configuration whose event rule selects GuardDuty findings at or above the threshold in
+    `regions`, and one email contact (activated by its owner once) per address."""
+    configuration = NotificationsNotificationConfiguration(
+        scope,
+        "user-notifications",
+        name=name[:64],
+        description=f"GuardDuty findings of severity {threshold:g} and above",
+        aggregation_duration=channel.aggregation_value,
+        tags=tags,
+        provider=provider,
+    )
+    # The source and detail type are fields of their own; the pattern narrows by severity and the filters.
+    detail_pattern = {"detail": all_findings_pattern(threshold, filters)["detail"]}
+    event_rule = NotificationsEventRule(
+        scope,
+        "user-notifications-rule",
+        notification_configuration_arn=configuration.arn,
+        source=GUARDDUTY_SOURCE,
+        event_type=FINDING_DETAIL_TYPE,
+        event_pattern=pattern_json(detail_pattern),
+        regions=sorted(regions),
+        provider=provider,
+    )
+    contacts: dict[str, NotificationscontactsEmailContact] = {}
+    associations: dict[str, NotificationsChannelAssociation] = {}
+    for address in sorted(channel.addresses, key=str.lower):
+        key = address.lower()
+        contacts[key] = NotificationscontactsEmailContact(
+            scope,
+            f"user-notifications-contact-{key}",
+            name=_contact_name(address),
+            email_address=address,
+            tags=tags,
+            provider=provider,
+        )
+        associations[key] = NotificationsChannelAssociation(
+            scope,
+            f"user-notifications-association-{key}",
+            arn=contacts[key].arn,
+            notification_configuration_arn=configuration.arn,
+            provider=provider,
+        )
+    return UserNotificationsResources(
+        configuration=configuration,
+        event_rule=event_rule,
+        contacts=MappingProxyType(contacts),
+        associations=MappingProxyType(associations),
+    )
+
+
+def _contact_name(address: str) -> str:
+    # Contact names allow letters, digits, spaces, hyphens and underscores, up to 64 characters.
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in address.lower())
+    return cleaned[:64]

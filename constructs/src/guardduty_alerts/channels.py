@@ -1,0 +1,659 @@
+"""Where findings go besides (or instead of) the readable mail: the channel kinds, as frozen data.
+
+Each channel says where findings go and, optionally, its own severity threshold and finding filters (default:
+the construct's). The construct routes them with as few rules as it can (`route_channels`):
+
+- **Mail groups** (`email`, and the chat webhooks `slack_webhook`/`teams_webhook`): an input transformer
+  cannot compute a band label, so these ride on one rule per severity band plus one for samples. Channels with
+  the same threshold and filters share those rules; the group with the construct's own settings uses the
+  construct's band rules (IDs unchanged since before channels existed).
+- **Raw groups** (`slack`, `teams`, `webhook`, `sqs`): the whole event on an SNS topic. One rule, one topic
+  per distinct threshold and filter set, shared by every raw channel with those settings.
+- `user_notifications` has no EventBridge rule of ours: AWS User Notifications owns the rule it creates.
+
+Construct IDs derive from the destination (a channel id, a host, a queue name) or from the threshold, never
+from a channel's position in the list.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from .patterns import FindingFilters
+from .regions import ALL_REGIONS
+from .severity import Severity, parse_threshold, threshold_problem
+from .validation import email_problem
+
+__all__ = [
+    "USER_NOTIFICATIONS_REGIONS",
+    "Aggregation",
+    "Channel",
+    "ChannelKind",
+    "EmailChannel",
+    "MailGroup",
+    "RawGroup",
+    "Routing",
+    "SlackChannel",
+    "SlackWebhookChannel",
+    "SqsChannel",
+    "TeamsChannel",
+    "TeamsWebhookChannel",
+    "UserNotificationsChannel",
+    "WebhookChannel",
+    "channel_problems",
+    "route_channels",
+    "threshold_label",
+]
+
+
+class ChannelKind(enum.Enum):
+    EMAIL = "email"
+    SLACK = "slack"
+    TEAMS = "teams"
+    SLACK_WEBHOOK = "slack_webhook"
+    TEAMS_WEBHOOK = "teams_webhook"
+    WEBHOOK = "webhook"
+    SQS = "sqs"
+    USER_NOTIFICATIONS = "user_notifications"
+
+
+class Aggregation(enum.Enum):
+    """How AWS User Notifications groups bursts of findings into one mail."""
+
+    NONE = "NONE"  # one mail per finding
+    SHORT = "SHORT"  # a digest of what arrives within 5 minutes
+    LONG = "LONG"  # a digest of what arrives within 12 hours
+
+
+# AWS User Notifications observes events in the commercial partition only (its control plane is in
+# us-east-1); GovCloud and China are not served. Our region list is the commercial partition's.
+USER_NOTIFICATIONS_REGIONS: tuple[str, ...] = ALL_REGIONS
+
+# Slack ids: a workspace (team) id starts with T, a channel id with C (public), G (private) or D; both are
+# upper-case letters and digits.
+SLACK_WORKSPACE_PATTERN = r"^T[A-Z0-9]{6,}$"
+SLACK_CHANNEL_PATTERN = r"^[CGD][A-Z0-9]{6,}$"
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# A Teams channel id as Teams' "Get link to channel" shows it, URL-decoded: 19:<id>@thread.tacv2 (or .skype).
+TEAMS_CHANNEL_PATTERN = r"^19:[A-Za-z0-9_\-]+@thread\.(tacv2|skype)$"
+SSM_PARAMETER_PATTERN = r"^/[A-Za-z0-9_.\-/]{1,1010}$"
+# Terraform reads a variable's value from TF_VAR_<name> at plan and apply time.
+URL_ENV_VAR_PATTERN = r"^TF_VAR_[A-Za-z][A-Za-z0-9_]{0,63}$"
+SQS_ARN_PATTERN = r"^arn:aws[a-z\-]*:sqs:([a-z0-9\-]+):(\d{12}):([A-Za-z0-9_\-]{1,80}(\.fifo)?)$"
+CHANNEL_NAME_PATTERN = r"^[a-z][a-z0-9\-]{0,30}[a-z0-9]$"
+
+
+def threshold_label(threshold: float) -> str:
+    """ "medium" for a band's floor, "7-5" for 7.5: the part of a group's key that says its threshold."""
+    for band in Severity:
+        if band.floor == threshold:
+            return band.name.lower()
+    return f"{threshold:g}".replace(".", "-")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _filters_digest(filters: FindingFilters) -> str:
+    """Six hex digits naming a filter set: stable across runs, different for different filters."""
+    text = repr((sorted(filters.include_types), sorted(filters.exclude_types), filters.samples.value, filters.new_only))
+    return hashlib.sha256(text.encode()).hexdigest()[:6]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ChannelBase:
+    """What every channel may set: its own threshold and filters, and a name for its resources.
+
+    :param severity_threshold: lowest severity this channel gets. Default: the construct's threshold.
+    :param filters: finding filters of this channel. Default: the construct's filters.
+    :param name: lowercase name for this channel's resources (2 to 32 letters, digits, hyphens). Default:
+        derived from the destination (the channel id, the webhook's host, the queue's name).
+    """
+
+    kind: ClassVar[ChannelKind]
+    severity_threshold: Severity | str | float | None = None
+    filters: FindingFilters | None = None
+    name: str | None = None
+
+    @property
+    def raw(self) -> bool:
+        """Whether the channel gets the whole event on a topic of a raw group."""
+        return self.kind in (ChannelKind.SLACK, ChannelKind.TEAMS, ChannelKind.WEBHOOK, ChannelKind.SQS)
+
+    def _problems(self) -> list[tuple[str, str]]:
+        return []
+
+    def key(self) -> str:
+        """Stable stem of this channel's construct IDs and resource names."""
+        return self.name or self._default_key()
+
+    def _default_key(self) -> str:
+        return self.kind.value.replace("_", "-")
+
+    def destination(self) -> str:
+        """What two channels must not share (the same destination configured twice)."""
+        return self.key()
+
+    def describe(self) -> str:
+        """The destination in words, as explain and plan-summary print it."""
+        return self.key()
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmailChannel(_ChannelBase):
+    """The readable mail, through an SNS topic with one email subscription per address."""
+
+    kind: ClassVar[ChannelKind] = ChannelKind.EMAIL
+    addresses: tuple[str, ...]
+
+    def _problems(self) -> list[tuple[str, str]]:
+        return _address_problems(self.addresses)
+
+    def destination(self) -> str:
+        return "email:" + ",".join(sorted(a.lower() for a in self.addresses))
+
+    def describe(self) -> str:
+        return "mail to " + ", ".join(self.addresses)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlackChannel(_ChannelBase):
+    """A Slack channel through Amazon Q Developer in chat applications (formerly AWS Chatbot), which renders
+    GuardDuty findings from the raw event. The workspace must be authorized once in its console."""
+
+    kind: ClassVar[ChannelKind] = ChannelKind.SLACK
+    workspace_id: str
+    channel_id: str
+
+    def _problems(self) -> list[tuple[str, str]]:
+        problems = []
+        if not _matches(SLACK_WORKSPACE_PATTERN, self.workspace_id):
+            problems.append(
+                (
+                    "workspace_id",
+                    f"{self.workspace_id!r} is not a Slack workspace id; allowed: T "
+                    "followed by upper-case letters and digits, as the chat integration's console shows "
+                    "it (T0123ABCDE)",
+                )
+            )
+        if not _matches(SLACK_CHANNEL_PATTERN, self.channel_id):
+            problems.append(
+                (
+                    "channel_id",
+                    f"{self.channel_id!r} is not a Slack channel id; allowed: C, G or D "
+                    "followed by upper-case letters and digits, the end of the channel's link "
+                    "(C0123ABCDE)",
+                )
+            )
+        return problems
+
+    def _default_key(self) -> str:
+        return f"slack-{self.channel_id.lower()}"
+
+    def describe(self) -> str:
+        return f"Slack channel {self.channel_id} (workspace {self.workspace_id})"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamsChannel(_ChannelBase):
+    """A Microsoft Teams channel through Amazon Q Developer in chat applications; the team must be authorized
+    once in its console."""
+
+    kind: ClassVar[ChannelKind] = ChannelKind.TEAMS
+    tenant_id: str
+    team_id: str
+    channel_id: str
+
+    def _problems(self) -> list[tuple[str, str]]:
+        problems = []
+        for field_name in ("tenant_id", "team_id"):
+            value = getattr(self, field_name)
+            if not _matches(UUID_PATTERN, value):
+                problems.append(
+                    (
+                        field_name,
+                        f"{value!r} is not a Microsoft {field_name.split('_')[0]} id; "
+                        "allowed: a GUID such as 00000000-0000-0000-0000-000000000000",
+                    )
+                )
+        if not _matches(TEAMS_CHANNEL_PATTERN, self.channel_id):
+            problems.append(
+                (
+                    "channel_id",
+                    f"{self.channel_id!r} is not a Teams channel id; allowed: "
+                    "19:<id>@thread.tacv2, from the channel's link (URL-decoded)",
+                )
+            )
+        return problems
+
+    def _default_key(self) -> str:
+        inner = self.channel_id.split(":", 1)[-1].split("@", 1)[0]
+        return f"teams-{_slug(inner)[:24]}"
+
+    def describe(self) -> str:
+        return f"Teams channel {self.channel_id} (team {self.team_id})"
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ChatWebhookChannel(_ChannelBase):
+    """An incoming webhook of a chat tool, called by an EventBridge API destination with a chat message built
+    by an input transformer. The URL is a secret: it is read at plan time from an SSM parameter or from the
+    environment (TF_VAR_<name>), never written in the configuration or the synthesized JSON. Terraform keeps it
+    in its state (marked sensitive) and EventBridge in the API destination."""
+
+    url_ssm_parameter: str | None = None
+    url_env_var: str | None = None
+
+    def _problems(self) -> list[tuple[str, str]]:
+        given = [value for value in (self.url_ssm_parameter, self.url_env_var) if value is not None]
+        if len(given) != 1:
+            return [
+                (
+                    "url_ssm_parameter",
+                    "give exactly one of url_ssm_parameter or url_env_var; allowed: the "
+                    "name of an SSM SecureString parameter holding the webhook URL (/security/slack-webhook), "
+                    "or TF_VAR_<name>, an environment variable Terraform reads at plan time",
+                )
+            ]
+        if self.url_ssm_parameter is not None and not _matches(SSM_PARAMETER_PATTERN, self.url_ssm_parameter):
+            return [
+                (
+                    "url_ssm_parameter",
+                    f"{self.url_ssm_parameter!r} is not an SSM parameter name; allowed: a "
+                    "path starting with / (/security/slack-webhook)",
+                )
+            ]
+        if self.url_env_var is not None and not _matches(URL_ENV_VAR_PATTERN, self.url_env_var):
+            return [
+                (
+                    "url_env_var",
+                    f"{self.url_env_var!r} is not allowed; allowed: TF_VAR_<name> (letters, "
+                    "digits, underscores): Terraform reads the URL from it at plan time, so the secret never "
+                    "enters the synthesized JSON",
+                )
+            ]
+        return []
+
+    @property
+    def url_variable(self) -> str | None:
+        """The Terraform variable the URL comes from (`url_env_var` without TF_VAR_), or None."""
+        return self.url_env_var[len("TF_VAR_") :] if self.url_env_var else None
+
+    def _source(self) -> str:
+        return self.url_ssm_parameter or self.url_env_var or ""
+
+    def _default_key(self) -> str:
+        source = self.url_ssm_parameter or self.url_variable or ""
+        return f"{self.kind.value.replace('_', '-')}-{_slug(source)}"[:40].rstrip("-")
+
+    def destination(self) -> str:
+        return f"{self.kind.value}:{self._source()}"
+
+    def describe(self) -> str:
+        tool = "Slack" if self.kind is ChannelKind.SLACK_WEBHOOK else "Teams"
+        where = (
+            f"SSM parameter {self.url_ssm_parameter}"
+            if self.url_ssm_parameter
+            else f"environment variable {self.url_env_var}"
+        )
+        return f"{tool} incoming webhook (URL in {where})"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlackWebhookChannel(_ChatWebhookChannel):
+    kind: ClassVar[ChannelKind] = ChannelKind.SLACK_WEBHOOK
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamsWebhookChannel(_ChatWebhookChannel):
+    """Teams "Workflows" webhook (Post to a channel when a webhook request is received): an Adaptive Card."""
+
+    kind: ClassVar[ChannelKind] = ChannelKind.TEAMS_WEBHOOK
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookChannel(_ChannelBase):
+    """An HTTPS endpoint subscribed to the raw-event topic (PagerDuty, Opsgenie, any HTTPS receiver).
+
+    :param url: the https:// URL; plain http:// is refused (findings would cross the internet unencrypted).
+    :param raw_delivery: send the event itself (True) or SNS's JSON envelope around it (False, what PagerDuty's
+        and Opsgenie's AWS integrations parse). Default: False.
+    :param auto_confirms: the endpoint confirms the subscription itself (PagerDuty, Opsgenie do); otherwise its
+        owner must visit the SubscribeURL SNS posts once. Default: False.
+    """
+
+    kind: ClassVar[ChannelKind] = ChannelKind.WEBHOOK
+    url: str
+    raw_delivery: bool = False
+    auto_confirms: bool = False
+
+    def _problems(self) -> list[tuple[str, str]]:
+        parts = urlsplit(self.url) if isinstance(self.url, str) else None
+        if parts is None or parts.scheme != "https" or not parts.hostname:
+            scheme = parts.scheme if parts is not None else ""
+            why = "plain http sends findings unencrypted" if scheme == "http" else "it is not an https URL"
+            return [("url", f"{self.url!r} is refused: {why}; allowed: an https:// URL")]
+        return []
+
+    def _default_key(self) -> str:
+        host = urlsplit(self.url).hostname or "endpoint"
+        return f"webhook-{_slug(host)}"[:40].rstrip("-")
+
+    def destination(self) -> str:
+        return f"webhook:{self.url}"
+
+    def describe(self) -> str:
+        parts = urlsplit(self.url)
+        # The path may hold an integration key: only the host is printed.
+        return f"HTTPS webhook at {parts.hostname}" + (" (auto-confirms)" if self.auto_confirms else "")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SqsChannel(_ChannelBase):
+    """An existing SQS queue, in the stack's region, subscribed to the raw-event topic (raw delivery: each
+    message is the event). Its queue policy must let sns.amazonaws.com send from the topic (the statement is
+    `GuardDutyAlerts.sqs_policy_statements`); a queue encrypted with a customer-managed key must also let
+    sns.amazonaws.com use that key."""
+
+    kind: ClassVar[ChannelKind] = ChannelKind.SQS
+    queue_arn: str
+
+    def _problems(self) -> list[tuple[str, str]]:
+        if not _matches(SQS_ARN_PATTERN, self.queue_arn):
+            return [
+                (
+                    "queue_arn",
+                    f"{self.queue_arn!r} is not an SQS queue ARN; allowed: arn:aws:sqs:<region>:<account>:<queue name>",
+                )
+            ]
+        return []
+
+    @property
+    def queue_region(self) -> str:
+        return self.queue_arn.split(":")[3]
+
+    def _default_key(self) -> str:
+        return f"sqs-{_slug(self.queue_arn.rsplit(':', 1)[-1])}"[:40].rstrip("-")
+
+    def destination(self) -> str:
+        return f"sqs:{self.queue_arn}"
+
+    def describe(self) -> str:
+        return f"SQS queue {self.queue_arn.rsplit(':', 1)[-1]} (account {self.queue_arn.split(':')[4]})"
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserNotificationsChannel(_ChannelBase):
+    """AWS User Notifications: AWS formats and sends the mail (a subject, optional digests, the Console
+    Notification Center and mobile push); no topic, rule or Lambda of ours.
+
+    :param addresses: email contacts; each gets one activation mail from AWS to accept.
+    :param aggregation: NONE (one mail per finding), SHORT (5-minute digests) or LONG (12-hour digests).
+        Default: NONE.
+    :param regions: regions whose findings this configuration receives. Default: the stack's region.
+    """
+
+    kind: ClassVar[ChannelKind] = ChannelKind.USER_NOTIFICATIONS
+    addresses: tuple[str, ...]
+    aggregation: Aggregation | str = Aggregation.NONE
+    regions: tuple[str, ...] = ()
+
+    def _problems(self) -> list[tuple[str, str]]:
+        problems = _address_problems(self.addresses)
+        allowed = [item.value for item in Aggregation]
+        value = self.aggregation.value if isinstance(self.aggregation, Aggregation) else self.aggregation
+        if value not in allowed:
+            problems.append(
+                ("aggregation", f"{self.aggregation!r} is not allowed; allowed: one of {', '.join(allowed)}")
+            )
+        for index, region in enumerate(self.regions):
+            if region not in USER_NOTIFICATIONS_REGIONS:
+                problems.append(
+                    (
+                        f"regions[{index}]",
+                        f"{region!r} is not served by AWS User Notifications; "
+                        "allowed: a commercial AWS region (not GovCloud or China)",
+                    )
+                )
+        return problems
+
+    @property
+    def aggregation_value(self) -> str:
+        return self.aggregation.value if isinstance(self.aggregation, Aggregation) else str(self.aggregation)
+
+    def destination(self) -> str:
+        return "user_notifications"
+
+    def describe(self) -> str:
+        return "AWS User Notifications mail to " + ", ".join(self.addresses)
+
+
+Channel = (
+    EmailChannel
+    | SlackChannel
+    | TeamsChannel
+    | SlackWebhookChannel
+    | TeamsWebhookChannel
+    | WebhookChannel
+    | SqsChannel
+    | UserNotificationsChannel
+)
+
+
+def _matches(pattern: str, value: object) -> bool:
+    return isinstance(value, str) and re.match(pattern, value) is not None
+
+
+def _address_problems(addresses: object) -> list[tuple[str, str]]:
+    if isinstance(addresses, str) or not isinstance(addresses, (list, tuple)):
+        return [("addresses", f"{addresses!r} is not a list; allowed: a list of email addresses")]
+    if not addresses:
+        return [
+            ("addresses", "the list is empty, so this channel delivers nothing; allowed: at least one email address")
+        ]
+    problems = []
+    seen: dict[str, int] = {}
+    for index, address in enumerate(addresses):
+        problem = email_problem(address)
+        if problem:
+            problems.append((f"addresses[{index}]", problem))
+        elif address.lower() in seen:
+            problems.append(
+                (
+                    f"addresses[{index}]",
+                    f"{address!r} repeats addresses[{seen[address.lower()]}]; "
+                    "allowed: each address once (case does not matter)",
+                )
+            )
+        else:
+            seen[address.lower()] = index
+    return problems
+
+
+def channel_problems(channels: Sequence[Channel], *, region: str | None, where: str = "channels") -> list[str]:
+    """Every problem of a channel list, each naming `channels[i].<setting>`, the value and what is allowed."""
+    problems: list[str] = []
+    if isinstance(channels, str) or not isinstance(channels, Sequence):
+        return [f"{where}: {channels!r} is not a list; allowed: a list of channels"]
+    destinations: dict[str, int] = {}
+    keys: dict[str, int] = {}
+    user_notifications = 0
+    for index, channel in enumerate(channels):
+        at = f"{where}[{index}]"
+        if not isinstance(channel, _ChannelBase):
+            problems.append(
+                f"{at}: {channel!r} is not a channel; allowed: one of " + ", ".join(kind.value for kind in ChannelKind)
+            )
+            continue
+        problems += [f"{at}.{setting}: {problem}" for setting, problem in channel._problems()]
+        if channel.severity_threshold is not None:
+            problem = threshold_problem(channel.severity_threshold)
+            if problem:
+                problems.append(f"{at}.severity_threshold: {problem}")
+        if channel.name is not None and not _matches(CHANNEL_NAME_PATTERN, channel.name):
+            problems.append(
+                f"{at}.name: {channel.name!r} is not allowed; allowed: 2 to 32 lowercase letters, "
+                "digits and hyphens, starting with a letter"
+            )
+        if isinstance(channel, SqsChannel) and region and _matches(SQS_ARN_PATTERN, channel.queue_arn):
+            if channel.queue_region != region:
+                problems.append(
+                    f"{at}.queue_arn: the queue is in {channel.queue_region}, this stack in {region}; "
+                    "allowed: a queue in the stack's region (SNS subscribes queues of its own region "
+                    "only here; add an sqs channel to that region's stack instead)"
+                )
+        if isinstance(channel, UserNotificationsChannel):
+            user_notifications += 1
+            if user_notifications > 1:
+                problems.append(
+                    f"{at}: a second user_notifications channel; allowed: one per stack, with every address in it"
+                )
+            if region and region not in USER_NOTIFICATIONS_REGIONS:
+                problems.append(
+                    f"{at}: AWS User Notifications does not serve {region}; allowed in a commercial AWS region only"
+                )
+        if channel._problems():
+            continue
+        destination = channel.destination()
+        if destination in destinations:
+            problems.append(
+                f"{at}: {channel.describe()} is the same destination as "
+                f"{where}[{destinations[destination]}]; allowed: each destination once (give one "
+                "channel the addresses or the threshold it needs)"
+            )
+        else:
+            destinations[destination] = index
+        if not isinstance(channel, (EmailChannel, UserNotificationsChannel)):
+            key = channel.key()
+            if key in keys:
+                problems.append(
+                    f"{at}.name: {key!r} is also the name of {where}[{keys[key]}]; allowed: a "
+                    "distinct name for each channel (set name on one of them)"
+                )
+            keys.setdefault(key, index)
+    return problems
+
+
+@dataclass(frozen=True)
+class MailGroup:
+    """Mail-group channels of one threshold and filter set: they ride on that set's band rules."""
+
+    key: str  # "" for the construct's own settings (its band rules), else e.g. "high-up"
+    threshold: float
+    filters: FindingFilters
+    addresses: tuple[str, ...]
+    chat: tuple[_ChatWebhookChannel, ...]
+
+
+@dataclass(frozen=True)
+class RawGroup:
+    """Raw-event channels of one threshold and filter set: one rule, one topic."""
+
+    key: str  # "raw-medium", "raw-7-5", "raw-high-1a2b3c" (own filters)
+    threshold: float
+    filters: FindingFilters
+    channels: tuple[SlackChannel | TeamsChannel | WebhookChannel | SqsChannel, ...]
+
+
+@dataclass(frozen=True)
+class Routing:
+    mail_groups: tuple[MailGroup, ...]
+    raw_groups: tuple[RawGroup, ...]
+    user_notifications: UserNotificationsChannel | None = None
+    channels: tuple[Channel, ...] = field(default=())
+
+
+def _settings(channel: _ChannelBase, threshold: float, filters: FindingFilters) -> tuple[float, FindingFilters, bool]:
+    own_threshold = parse_threshold(channel.severity_threshold) if channel.severity_threshold is not None else threshold
+    own_filters = channel.filters is not None and channel.filters != filters
+    return own_threshold, (channel.filters if own_filters and channel.filters else filters), own_filters
+
+
+def route_channels(
+    channels: Sequence[Channel],
+    *,
+    recipients: Sequence[str],
+    threshold: float,
+    filters: FindingFilters,
+    formatter: bool = False,
+) -> Routing:
+    """Group valid channels (see `channel_problems`) into the fewest rules that deliver what each asks for.
+
+    `recipients` is the short form of one email channel with the construct's settings. With the subject
+    formatter the construct's own mail has one rule and no band rules, so chat webhooks get band rules of
+    their own even at the construct's settings.
+    """
+    mail: dict[tuple[float, FindingFilters, bool], dict[str, Any]] = {}
+    raw: dict[tuple[float, FindingFilters], dict[str, Any]] = {}
+
+    def group_key(prefix: str, suffix: str, own_threshold: float, own_filters: FindingFilters, own: bool) -> str:
+        key = f"{prefix}{threshold_label(own_threshold)}{suffix}"
+        return f"{key}-{_filters_digest(own_filters)}" if own else key
+
+    if recipients:
+        mail[(threshold, filters, False)] = {"key": "", "addresses": list(recipients), "chat": []}
+    user_notifications = None
+    for channel in channels:
+        if isinstance(channel, UserNotificationsChannel):
+            user_notifications = channel
+            continue
+        own_threshold, own_filters, own = _settings(channel, threshold, filters)
+        if isinstance(channel, (EmailChannel, _ChatWebhookChannel)):
+            apart = formatter and not isinstance(channel, EmailChannel)
+            default = own_threshold == threshold and not own and not apart
+            entry = mail.setdefault(
+                (own_threshold, own_filters, apart),
+                {
+                    "key": "" if default else group_key("", "-up", own_threshold, own_filters, own),
+                    "addresses": [],
+                    "chat": [],
+                },
+            )
+            if isinstance(channel, EmailChannel):
+                entry["addresses"] += [
+                    a for a in channel.addresses if a.lower() not in {b.lower() for b in entry["addresses"]}
+                ]
+            else:
+                entry["chat"].append(channel)
+        else:
+            entry = raw.setdefault(
+                (own_threshold, own_filters),
+                {"key": group_key("raw-", "", own_threshold, own_filters, own), "channels": []},
+            )
+            entry["channels"].append(channel)
+    mail_groups = tuple(
+        sorted(
+            (
+                MailGroup(
+                    key=e["key"],
+                    threshold=t,
+                    filters=f,
+                    addresses=tuple(sorted(e["addresses"], key=str.lower)),
+                    chat=tuple(sorted(e["chat"], key=lambda c: c.key())),
+                )
+                for (t, f, _), e in mail.items()
+            ),
+            key=lambda group: group.key,
+        )
+    )
+    raw_groups = tuple(
+        sorted(
+            (
+                RawGroup(
+                    key=e["key"], threshold=t, filters=f, channels=tuple(sorted(e["channels"], key=lambda c: c.key()))
+                )
+                for (t, f), e in raw.items()
+            ),
+            key=lambda group: group.key,
+        )
+    )
+    return Routing(
+        mail_groups=mail_groups, raw_groups=raw_groups, user_notifications=user_notifications, channels=tuple(channels)
+    )
