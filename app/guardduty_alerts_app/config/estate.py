@@ -47,6 +47,7 @@ DYNAMODB_TABLE_PATTERN = r"^[A-Za-z0-9_.-]{3,255}$"
 # Settings an account may give for itself. Add new top-level keys here when they make sense per account.
 ACCOUNT_OVERRIDABLE_KEYS = (
     "central_inbox",
+    "channels",
     "delivery",
     "detector",
     "event_pattern_size_limit",

@@ -29,6 +29,7 @@ from guardduty_alerts.notifications import mail_rules, pattern_size_problem
 from guardduty_alerts.regions import ALL_REGIONS
 from guardduty_alerts.severity import parse_threshold
 
+from .channels import channels_problems, parse_channels, user_notifications_home_region
 from .estate import (
     estate_problems,
     existing_detector_problems,
@@ -107,7 +108,9 @@ def load_config(path: str | os.PathLike[str]) -> AlertsConfig:
 def parse_config(document: object, *, source: str | None = None) -> AlertsConfig:
     """Validate an already parsed document (a dict as YAML gives it)."""
     if document is None:
-        raise ConfigError(["the file is empty; allowed: a mapping with at least regions and recipients"], source=source)
+        raise ConfigError(
+            ["the file is empty; allowed: a mapping with at least regions and recipients (or channels)"], source=source
+        )
     document = expand_all_regions(document)
     validator = jsonschema.Draft202012Validator(SCHEMA)
     problems = [_schema_problem(error) for error in validator.iter_errors(document)]
@@ -115,6 +118,12 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         problems += _semantic_problems(document)
         problems += estate_problems(document)
         problems += _delivery_problems(document)
+        problems += channels_problems(document)
+        if "recipients" not in document and "channels" not in document:
+            problems.append(
+                "recipients: missing; required: a non-empty list of email addresses, or channels (see the README's "
+                "channels table)"
+            )
     if problems:
         # Sorted by key path, so that the same file always gives the same message.
         raise ConfigError(sorted(set(problems)), source=source)
@@ -122,7 +131,9 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
     detector = document.get("detector", {})
     config = AlertsConfig(
         regions=tuple(document["regions"]),
-        recipients=tuple(document["recipients"]),
+        recipients=tuple(document.get("recipients", ())),
+        channels=parse_channels(document),
+        user_notifications_home_region=user_notifications_home_region(document),
         name=document.get("name", AlertsConfig.name),
         severity_threshold=document.get("severity_threshold", AlertsConfig.severity_threshold),
         finding_publishing_frequency=detector.get(

@@ -11,6 +11,7 @@ from guardduty_alerts.regions import ALL_REGIONS
 from guardduty_alerts.severity import Severity
 from guardduty_alerts.validation import DETECTOR_ID_PATTERN, EMAIL_PATTERN, NAME_PATTERN, PublishingFrequency
 
+from .channels import channels_schema
 from .estate import estate_schema_properties
 from .suppression import SUPPRESSION_SCHEMA
 
@@ -47,7 +48,8 @@ SCHEMA: dict[str, Any] = {
     "type": "object",
     "x-allowed": "a mapping of settings",
     "additionalProperties": False,
-    "required": ["regions", "recipients"],
+    # recipients or channels: checked by the semantic pass, which can say "one of them".
+    "required": ["regions"],
     "properties": {
         "name": {
             "type": "string",
@@ -185,6 +187,9 @@ SCHEMA: dict[str, Any] = {
         },
     },
 }
+
+# Destinations beyond the top-level recipients (see channels.py).
+SCHEMA["properties"]["channels"] = channels_schema(SCHEMA["properties"])
 
 # Accounts, organization, central inbox, protection plans and remote state (see estate.py).
 SCHEMA["properties"].update(estate_schema_properties(SCHEMA["properties"]))

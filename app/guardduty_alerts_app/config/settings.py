@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from guardduty_alerts.channels import Channel
 from guardduty_alerts.delivery_settings import (
     DEFAULT_DEAD_LETTER_RETENTION_SECONDS,
     DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
@@ -16,6 +17,8 @@ from guardduty_alerts.protection import ProtectionPlans
 from guardduty_alerts.suppression import SuppressionRule
 from guardduty_alerts.validation import PublishingFrequency
 
+from .channels import channels_for_region
+
 __all__ = ["Account", "AlertsConfig", "OrganizationSettings", "S3State"]
 
 
@@ -24,7 +27,7 @@ class AlertsConfig:
     """What a valid configuration file says, with defaults filled in."""
 
     regions: tuple[str, ...]
-    recipients: tuple[str, ...]
+    recipients: tuple[str, ...] = ()
     name: str = "guardduty-alerts"
     severity_threshold: str | float = "MEDIUM"
     finding_publishing_frequency: str = PublishingFrequency.FIFTEEN_MINUTES.value
@@ -50,6 +53,13 @@ class AlertsConfig:
     accounts: tuple[Account, ...] = ()
     organization: OrganizationSettings | None = None
     state: S3State | None = None
+    channels: tuple[Channel, ...] = ()
+    # The stack of this region holds the user_notifications channel (None: there is none).
+    user_notifications_home_region: str | None = None
+
+    def channels_for(self, region: str) -> tuple[Channel, ...]:
+        """The channels the stack of `region` delivers to (an sqs channel only in its queue's region)."""
+        return channels_for_region(self.channels, region, home_region=self.user_notifications_home_region)
 
     @property
     def filters(self) -> FindingFilters:

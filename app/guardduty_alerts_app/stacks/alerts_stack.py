@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from cdktf import TerraformOutput, TerraformStack
 from guardduty_alerts.alerts import GuardDutyAlerts
+from guardduty_alerts.channel_delivery import CHAT_API_REGIONS, USER_NOTIFICATIONS_API_REGION
+from guardduty_alerts.channels import SlackChannel, TeamsChannel, UserNotificationsChannel
 
 from constructs import Construct
 
@@ -11,7 +15,11 @@ from ..config import AlertsConfig
 from ..planning import StackPlan
 from .common import add_backend, add_estate_resources, add_provider
 
-__all__ = ["GuardDutyAlertsStack"]
+__all__ = ["CHAT_PROVIDER_REGION", "GuardDutyAlertsStack"]
+
+# Where stacks outside the chat integration's API regions create their chat configurations: the region of its
+# console.
+CHAT_PROVIDER_REGION = "us-east-2"
 
 
 class GuardDutyAlertsStack(TerraformStack):
@@ -24,11 +32,23 @@ class GuardDutyAlertsStack(TerraformStack):
         super().__init__(scope, plan.name)
         self.region = region
         add_provider(self, plan, config)
+        channels = config.channels_for(region)
+        chat_provider = notifications_provider = None
+        if region not in CHAT_API_REGIONS and any(isinstance(c, (SlackChannel, TeamsChannel)) for c in channels):
+            # The chat integration's API is in a few regions only; its configurations serve every region.
+            chat_provider = add_provider(self, plan, config, alias="chat", region=CHAT_PROVIDER_REGION)
+        if region != USER_NOTIFICATIONS_API_REGION and any(isinstance(c, UserNotificationsChannel) for c in channels):
+            notifications_provider = add_provider(
+                self, plan, config, alias="notifications", region=USER_NOTIFICATIONS_API_REGION
+            )
         add_backend(self, plan, state=config.state, state_path=state_path, endpoint_url=config.endpoint_url)
         self.alerts = GuardDutyAlerts(
             self,
             "alerts",
             recipients=config.recipients,
+            channels=channels,
+            chat_provider=chat_provider,
+            notifications_provider=notifications_provider,
             severity_threshold=config.severity_threshold,
             name=config.name,
             finding_publishing_frequency=config.finding_publishing_frequency,
@@ -45,7 +65,10 @@ class GuardDutyAlertsStack(TerraformStack):
             alarm_actions=config.alarm_actions.get(region, ()),
             event_pattern_size_limit=config.event_pattern_size_limit,
         )
-        TerraformOutput(self, "topic_arn", value=self.alerts.topic.arn, description="SNS topic that mails the alerts")
+        if self.alerts.topic is not None:
+            TerraformOutput(
+                self, "topic_arn", value=self.alerts.topic.arn, description="SNS topic that mails the alerts"
+            )
         TerraformOutput(
             self,
             "rule_arns",
@@ -55,7 +78,17 @@ class GuardDutyAlertsStack(TerraformStack):
         TerraformOutput(
             self, "detector_id", value=self.alerts.detector_id, description="GuardDuty detector in this region"
         )
-        if plan.account is not None:
+        if self.alerts.sqs_policy_statements:
+            TerraformOutput(
+                self,
+                "sqs_queue_policy_statements",
+                value={
+                    key: json.dumps(statement, sort_keys=True)
+                    for key, statement in self.alerts.sqs_policy_statements.items()
+                },
+                description="For each sqs channel, the statement its queue policy needs so the topic can deliver",
+            )
+        if plan.account is not None and self.alerts.topic is not None:
             # The topic's display name is the sender name of the mails: it says which account they are about.
             self.alerts.topic.display_name = plan.account.display_name
         add_estate_resources(self, plan, detector_id=self.alerts.detector_id, detector=self.alerts.detector)

@@ -17,7 +17,22 @@ from ..planning import StackPlan
 __all__ = ["ENDPOINT_SERVICES", "add_backend", "add_estate_resources", "add_provider"]
 
 # Every service the stacks call. With an emulator endpoint all of them go there, never to AWS.
-ENDPOINT_SERVICES = ("cloudwatch", "events", "guardduty", "iam", "kms", "lambda_", "logs", "sns", "sqs", "sts")
+ENDPOINT_SERVICES = (
+    "chatbot",
+    "cloudwatch",
+    "events",
+    "guardduty",
+    "iam",
+    "kms",
+    "lambda_",
+    "logs",
+    "notifications",
+    "notificationscontacts",
+    "sns",
+    "sqs",
+    "ssm",
+    "sts",
+)
 
 SESSION_NAME = "guardduty-alerts"
 
@@ -32,13 +47,20 @@ def _account_settings(plan: StackPlan) -> dict[str, Any]:
     return settings
 
 
-def add_provider(stack: TerraformStack, plan: StackPlan, config: AlertsConfig) -> AwsProvider:
+def add_provider(
+    stack: TerraformStack, plan: StackPlan, config: AlertsConfig, *, alias: str | None = None, region: str | None = None
+) -> AwsProvider:
     """The stack's AWS provider: its region, its account (role to assume, no other account allowed), and
-    the emulator endpoint when the configuration names one."""
+    the emulator endpoint when the configuration names one. With `alias`, a second provider of the same account
+    in `region`, for services whose API lives in other regions (chat channels, User Notifications)."""
     endpoints = None
     if config.endpoint_url:
         endpoints = [AwsProviderEndpoints(**{service: config.endpoint_url for service in ENDPOINT_SERVICES})]
-    return AwsProvider(stack, "aws", region=plan.region, endpoints=endpoints, **_account_settings(plan))
+    if alias is None:
+        return AwsProvider(stack, "aws", region=plan.region, endpoints=endpoints, **_account_settings(plan))
+    return AwsProvider(
+        stack, f"aws-{alias}", alias=alias, region=region, endpoints=endpoints, **_account_settings(plan)
+    )
 
 
 def add_backend(

@@ -1,0 +1,236 @@
+"""The `channels` section of the configuration file: its schema, its checks, and the channel objects the
+construct takes.
+
+Each channel is a mapping with `kind` and that kind's keys, plus the keys every channel may set for itself
+(severity_threshold, finding_types, sample_findings, new_findings_only, name); a setting a channel leaves out
+is the top-level one. The formats (ids, URLs, ARNs) are checked by the construct library's own rules
+(`guardduty_alerts.channels.channel_problems`), so the file and the construct give the same messages.
+
+Placement in an estate: a channel applies to every stack of the account, except `sqs` (only the stack of the
+queue's region: SNS subscribes queues of its own region) and `user_notifications` (one configuration per
+account, in the stack of its `home_region`, receiving findings of all the account's regions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from guardduty_alerts.channels import (
+    Aggregation,
+    Channel,
+    ChannelKind,
+    EmailChannel,
+    SlackChannel,
+    SlackWebhookChannel,
+    SqsChannel,
+    TeamsChannel,
+    TeamsWebhookChannel,
+    UserNotificationsChannel,
+    WebhookChannel,
+    channel_problems,
+)
+from guardduty_alerts.patterns import FindingFilters, SampleHandling
+from guardduty_alerts.regions import ALL_REGIONS
+from guardduty_alerts.validation import EMAIL_PATTERN
+
+__all__ = [
+    "DEFAULT_HOME_REGION",
+    "channels_for_region",
+    "channels_problems",
+    "channels_schema",
+    "parse_channels",
+    "user_notifications_home_region",
+]
+
+DEFAULT_HOME_REGION = "us-east-1"
+
+_STRING = {"type": "string", "x-allowed": "a string"}
+_ADDRESSES = {
+    "type": "array",
+    "x-allowed": "a list of email addresses",
+    "items": {"type": "string", "pattern": EMAIL_PATTERN, "maxLength": 254, "x-allowed": "one email address"},
+}
+_BOOLEAN = {"type": "boolean", "x-allowed": "true or false"}
+
+# Keys of each kind (beyond kind and the common keys), and which of them are required.
+_KIND_KEYS: dict[ChannelKind, tuple[dict[str, Any], list[str]]] = {
+    ChannelKind.EMAIL: ({"addresses": _ADDRESSES}, ["addresses"]),
+    ChannelKind.SLACK: ({"workspace_id": _STRING, "channel_id": _STRING}, ["workspace_id", "channel_id"]),
+    ChannelKind.TEAMS: (
+        {"tenant_id": _STRING, "team_id": _STRING, "channel_id": _STRING},
+        ["tenant_id", "team_id", "channel_id"],
+    ),
+    ChannelKind.SLACK_WEBHOOK: ({"url_ssm_parameter": _STRING, "url_env_var": _STRING}, []),
+    ChannelKind.TEAMS_WEBHOOK: ({"url_ssm_parameter": _STRING, "url_env_var": _STRING}, []),
+    ChannelKind.WEBHOOK: ({"url": _STRING, "raw_delivery": _BOOLEAN, "auto_confirms": _BOOLEAN}, ["url"]),
+    ChannelKind.SQS: ({"queue_arn": _STRING}, ["queue_arn"]),
+    ChannelKind.USER_NOTIFICATIONS: (
+        {
+            "addresses": _ADDRESSES,
+            "aggregation": {
+                "type": "string",
+                "enum": [item.value for item in Aggregation],
+                "x-allowed": "NONE (a mail per finding), SHORT (5-minute digests) or LONG (12-hour digests)",
+            },
+            "home_region": {
+                "type": "string",
+                "enum": list(ALL_REGIONS),
+                "x-allowed": "one of the configured regions: the stack that holds the configuration",
+            },
+        },
+        ["addresses"],
+    ),
+}
+
+
+def channels_schema(top: Mapping[str, Any]) -> dict[str, Any]:
+    """Schema of `channels`; `top` is the top-level properties, whose filter keys a channel may repeat."""
+    common = {
+        "kind": {"type": "string", "enum": [kind.value for kind in ChannelKind]},
+        "name": {
+            "type": "string",
+            "x-allowed": "2 to 32 lowercase letters, digits and hyphens, starting with a letter",
+        },
+        **{key: top[key] for key in ("severity_threshold", "finding_types", "sample_findings", "new_findings_only")},
+    }
+    kinds = ", ".join(kind.value for kind in ChannelKind)
+    return {
+        "type": "array",
+        "minItems": 1,
+        "x-allowed": f"a non-empty list of channels, each a mapping with kind ({kinds}) and its settings",
+        "items": {
+            "type": "object",
+            "required": ["kind"],
+            "x-allowed": f"a mapping with kind ({kinds}) and its settings",
+            "properties": {
+                "kind": {"type": "string", "enum": [kind.value for kind in ChannelKind], "x-allowed": f"one of {kinds}"}
+            },
+            "allOf": [
+                {
+                    "if": {"properties": {"kind": {"const": kind.value}}, "required": ["kind"]},
+                    "then": {
+                        "additionalProperties": False,
+                        "required": required,
+                        "properties": {**common, **keys},
+                    },
+                }
+                for kind, (keys, required) in _KIND_KEYS.items()
+            ],
+        },
+    }
+
+
+def _filters(item: Mapping[str, Any], document: Mapping[str, Any]) -> FindingFilters | None:
+    """The channel's own filters, the top-level ones filling what it leaves out; None when it sets none."""
+    keys = ("finding_types", "sample_findings", "new_findings_only")
+    if not any(key in item for key in keys):
+        return None
+    types = item.get("finding_types", document.get("finding_types", {}))
+    return FindingFilters(
+        include_types=tuple(types.get("include", ())),
+        exclude_types=tuple(types.get("exclude", ())),
+        samples=SampleHandling(item.get("sample_findings", document.get("sample_findings", "deliver"))),
+        new_only=item.get("new_findings_only", document.get("new_findings_only", False)),
+    )
+
+
+_BUILDERS: dict[str, Callable[..., Channel]] = {
+    ChannelKind.EMAIL.value: EmailChannel,
+    ChannelKind.SLACK.value: SlackChannel,
+    ChannelKind.TEAMS.value: TeamsChannel,
+    ChannelKind.SLACK_WEBHOOK.value: SlackWebhookChannel,
+    ChannelKind.TEAMS_WEBHOOK.value: TeamsWebhookChannel,
+    ChannelKind.WEBHOOK.value: WebhookChannel,
+    ChannelKind.SQS.value: SqsChannel,
+    ChannelKind.USER_NOTIFICATIONS.value: UserNotificationsChannel,
+}
+_COMMON_KEYS = (
+    "kind",
+    "name",
+    "severity_threshold",
+    "finding_types",
+    "sample_findings",
+    "new_findings_only",
+    "home_region",
+)
+
+
+def parse_channels(document: Mapping[str, Any]) -> tuple[Channel, ...]:
+    """Channel objects of a document that passed the schema. A user_notifications channel receives findings
+    of every configured region."""
+    channels = []
+    for item in document.get("channels", []):
+        arguments = {key: value for key, value in item.items() if key not in _COMMON_KEYS}
+        for key in ("addresses",):
+            if key in arguments:
+                arguments[key] = tuple(arguments[key])
+        if item["kind"] == ChannelKind.USER_NOTIFICATIONS.value:
+            arguments["regions"] = tuple(sorted(document.get("regions", ())))
+        channels.append(
+            _BUILDERS[item["kind"]](
+                **arguments,
+                severity_threshold=item.get("severity_threshold"),
+                filters=_filters(item, document),
+                name=item.get("name"),
+            )
+        )
+    return tuple(channels)
+
+
+def user_notifications_home_region(document: Mapping[str, Any]) -> str | None:
+    """The region whose stack holds the user_notifications configuration: its home_region, else us-east-1
+    when configured, else the first configured region in alphabetical order."""
+    for item in document.get("channels", []):
+        if isinstance(item, dict) and item.get("kind") == ChannelKind.USER_NOTIFICATIONS.value:
+            regions = sorted(document.get("regions", ()))
+            default = DEFAULT_HOME_REGION if DEFAULT_HOME_REGION in regions else (regions[0] if regions else None)
+            return item.get("home_region", default)
+    return None
+
+
+def channels_problems(document: Mapping[str, Any]) -> list[str]:
+    """What the schema cannot say about channels: formats, duplicates, regions, and that something is
+    delivered at all. Runs on documents the schema may have refused, so it checks types as it goes."""
+    items = document.get("channels")
+    recipients = document.get("recipients")
+    if items is None:
+        return []
+    if not isinstance(items, list) or not all(
+        isinstance(item, dict) and item.get("kind") in _BUILDERS for item in items
+    ):
+        return []  # the schema reports these
+    try:
+        channels = parse_channels(document)
+    except (TypeError, ValueError):
+        return []  # a key of the wrong type: the schema reports it
+    problems = channel_problems(channels, region=None)
+    regions = document.get("regions") if isinstance(document.get("regions"), list) else []
+    for index, channel in enumerate(channels):
+        if isinstance(channel, SqsChannel) and not any(p.startswith(f"channels[{index}].queue_arn") for p in problems):
+            if channel.queue_region not in regions:
+                problems.append(
+                    f"channels[{index}].queue_arn: the queue is in {channel.queue_region}, which is not one of "
+                    f"regions ({', '.join(map(str, regions))}); allowed: a queue in a configured region (SNS "
+                    "subscribes queues of its own region, so the stack of that region delivers to it)"
+                )
+        if isinstance(channel, UserNotificationsChannel):
+            home = items[index].get("home_region")
+            if home is not None and home not in regions:
+                problems.append(
+                    f"channels[{index}].home_region: {home!r} is not one of regions; allowed: one of "
+                    f"{', '.join(map(str, regions))}"
+                )
+    if not recipients and not channels:
+        problems.append("channels: the list is empty and there are no recipients; allowed: at least one channel")
+    return problems
+
+
+def channels_for_region(channels: Sequence[Channel], region: str, *, home_region: str | None) -> tuple[Channel, ...]:
+    """The channels the stack of `region` delivers to."""
+    return tuple(
+        channel
+        for channel in channels
+        if not (isinstance(channel, SqsChannel) and channel.queue_region != region)
+        and not (isinstance(channel, UserNotificationsChannel) and region != home_region)
+    )
