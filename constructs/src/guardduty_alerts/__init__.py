@@ -20,16 +20,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .errors import (
-    ConfigError,
-    EventFileError,
-    GuardDutyAlertsError,
-    InvalidPropsError,
-    PlanFileError,
-    StackSelectionError,
-    SynthError,
-    UsageError,
-)
 from .channels import (
     Aggregation,
     EmailChannel,
@@ -40,6 +30,16 @@ from .channels import (
     TeamsWebhookChannel,
     UserNotificationsChannel,
     WebhookChannel,
+)
+from .errors import (
+    ConfigError,
+    EventFileError,
+    GuardDutyAlertsError,
+    InvalidPropsError,
+    PlanFileError,
+    StackSelectionError,
+    SynthError,
+    UsageError,
 )
 from .patterns import FindingFilters, SampleHandling, finding_event_pattern
 from .policies import topic_policy
