@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import jsonschema
 from guardduty_alerts.channels import (
     Aggregation,
     Channel,
@@ -189,22 +190,15 @@ def user_notifications_home_region(document: Mapping[str, Any]) -> str | None:
     return None
 
 
-def channels_problems(document: Mapping[str, Any]) -> list[str]:
-    """What the schema cannot say about channels: formats, duplicates, regions, and that something is
-    delivered at all. Runs on documents the schema may have refused, so it checks types as it goes."""
+def channels_problems(document: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
+    """What the schema cannot say about channels: formats (by the library's rules), duplicates, regions.
+    Only for a `channels` section that passes `schema` (its own schema): the schema reports the rest, once."""
     items = document.get("channels")
-    recipients = document.get("recipients")
-    if items is None:
+    if items is None or not jsonschema.Draft202012Validator(schema).is_valid(items):
         return []
-    if not isinstance(items, list) or not all(
-        isinstance(item, dict) and item.get("kind") in _BUILDERS for item in items
-    ):
-        return []  # the schema reports these
-    try:
-        channels = parse_channels(document)
-    except (TypeError, ValueError):
-        return []  # a key of the wrong type: the schema reports it
-    problems = channel_problems(channels, region=None)
+    channels = parse_channels(document)
+    recipients = document.get("recipients") if isinstance(document.get("recipients"), list) else []
+    problems = channel_problems(channels, region=None, recipients=recipients)
     regions = document.get("regions") if isinstance(document.get("regions"), list) else []
     for index, channel in enumerate(channels):
         if isinstance(channel, SqsChannel) and not any(p.startswith(f"channels[{index}].queue_arn") for p in problems):
@@ -221,8 +215,6 @@ def channels_problems(document: Mapping[str, Any]) -> list[str]:
                     f"channels[{index}].home_region: {home!r} is not one of regions; allowed: one of "
                     f"{', '.join(map(str, regions))}"
                 )
-    if not recipients and not channels:
-        problems.append("channels: the list is empty and there are no recipients; allowed: at least one channel")
     return problems
 
 

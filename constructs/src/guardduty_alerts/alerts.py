@@ -681,7 +681,11 @@ def _validate(
         else:
             problems += [f"tags{problem}" for problem in tag_problems(tags)]
     channel_list = list(channels) if isinstance(channels, Sequence) and not isinstance(channels, str) else channels
-    problems += channel_problems(channel_list, region=region)  # type: ignore[arg-type]
+    problems += channel_problems(
+        channel_list,  # type: ignore[arg-type]
+        region=region,
+        recipients=recipients if isinstance(recipients, Sequence) and not isinstance(recipients, str) else (),
+    )
     if not problems and channel_list:
         problems += _channel_setup_problems(
             channel_list,  # type: ignore[arg-type]

@@ -477,11 +477,18 @@ def _address_problems(addresses: object) -> list[tuple[str, str]]:
     return problems
 
 
-def channel_problems(channels: Sequence[Channel], *, region: str | None, where: str = "channels") -> list[str]:
-    """Every problem of a channel list, each naming `channels[i].<setting>`, the value and what is allowed."""
+def channel_problems(
+    channels: Sequence[Channel], *, region: str | None, recipients: Sequence[str] = (), where: str = "channels"
+) -> list[str]:
+    """Every problem of a channel list, each naming `channels[i].<setting>`, the value and what is allowed.
+    `recipients` are the top-level addresses: an address may be in one email channel only, or it would get
+    the findings both channels share twice."""
     problems: list[str] = []
     if isinstance(channels, str) or not isinstance(channels, Sequence):
         return [f"{where}: {channels!r} is not a list; allowed: a list of channels"]
+    mailed: dict[str, str] = {
+        address.lower(): "recipients" for address in recipients if isinstance(address, str)
+    }
     destinations: dict[str, int] = {}
     keys: dict[str, int] = {}
     user_notifications = 0
@@ -521,6 +528,15 @@ def channel_problems(channels: Sequence[Channel], *, region: str | None, where: 
                 )
         if channel._problems():
             continue
+        if isinstance(channel, EmailChannel):
+            for number, address in enumerate(channel.addresses):
+                first = mailed.setdefault(address.lower(), f"{at}.addresses")
+                if first != f"{at}.addresses":
+                    problems.append(
+                        f"{at}.addresses[{number}]: {address!r} is also in {first}, so it would get the findings "
+                        "both deliver twice; allowed: each address in one email channel (the one with the lowest "
+                        "threshold it needs)"
+                    )
         destination = channel.destination()
         if destination in destinations:
             problems.append(
@@ -528,8 +544,8 @@ def channel_problems(channels: Sequence[Channel], *, region: str | None, where: 
                 f"{where}[{destinations[destination]}]; allowed: each destination once (give one "
                 "channel the addresses or the threshold it needs)"
             )
-        else:
-            destinations[destination] = index
+            continue
+        destinations[destination] = index
         if not isinstance(channel, (EmailChannel, UserNotificationsChannel)):
             key = channel.key()
             if key in keys:
