@@ -17,7 +17,8 @@ from guardduty_alerts_app.config import load_config, parse_config
 from guardduty_alerts_app.review_inputs import stack_expectations
 from guardduty_alerts_review.alerting import StackAlerting
 from guardduty_alerts_review.verify import CheckResult, StackReport, VerifyReport, render_json, render_text
-from guardduty_alerts_review.verify.sample import SAMPLE_TYPES, choose_sample_type
+from guardduty_alerts_review.verify.run import checks_for
+from guardduty_alerts_review.verify.sample import SAMPLE_TYPES, choose_sample_type, sample_problem
 from helpers import EXAMPLE_CONFIG, FINDINGS_DIR, read_json
 
 
@@ -71,6 +72,20 @@ def test_expectations_of_an_estate_assume_each_accounts_role_and_forward_outside
 
 
 # --- the sample finding ------------------------------------------------------------------------------------------
+
+
+def test_a_stack_of_channels_only_is_checked_without_the_mails_topic_rules_and_alarm() -> None:
+    config = parse_config(
+        {"regions": ["us-east-1"], "channels": [{"kind": "webhook", "url": "https://hooks.example.com/x"}]}
+    )
+    (expectation,) = stack_expectations(config)
+    assert not expectation.mails
+    assert checks_for(expectation) == ["detector", "dead-letter-queue", "alarms"]
+    assert expectation.alarm_names == ("guardduty-alerts-dead-letters",)
+    assert sample_problem("s", expectation.alerting) == (
+        "--send-sample: stack s has no recipients (its findings go to channels only) and the sample proof watches "
+        "the mail's rules and topic; allowed: leave this stack out (--stack)"
+    )
 
 
 def test_every_sample_type_has_the_severity_of_a_real_sample_finding_in_the_corpus() -> None:

@@ -114,8 +114,15 @@ class StackExpectation:
         return dead_letter_queue_name(self._alerts().alerts_name)
 
     @property
+    def mails(self) -> bool:
+        """Whether the stack has the top-level mail (a topic with recipients); a stack of channels only has not."""
+        return bool(self._alerts().recipients)
+
+    @property
     def alarm_names(self) -> tuple[str, ...]:
-        return delivery_alarm_names(self._alerts().alerts_name)
+        names = delivery_alarm_names(self._alerts().alerts_name)
+        # Without the mail's rules there is no failed-invocations alarm, only the dead-letter one.
+        return names if self.mails else names[1:]
 
     @property
     def expected_key(self) -> str | None:

@@ -41,6 +41,8 @@ ALERTING_CHECKS: dict[str, Callable[[StackContext], CheckResult]] = {
     "alarms": check_alarms,
     "failed-invocations": check_failed_invocations,
 }
+# The checks of the top-level mail, left out for a stack whose only destinations are channels.
+MAIL_CHECKS = ("topic", "topic-key", "topic-policy", "subscriptions", "rules", "failed-invocations")
 FORWARDING_CHECKS: dict[str, Callable[[StackContext], CheckResult]] = {
     "detector": check_detector,
     "protection-plans": check_protection_plans,
@@ -62,6 +64,11 @@ def checks_for(expectation: StackExpectation) -> list[str]:
         checks.remove("protection-plans")
     if expectation.forwarding is None and expectation.expected_key is None:
         checks.remove("topic-key")
+    if expectation.forwarding is None and not expectation.mails:
+        # Channels only: no mail topic, subscriptions or band rules to check (verify does not check channels).
+        for check in MAIL_CHECKS:
+            if check in checks:
+                checks.remove(check)
     return checks
 
 

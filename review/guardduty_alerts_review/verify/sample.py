@@ -82,6 +82,11 @@ def choose_sample_type(alerting: StackAlerting) -> SampleType | None:
 
 def sample_problem(stack: str, alerting: StackAlerting) -> str | None:
     """Why --send-sample cannot prove anything for this stack (a usage error), or None."""
+    if not alerting.recipients:
+        return (
+            f"--send-sample: stack {stack} has no recipients (its findings go to channels only) and the sample "
+            "proof watches the mail's rules and topic; allowed: leave this stack out (--stack)"
+        )
     if alerting.filters.samples is SampleHandling.DROP:
         return (
             f"--send-sample: stack {stack} drops sample findings (sample_findings: drop), so a sample would never "
