@@ -170,3 +170,36 @@ def test_rejects_a_file_that_delivers_nowhere() -> None:
         "channels: the list is empty; allowed: a non-empty list of channels, each a mapping with kind (email, "
         "slack, teams, slack_webhook, teams_webhook, webhook, sqs, user_notifications) and its settings"
     ]
+
+
+def test_with_a_central_inbox_channels_live_in_its_home_region() -> None:
+    inbox = {"central_inbox": {"home_region": "eu-west-1"}}
+    lead = {"kind": "user_notifications", "addresses": ["lead@example.com"]}
+    assert config_with(lead, recipients=["soc@example.com"], **inbox).user_notifications_home_region == "eu-west-1"
+    assert problems_of(
+        {"kind": "sqs", "queue_arn": "arn:aws:sqs:us-east-1:123456789012:siem"},
+        {**lead, "home_region": "us-east-1"},
+        **inbox,
+    ) == [
+        "channels[0].queue_arn: the queue is in us-east-1, whose findings go to the central inbox in eu-west-1; "
+        "allowed: a queue in eu-west-1, where every finding is delivered",
+        "channels[1].home_region: 'us-east-1' forwards its findings to the central inbox in eu-west-1 and holds no "
+        "alerting resources; allowed: eu-west-1, or leave home_region out",
+    ]
+
+
+def test_an_account_may_give_channels_of_its_own() -> None:
+    config = parse_config(
+        {
+            "regions": ["us-east-1"],
+            "recipients": ["soc@example.com"],
+            "channels": [WEBHOOK],
+            "accounts": [
+                {"id": "111111111111", "name": "prod", "channels": [SLACK]},
+                {"id": "222222222222", "name": "dev"},
+            ],
+        }
+    )
+    accounts = {account.name: account for account in config.accounts}
+    assert [type(c) for c in accounts["prod"].config.channels] == [SlackChannel]
+    assert [type(c) for c in accounts["dev"].config.channels] == [WebhookChannel]

@@ -179,14 +179,21 @@ def parse_channels(document: Mapping[str, Any]) -> tuple[Channel, ...]:
     return tuple(channels)
 
 
+def _inbox_home(document: Mapping[str, Any]) -> str | None:
+    """The central inbox's home region, if the document has one: the only region whose stack delivers."""
+    inbox = document.get("central_inbox")
+    home = inbox.get("home_region") if isinstance(inbox, dict) else None
+    return home if isinstance(home, str) else None
+
+
 def user_notifications_home_region(document: Mapping[str, Any]) -> str | None:
-    """The region whose stack holds the user_notifications configuration: its home_region, else us-east-1
-    when configured, else the first configured region in alphabetical order."""
+    """The region whose stack holds the user_notifications configuration: its home_region, else the central
+    inbox's home region, else us-east-1 when configured, else the first configured region alphabetically."""
     for item in document.get("channels", []):
         if isinstance(item, dict) and item.get("kind") == ChannelKind.USER_NOTIFICATIONS.value:
             regions = sorted(document.get("regions", ()))
             default = DEFAULT_HOME_REGION if DEFAULT_HOME_REGION in regions else (regions[0] if regions else None)
-            return item.get("home_region", default)
+            return item.get("home_region", _inbox_home(document) or default)
     return None
 
 
@@ -200,6 +207,7 @@ def channels_problems(document: Mapping[str, Any], schema: Mapping[str, Any]) ->
     recipients = document.get("recipients") if isinstance(document.get("recipients"), list) else []
     problems = channel_problems(channels, region=None, recipients=recipients)
     regions = document.get("regions") if isinstance(document.get("regions"), list) else []
+    inbox = _inbox_home(document)
     for index, channel in enumerate(channels):
         if isinstance(channel, SqsChannel) and not any(p.startswith(f"channels[{index}].queue_arn") for p in problems):
             if channel.queue_region not in regions:
@@ -208,12 +216,22 @@ def channels_problems(document: Mapping[str, Any], schema: Mapping[str, Any]) ->
                     f"regions ({', '.join(map(str, regions))}); allowed: a queue in a configured region (SNS "
                     "subscribes queues of its own region, so the stack of that region delivers to it)"
                 )
+            elif inbox is not None and channel.queue_region != inbox:
+                problems.append(
+                    f"channels[{index}].queue_arn: the queue is in {channel.queue_region}, whose findings go to the "
+                    f"central inbox in {inbox}; allowed: a queue in {inbox}, where every finding is delivered"
+                )
         if isinstance(channel, UserNotificationsChannel):
             home = items[index].get("home_region")
             if home is not None and home not in regions:
                 problems.append(
                     f"channels[{index}].home_region: {home!r} is not one of regions; allowed: one of "
                     f"{', '.join(map(str, regions))}"
+                )
+            elif home is not None and inbox is not None and home != inbox:
+                problems.append(
+                    f"channels[{index}].home_region: {home!r} forwards its findings to the central inbox in "
+                    f"{inbox} and holds no alerting resources; allowed: {inbox}, or leave home_region out"
                 )
     return problems
 
