@@ -175,7 +175,10 @@ def test_rejects_a_file_that_delivers_nowhere() -> None:
 def test_with_a_central_inbox_channels_live_in_its_home_region() -> None:
     inbox = {"central_inbox": {"home_region": "eu-west-1"}}
     lead = {"kind": "user_notifications", "addresses": ["lead@example.com"]}
-    assert config_with(lead, recipients=["soc@example.com"], **inbox).user_notifications_home_region == "eu-west-1"
+    config = config_with(lead, recipients=["soc@example.com"], **inbox)
+    assert config.user_notifications_home_region == "eu-west-1"
+    # Every finding arrives in the inbox's region: observing us-east-1 too would notify its findings twice.
+    assert config.channels[0].regions == ("eu-west-1",)
     assert problems_of(
         {"kind": "sqs", "queue_arn": "arn:aws:sqs:us-east-1:123456789012:siem"},
         {**lead, "home_region": "us-east-1"},

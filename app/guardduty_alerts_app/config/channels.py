@@ -159,7 +159,7 @@ _COMMON_KEYS = (
 
 def parse_channels(document: Mapping[str, Any]) -> tuple[Channel, ...]:
     """Channel objects of a document that passed the schema. A user_notifications channel receives findings
-    of every configured region."""
+    of every configured region (with a central inbox: of its home region, where they all arrive)."""
     channels = []
     for item in document.get("channels", []):
         arguments = {key: value for key, value in item.items() if key not in _COMMON_KEYS}
@@ -167,7 +167,10 @@ def parse_channels(document: Mapping[str, Any]) -> tuple[Channel, ...]:
             if key in arguments:
                 arguments[key] = tuple(arguments[key])
         if item["kind"] == ChannelKind.USER_NOTIFICATIONS.value:
-            arguments["regions"] = tuple(sorted(document.get("regions", ())))
+            # With a central inbox every finding reaches its home region's bus: observing the other regions
+            # as well would notify each finding twice.
+            inbox = _inbox_home(document)
+            arguments["regions"] = (inbox,) if inbox else tuple(sorted(document.get("regions", ())))
         channels.append(
             _BUILDERS[item["kind"]](
                 **arguments,
