@@ -1,4 +1,5 @@
-"""checkov over every synthesized stack of the example configuration and of a maximal one: no failed check.
+"""checkov over every synthesized stack of the example configuration, of a maximal one and of the channels
+example (every channel kind): no failed check.
 
 Why checkov runs from its own venv: checkov 3.3.30 pins botocore==1.35.99 and packaging==23.2, while our
 locked dev tools need botocore 1.43 (boto3==1.43.11, moto). Both cannot be in one environment, so the
@@ -128,7 +129,8 @@ def stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     maximal_file = root / "maximal.yaml"
     maximal_file.write_text(yaml.safe_dump(MAXIMAL))
     files = {}
-    for label, path in (("example", EXAMPLE_CONFIG), ("maximal", maximal_file)):
+    channels = REPO / "config" / "channels.example.yaml"
+    for label, path in (("example", EXAMPLE_CONFIG), ("maximal", maximal_file), ("channels", channels)):
         outdir = root / label / "cdktf.out"
         for name in synth_to(load_config(path), outdir, state_dir=root / label):
             files[f"{label}/{name}"] = outdir / "stacks" / name / "cdk.tf.json"
@@ -149,6 +151,8 @@ def suppressions(stack_file: Path) -> dict[tuple[str, str], str]:
 
 def test_checkov_finds_no_failed_check_in_any_stack(checkov: Path, stacks: dict[str, Path]) -> None:
     assert sorted(stacks) == [
+        "channels/guardduty-alerts-eu-west-1",
+        "channels/guardduty-alerts-us-east-1",
         "example/guardduty-alerts-eu-west-1",
         "example/guardduty-alerts-us-east-1",
         "maximal/guardduty-alerts-eu-west-1",
