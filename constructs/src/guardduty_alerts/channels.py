@@ -528,8 +528,9 @@ def channel_problems(channels: Sequence[Channel], *, region: str | None, where: 
                 f"{where}[{destinations[destination]}]; allowed: each destination once (give one "
                 "channel the addresses or the threshold it needs)"
             )
-        else:
-            destinations[destination] = index
+            # Its name repeats the first one's too: one problem says it.
+            continue
+        destinations[destination] = index
         if not isinstance(channel, (EmailChannel, UserNotificationsChannel)):
             key = channel.key()
             if key in keys:
