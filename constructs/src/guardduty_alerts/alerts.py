@@ -440,7 +440,8 @@ class GuardDutyAlerts(Construct):
                 self,
                 name=name,
                 rules=channel_rules,
-                topics={key: res.topic for key, res in raw_groups.items() if res.subscriptions},
+                # Every raw topic: SNS delivers to the chat integration's endpoint too, and fails there as well.
+                topics={key: res.topic for key, res in raw_groups.items()},
                 actions=alarm_actions,
                 tags=tag_map,
             )

@@ -149,9 +149,10 @@ def add_raw_group(
         scope,
         f"rule-{group.key}",
         name=rule_name(name, group.key),
+        # No channel count here: adding a channel to the group must not change its rule.
         description=(
-            f"GuardDuty findings of severity {group.threshold:g} and above, whole event, to "
-            f"{len(group.channels)} channel(s) through SNS topic {name}-{group.key}"
+            f"GuardDuty findings of severity {group.threshold:g} and above, whole event, to the channels of "
+            f"SNS topic {name}-{group.key}"
         ),
         event_pattern=pattern_json(pattern),
         tags=tags,

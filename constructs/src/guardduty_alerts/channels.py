@@ -544,6 +544,7 @@ def channel_problems(
                 f"{where}[{destinations[destination]}]; allowed: each destination once (give one "
                 "channel the addresses or the threshold it needs)"
             )
+            # Its name repeats the first one's too: one problem says it.
             continue
         destinations[destination] = index
         if not isinstance(channel, (EmailChannel, UserNotificationsChannel)):

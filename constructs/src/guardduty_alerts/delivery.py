@@ -114,11 +114,11 @@ def restrict_dead_letter_queue(
         queue_url=queue.url,
         policy=json.dumps(
             dead_letter_queue_policy(
-                    queue_arn=queue.arn,
-                    rule_arns=[rule.arn for rule in rules],
-                    topic_arns=[topic.arn for topic in topics],
-                ),
-                sort_keys=True,
+                queue_arn=queue.arn,
+                rule_arns=[rule.arn for rule in rules],
+                topic_arns=[topic.arn for topic in topics],
+            ),
+            sort_keys=True,
         ),
     )
 
@@ -262,8 +262,9 @@ def create_channel_alarm(
     tags: Mapping[str, str] | None,
 ) -> CloudwatchMetricAlarm:
     """One alarm for the channels' deliveries: their rules' FailedInvocations (EventBridge could not reach a
-    topic or a chat webhook) plus their topics' NumberOfNotificationsFailed (SNS could not reach a webhook or a
-    queue; it dead-letters those). Apart from the mail alarm, so adding a channel leaves that alarm as it is."""
+    topic or a chat webhook) plus their topics' NumberOfNotificationsFailed (SNS could not reach a webhook, a
+    queue or the chat integration; it dead-letters what our webhook and queue subscriptions could not take).
+    Apart from the mail alarm, so adding a channel leaves that alarm as it is."""
     metrics = [("AWS/Events", "FailedInvocations", {"RuleName": rule.name}) for _, rule in sorted(rules.items())]
     metrics += [
         ("AWS/SNS", "NumberOfNotificationsFailed", {"TopicName": topic.name}) for _, topic in sorted(topics.items())
@@ -274,7 +275,10 @@ def create_channel_alarm(
         CloudwatchMetricAlarmMetricQuery(
             id=f"m{index}",
             metric=CloudwatchMetricAlarmMetricQueryMetric(
-                namespace=namespace, metric_name=metric_name, dimensions=dimensions, stat="Sum",
+                namespace=namespace,
+                metric_name=metric_name,
+                dimensions=dimensions,
+                stat="Sum",
                 period=ALARM_PERIOD_SECONDS,
             ),
         )

@@ -179,7 +179,12 @@ def service_role_trust_policy(service: str, *, source_arns: list[str] | None = N
 
 
 def invoke_api_destinations_policy(destination_arns: list[str]) -> dict[str, Any]:
-    """What EventBridge's role needs to call the chat webhooks: invoking these API destinations, nothing else."""
+    """What EventBridge's role needs to call the chat webhooks: invoking these API destinations, nothing else.
+
+    An API destination's ARN already ends with its generated id (api-destination/<name>/<uuid>); AWS's
+    examples write `api-destination/<name>/*` for that id. Appending `/*` to the full ARN would match nothing
+    and every call would be refused.
+    """
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -187,7 +192,7 @@ def invoke_api_destinations_policy(destination_arns: list[str]) -> dict[str, Any
                 "Sid": "CallChatWebhooks",
                 "Effect": "Allow",
                 "Action": "events:InvokeApiDestination",
-                "Resource": [f"{arn}/*" for arn in destination_arns],
+                "Resource": list(destination_arns),
             }
         ],
     }
