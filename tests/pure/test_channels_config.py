@@ -132,6 +132,8 @@ def test_email_channel_keeps_its_addresses_and_threshold() -> None:
          ["channels[0].colour: unknown key; allowed keys: channel_id, finding_types, kind, name, new_findings_only, sample_findings, severity_threshold, workspace_id"]),
         ([{"kind": "slack_webhook", "url_env_var": "SLACK_URL"}],
          ["channels[0].url_env_var: 'SLACK_URL' is not allowed; allowed: TF_VAR_<name> (letters, digits, underscores): Terraform reads the URL from it at plan time, so the secret never enters the synthesized JSON"]),
+        ([{"kind": "slack_webhook", "url_env_var": "TF_VAR_hook"}, {"kind": "teams_webhook", "url_env_var": "TF_VAR_hook"}],
+         ["channels[1].url_env_var: 'TF_VAR_hook' is also the URL of channels[0]; allowed: one variable per webhook (two channels posting to one URL are one destination)"]),
         ([{"kind": "teams_webhook"}],
          ["channels[0].url_ssm_parameter: give exactly one of url_ssm_parameter or url_env_var; allowed: the name of an SSM SecureString parameter holding the webhook URL (/security/slack-webhook), or TF_VAR_<name>, an environment variable Terraform reads at plan time"]),
         ([{"kind": "user_notifications", "addresses": ["a@example.com"], "home_region": "ap-south-1"}],

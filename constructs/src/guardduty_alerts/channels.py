@@ -491,6 +491,7 @@ def channel_problems(
     }
     destinations: dict[str, int] = {}
     keys: dict[str, int] = {}
+    variables: dict[str, int] = {}
     user_notifications = 0
     for index, channel in enumerate(channels):
         at = f"{where}[{index}]"
@@ -537,6 +538,14 @@ def channel_problems(
                         "both deliver twice; allowed: each address in one email channel (the one with the lowest "
                         "threshold it needs)"
                     )
+        if isinstance(channel, _ChatWebhookChannel) and channel.url_env_var is not None:
+            first = variables.setdefault(channel.url_env_var, index)
+            if first != index:
+                problems.append(
+                    f"{at}.url_env_var: {channel.url_env_var!r} is also the URL of {where}[{first}]; allowed: one "
+                    "variable per webhook (two channels posting to one URL are one destination)"
+                )
+                continue
         destination = channel.destination()
         if destination in destinations:
             problems.append(
