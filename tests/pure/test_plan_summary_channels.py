@@ -256,3 +256,20 @@ def test_a_plan_without_channels_has_no_channel_lines() -> None:
         "- ⚠️ **Threshold raised from MEDIUM (4.0) to HIGH (7.0)**: MEDIUM findings (severity 4.0 to below 7.0) will "
         "no longer be mailed to anyone; HIGH and CRITICAL findings (severity 7.0 to 10.0) are still mailed."
     ]
+
+
+def test_the_raw_plan_in_the_comment_hides_the_path_of_an_https_webhook() -> None:
+    endpoint = "https://events.pagerduty.com/integration/SECRETKEY/enqueue"
+    plan = _plan(
+        _change(
+            "aws_sns_topic_subscription.pagerduty",
+            ["create"],
+            None,
+            {"protocol": "https", "endpoint": endpoint},
+            {"arn": True, "topic_arn": True},
+        )
+    )
+    text = f'+ resource "aws_sns_topic_subscription" "pagerduty" {{\n    + endpoint = "{endpoint}"\n  }}\n'
+    markdown = render_markdown([StackChanges(name="s", plan=plan, source="s.json", text=text)])
+    assert "SECRETKEY" not in markdown
+    assert '+ endpoint = "https://events.pagerduty.com/(path hidden)"' in markdown
