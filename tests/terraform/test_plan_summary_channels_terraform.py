@@ -16,7 +16,7 @@ from helpers import terraform
 pytestmark = pytest.mark.terraform
 
 REGION = "us-east-1"
-SERVICES = ("cloudwatch", "events", "iam", "kms", "logs", "sns", "sqs", "ssm", "sts")
+SERVICES = ("cloudwatch", "events", "guardduty", "iam", "kms", "lambda_", "logs", "sns", "sqs", "ssm", "sts")
 PAGERDUTY = "https://events.pagerduty.com/integration/INTEGRATIONKEY/enqueue"
 SLACK_URL = "https://hooks.slack.com/services/T0/B0/WEBHOOKSECRET"
 
