@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from guardduty_alerts.channels import Channel, Routing, route_channels
 from guardduty_alerts.notifications import MailRule, mail_rules
 from guardduty_alerts.patterns import FindingFilters
 from guardduty_alerts.severity import parse_threshold
@@ -31,6 +32,10 @@ class StackAlerting:
     subject_formatter: bool = False
     # Regions whose findings reach this stack's event bus: its own, plus those forwarding to it (central inbox).
     regions_served: tuple[str, ...] = ()
+    # GuardDutyAlerts `channels`; each one's threshold and filters default to the stack's own.
+    channels: tuple[Channel, ...] = ()
+    # The stack's AWS account, when known: explain writes it into the queue policy statement of sqs channels.
+    account_id: str | None = None
 
     @property
     def threshold(self) -> float:
@@ -38,6 +43,16 @@ class StackAlerting:
 
     def mail_rules(self) -> tuple[MailRule, ...]:
         return tuple(mail_rules(self.threshold, self.filters, formatter=self.subject_formatter))
+
+    def routing(self) -> Routing:
+        """How the construct groups the recipients and channels into rules and topics."""
+        return route_channels(
+            self.channels,
+            recipients=self.recipients,
+            threshold=self.threshold,
+            filters=self.filters,
+            formatter=self.subject_formatter,
+        )
 
     def serves(self, region: object) -> bool:
         return region == self.region or region in self.regions_served

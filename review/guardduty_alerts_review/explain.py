@@ -1,10 +1,25 @@
-"""`main.py explain`: a compact table per stack of what the configuration mails, to whom, and what it suppresses."""
+"""`main.py explain`: a compact table per stack of what the configuration mails, to whom, and what it suppresses;
+with channels, then each destination: the severities it gets, its own filters, and what someone must do once."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
-from guardduty_alerts.patterns import band_range, bands_at_or_above, type_matcher
+from guardduty_alerts.channels import (
+    Channel,
+    EmailChannel,
+    SlackChannel,
+    SlackWebhookChannel,
+    SqsChannel,
+    TeamsChannel,
+    TeamsWebhookChannel,
+    UserNotificationsChannel,
+    WebhookChannel,
+)
+from guardduty_alerts.patterns import FindingFilters, band_range, bands_at_or_above, type_matcher
+from guardduty_alerts.policies import sqs_channel_statement
+from guardduty_alerts.severity import Severity, parse_threshold
 
 from .alerting import StackAlerting
 
@@ -31,15 +46,7 @@ def _table(alerting: StackAlerting) -> str:
         low, high = scores
         bands.append(f"{band.name} {_number(low)}-{'10.0' if high is None else _number(high - 0.1)}")
 
-    def describe(entries: tuple[str, ...]) -> str:
-        return ", ".join(f"{text}*" if kind == "prefix" else text for kind, text in map(type_matcher, entries))
-
-    if filters.include_types:
-        types = "only " + describe(filters.include_types)
-    elif filters.exclude_types:
-        types = "all except " + describe(filters.exclude_types)
-    else:
-        types = "all"
+    types = _types_text(filters)
     suppressed = "; ".join(
         f"{rule.name} ("
         + ", ".join(
@@ -60,7 +67,146 @@ def _table(alerting: StackAlerting) -> str:
         ("subject formatter", "on (Lambda publishes with a subject)" if alerting.subject_formatter else "off"),
         ("EventBridge rules", f"{len(rules)} ({', '.join(rule.key for rule in rules)})"),
     ]
+    if alerting.channels:
+        channel_rules = _channel_rule_keys(alerting)
+        if channel_rules:
+            rows[-1] = (rows[-1][0], rows[-1][1] + f" + {len(channel_rules)} for channels ({', '.join(channel_rules)})")
     width = max(len(key) for key, _ in rows)
     lines = [f"stack {alerting.name} (region {alerting.region})"]
     lines += [f"  {key.ljust(width)}  {value}" for key, value in rows]
+    if alerting.channels:
+        lines += _destination_lines(alerting)
     return "\n".join(lines)
+
+
+def _types_text(filters: FindingFilters) -> str:
+    def describe(entries: tuple[str, ...]) -> str:
+        return ", ".join(f"{text}*" if kind == "prefix" else text for kind, text in map(type_matcher, entries))
+
+    if filters.include_types:
+        return "only " + describe(filters.include_types)
+    if filters.exclude_types:
+        return "all except " + describe(filters.exclude_types)
+    return "all"
+
+
+def severities_text(threshold: float) -> str:
+    """The severities at or above a threshold in words: 'HIGH and CRITICAL (7.0 and above)'; a threshold
+    inside a band says so: 'part of HIGH, and CRITICAL (7.5 and above)'."""
+    names = [band.name for band in bands_at_or_above(threshold)]
+    if not names:
+        return "nothing"
+    band = Severity.of_score(threshold)
+    if threshold != band.floor:
+        names[0] = f"part of {names[0]}"
+    words = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{words} ({_number(threshold)} and above)"
+
+
+def _channel_rule_keys(alerting: StackAlerting) -> list[str]:
+    """Keys of the rules the channels add to the stack's own (as the construct names them: rule-<key>)."""
+    keys = []
+    for group in alerting.routing().mail_groups:
+        if group.key == "":
+            continue
+        keys += [f"{group.key}-{band.name.lower()}" for band in bands_at_or_above(group.threshold)]
+        if group.filters.samples.value == "deliver":
+            keys.append(f"{group.key}-sample")
+    keys += [group.key for group in alerting.routing().raw_groups]
+    return keys
+
+
+def _own_settings(alerting: StackAlerting, channel: Channel) -> tuple[float, FindingFilters, bool]:
+    threshold = (
+        parse_threshold(channel.severity_threshold) if channel.severity_threshold is not None else alerting.threshold
+    )
+    own_filters = channel.filters is not None and channel.filters != alerting.filters
+    return threshold, (channel.filters if own_filters and channel.filters else alerting.filters), own_filters
+
+
+def _filters_text(filters: FindingFilters) -> str:
+    parts = [f"finding types {_types_text(filters)}"]
+    parts.append("first occurrence only" if filters.new_only else "every occurrence")
+    return ", ".join(parts)
+
+
+def _samples_text(channel: Channel | None, filters: FindingFilters) -> str:
+    if filters.samples.value != "deliver":
+        return "dropped"
+    if channel is None or isinstance(channel, EmailChannel):
+        return "mailed, marked SAMPLE"
+    if isinstance(channel, (SlackWebhookChannel, TeamsWebhookChannel)):
+        return "posted, marked SAMPLE"
+    # The whole event goes out: the receiver sees `service.additionalInfo.sample` true, no marking of ours.
+    return "delivered too (the event says sample: true)"
+
+
+def _once(alerting: StackAlerting, channel: Channel | None) -> str:
+    """What someone must do once before the destination gets anything."""
+    if channel is None or isinstance(channel, EmailChannel):
+        return "each address confirms the subscription mail AWS sends; nothing arrives before that"
+    if isinstance(channel, SlackChannel):
+        return (
+            f"authorize Slack workspace {channel.workspace_id} in the Amazon Q Developer in chat applications "
+            f"console (before the apply), then invite @Amazon Q into channel {channel.channel_id}"
+        )
+    if isinstance(channel, TeamsChannel):
+        return (
+            f"authorize team {channel.team_id} (tenant {channel.tenant_id}) in the Amazon Q Developer in chat "
+            "applications console (before the apply), then add the Amazon Q app to the channel"
+        )
+    if isinstance(channel, (SlackWebhookChannel, TeamsWebhookChannel)):
+        if channel.url_ssm_parameter:
+            return f"store the webhook URL in SSM SecureString parameter {channel.url_ssm_parameter} before the plan"
+        return f"set {channel.url_env_var} to the webhook URL wherever Terraform plans and applies"
+    if isinstance(channel, WebhookChannel):
+        if channel.auto_confirms:
+            return "nothing: the endpoint confirms the SNS subscription itself"
+        return "the endpoint's owner visits the SubscribeURL that SNS posts to it once; nothing arrives before that"
+    if isinstance(channel, SqsChannel):
+        return (
+            "add this statement to the queue policy (and let sns.amazonaws.com use the queue's KMS key, if any): "
+            + (
+                json.dumps(
+                    sqs_channel_statement(queue_arn=channel.queue_arn, topic_arn=_topic_arn(alerting, channel)),
+                    sort_keys=True,
+                )
+            )
+        )
+    return "each address accepts the activation mail AWS User Notifications sends; nothing arrives before that"
+
+
+def _topic_arn(alerting: StackAlerting, channel: SqsChannel) -> str:
+    key = next(group.key for group in alerting.routing().raw_groups if channel in group.channels)
+    account = alerting.account_id or "<account of the stack>"
+    return f"arn:aws:sns:{alerting.region}:{account}:{alerting.alerts_name}-{key}"
+
+
+def _destination_lines(alerting: StackAlerting) -> list[str]:
+    """Each destination: the stack's own recipients, then every channel in the order given."""
+    entries: list[tuple[str, Channel | None, float, FindingFilters, bool]] = []
+    if alerting.recipients:
+        entries.append(("mail to " + ", ".join(alerting.recipients), None, alerting.threshold, alerting.filters, False))
+    for channel in alerting.channels:
+        threshold, filters, own = _own_settings(alerting, channel)
+        entries.append((channel.describe(), channel, threshold, filters, own))
+    lines = ["  destinations"]
+    for words, channel, threshold, filters, own in entries:
+        extra = []
+        if isinstance(channel, UserNotificationsChannel):
+            extra.append(f"AWS formats the mail; aggregation {channel.aggregation_value}")
+        elif isinstance(channel, (SlackChannel, TeamsChannel)):
+            extra.append("Amazon Q renders the finding")
+        elif isinstance(channel, (WebhookChannel, SqsChannel)):
+            extra.append(
+                "the whole event"
+                + (" (raw)" if isinstance(channel, SqsChannel) or channel.raw_delivery else " in SNS's JSON envelope")
+            )
+        rows = [("gets", "; ".join([severities_text(threshold), *extra]))]
+        if own:
+            rows.append(("filters", _filters_text(filters)))
+        rows.append(("samples", _samples_text(channel, filters)))
+        rows.append(("once", _once(alerting, channel)))
+        lines.append(f"  - {words}")
+        lines += [f"      {key.ljust(7)}  {value}" for key, value in rows]
+    return lines

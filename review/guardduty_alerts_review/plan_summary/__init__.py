@@ -6,8 +6,12 @@ plain words, then the raw plan text, collapsed.
 
 The mailed severities are derived from every EventBridge rule in the plan whose event pattern selects
 GuardDuty findings (whatever its address: one rule with a threshold or one rule per severity band), before and
-after the change; the recipients from the topic's email subscriptions. Everything else about alerting
-(topics, policies, keys, targets, the detector, suppression rules) is read from the resource changes by type.
+after the change; the recipients from the topic's email subscriptions. Rules whose targets feed only channels
+(chat configurations, chat webhooks, HTTPS and SQS subscriptions) do not count as mailed: each such destination,
+and AWS User Notifications contacts, gets its own lines (added, removed, the severities it gains or loses), linked
+to its rules by ARN, or by the plan's configuration references where an ARN is known only after apply
+(destinations.py). Everything else about alerting (topics, policies, keys, targets, the detector, suppression
+rules) is read from the resource changes by type.
 
 Bad input raises PlanFileError (a GuardDutyAlertsError): the CLI prints it and exits 2.
 """

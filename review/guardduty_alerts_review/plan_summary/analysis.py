@@ -9,6 +9,7 @@ from typing import Any
 
 from guardduty_alerts.policies import EVENTS_PRINCIPAL
 
+from .destinations import CHANNEL_TYPES, Deliveries, Destination, RuleReach, configuration_references
 from .loading import plan_changes
 from .matchers import (
     EVERY_OCCURRENCE,
@@ -48,7 +49,7 @@ _ALERTING_TYPES = {
     "aws_guardduty_detector",
     "aws_guardduty_detector_feature",
     "aws_guardduty_filter",
-}
+} | CHANNEL_TYPES
 
 
 def _pattern(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -119,9 +120,16 @@ class _Mailed:
     findings and other conditions, read from every enabled rule that selects GuardDuty findings (whatever the
     rules are called or how many there are), and the recipients."""
 
-    def __init__(self, changes: list[Change], *, after: bool) -> None:
+    def __init__(
+        self,
+        changes: list[Change],
+        *,
+        after: bool,
+        references: Mapping[str, Mapping[str, list[str]]] | None = None,
+    ) -> None:
         self.unreadable: list[str] = []
         self.rules: dict[str, _Rule] = {}
+        names: dict[str, str] = {}
         for change in changes:
             values = change.after if after else change.before
             if change.type != "aws_cloudwatch_event_rule" or values is None:
@@ -141,7 +149,13 @@ class _Mailed:
                 continue
             rule, unreadable = _read_rule(change, pattern, severities)
             self.rules[change.address] = rule
+            names[change.address] = str(values.get("name"))
             self.unreadable += unreadable
+        # Where each rule delivers; rules that only feed channels (chat, webhooks, queues) do not mail.
+        reaches = {names[a]: RuleReach(r.severities, r.kinds) for a, r in self.rules.items()}
+        self.deliveries = Deliveries(changes, references or {}, reaches, after=after)
+        self.destinations: dict[tuple[str, str], Destination] = self.deliveries.destinations
+        self.rules = {a: r for a, r in self.rules.items() if not self.deliveries.channel_only(names[a])}
         real = [r for r in self.rules.values() if NOT_SAMPLE in r.kinds]
         samples = [r for r in self.rules.values() if SAMPLE in r.kinds]
         # Findings GuardDuty raises (not its sample findings) decide the severities mailed.
@@ -376,8 +390,8 @@ def _resource_impacts(
                            "selected are no longer mailed."))
         elif change.type == "aws_cloudwatch_event_target" and kind in ("delete", "replace"):
             rule = change.value("rule", after=False)
-            if rule in gone_rules:
-                continue  # the rule's own line says it all
+            if rule in gone_rules or before.deliveries.channel_target(change):
+                continue  # the rule's own line, or the channel's, says it all
             if kind == "delete":
                 add(Impact(Level.LOSS, "Target deleted", f"rule `{rule}` no longer delivers to "
                            f"`{change.value('arn', after=False)}` (target {name})."))
@@ -386,7 +400,14 @@ def _resource_impacts(
                            "published during the apply may not be delivered."))
         elif change.type == "aws_sns_topic":
             count = len(before.recipients)
-            if kind == "delete":
+            channel_topic = change.before is not None and not before.deliveries.mail_topic(change)
+            if channel_topic and kind == "delete":
+                pass  # a topic that fed only channels: the channels' lines say what stops
+            elif channel_topic and kind == "replace":
+                add(Impact(Level.NOTE, "Channel topic replaced", f"SNS topic {name} is deleted and re-created with "
+                           "its subscriptions and chat configurations: findings published during the apply may not "
+                           "be delivered, and an HTTPS endpoint that does not confirm itself must confirm again."))
+            elif kind == "delete":
                 add(Impact(Level.LOSS, "Topic deleted", f"SNS topic {name} is deleted with its subscriptions: "
                            "alerts stop."))
             elif kind == "replace":
@@ -525,17 +546,108 @@ def _recipient_impacts(before: _Mailed, after: _Mailed, changes: list[Change]) -
     what_before, what_after = _what_text(before), _what_text(after)
     for key in sorted(set(was) - set(now)):
         impacts.append(Impact(Level.LOSS, "Recipient removed", f"{was[key]} will no longer be mailed; "
-                              f"until now they got {what_before}."))
+                              f"until now they got {_address_what(before, key) or what_before}."))
     for key in sorted(set(now) - set(was)):
-        impacts.append(Impact(Level.GAIN, "Recipient added", f"{now[key]} will get {what_after}, once they confirm "
+        impacts.append(Impact(Level.GAIN, "Recipient added", f"{now[key]} will get "
+                              f"{_address_what(after, key) or what_after}, once they confirm "
                               "the subscription mail AWS sends them; nothing arrives before that."))
     topic_replaced = any(c.type == "aws_sns_topic" and c.kind == "replace" for c in changes)
     for change in changes:
         if change.type == "aws_sns_topic_subscription" and change.kind == "replace" and not topic_replaced:
             endpoint = change.value("endpoint") or change.value("endpoint", after=False)
+            protocol = change.value("protocol") or change.value("protocol", after=False)
+            if protocol not in _EMAIL_PROTOCOLS:
+                continue  # a channel's subscription: _channel_impacts says it
             impacts.append(Impact(Level.LOSS, "Subscription re-created", f"{endpoint} gets a new confirmation "
                                   "mail and receives nothing until they confirm it."))
     return impacts
+
+
+def _address_severities(mailed: _Mailed, key: str) -> SeveritySet | None:
+    """The severities mailed to one address, when the plan links it to rules and they differ from what the
+    stack mails as a whole (an email channel of its own threshold); else None."""
+    destination = mailed.destinations.get(("email", key.lower()))
+    if destination is None or destination.severities is None or destination.severities.same_as(mailed.severities):
+        return None
+    return destination.severities
+
+
+def _address_what(mailed: _Mailed, key: str) -> str | None:
+    severities = _address_severities(mailed, key)
+    return None if severities is None else describe_severities(severities)
+
+
+def _gets(destination: Destination) -> str:
+    """'HIGH and CRITICAL findings (severity 7.0 to 10.0), sample findings too'."""
+    if destination.severities is None:
+        return "findings (which ones, the plan does not say: no rule in it is linked to this destination)"
+    text = describe_severities(destination.severities)
+    if destination.samples:
+        text += ", sample findings too" if not destination.severities.is_empty() else " but sample findings"
+    return text
+
+
+def _channel_impacts(before: _Mailed, after: _Mailed) -> list[Impact]:
+    """Each destination besides the stack's mail: added, removed, or getting other severities; and an address
+    of an email channel whose own severities change."""
+    impacts: list[Impact] = []
+    was, now = before.destinations, after.destinations
+    for key in sorted(set(was) | set(now)):
+        old, new = was.get(key), now.get(key)
+        if key[0] == "email":
+            impacts += _address_change(key[1], before, after)
+            continue
+        if new is not None and old is None:
+            once = f"; {new.once}" if new.once else ""
+            impacts.append(Impact(Level.GAIN, "Channel added", f"{new.words} is added: it gets {_gets(new)}{once}."))
+        elif old is not None and new is None:
+            impacts.append(Impact(Level.LOSS, "Channel removed", f"{old.words} will no longer get findings; until "
+                                  f"now it got {_gets(old)}."))
+        elif old is not None and new is not None and old.severities is not None and new.severities is not None:
+            stopped, started = old.severities - new.severities, new.severities - old.severities
+            if not stopped.is_empty():
+                still = "" if new.severities.is_empty() else f"; it still gets {describe_severities(new.severities)}"
+                impacts.append(Impact(Level.LOSS, "Channel gets fewer findings", f"{new.words} will no longer get "
+                                      f"{describe_severities(stopped)}{still}."))
+            if not started.is_empty():
+                impacts.append(Impact(Level.GAIN, "Channel gets more findings", f"{new.words} will now get "
+                                      f"{describe_severities(started)} too."))
+            if old.samples != new.samples:
+                impacts.append(Impact(Level.NOTE, "Channel sample findings", f"{new.words} "
+                                      f"{'will now get' if new.samples else 'will no longer get'} sample findings."))
+    return impacts
+
+
+def _address_change(key: str, before: _Mailed, after: _Mailed) -> list[Impact]:
+    """One address's own severities, when they differ from the stack's mail (else the mail lines say it)."""
+    old, new = before.destinations.get(("email", key)), after.destinations.get(("email", key))
+    if old is None or new is None or old.severities is None or new.severities is None:
+        return []
+    if _address_severities(before, key) is None and _address_severities(after, key) is None:
+        return []
+    impacts = []
+    stopped, started = old.severities - new.severities, new.severities - old.severities
+    if not stopped.is_empty():
+        impacts.append(Impact(Level.LOSS, "Recipient gets fewer findings", f"{new.words} will no longer be mailed "
+                              f"{describe_severities(stopped)}; they still get {describe_severities(new.severities)}."))
+    if not started.is_empty():
+        impacts.append(Impact(Level.GAIN, "Recipient gets more findings", f"{new.words} will now be mailed "
+                              f"{describe_severities(started)} too."))
+    return impacts
+
+
+def _channels_state(mailed: _Mailed) -> str:
+    """'Slack channel C0123ABCDE (workspace T0123ABCDE) gets HIGH and CRITICAL findings (...)' for every
+    destination besides the stack's mail, and every address whose own severities differ ("" for none)."""
+    parts = []
+    for key, destination in sorted(mailed.destinations.items()):
+        if key[0] == "email":
+            severities = _address_severities(mailed, key[1])
+            if severities is not None:
+                parts.append(f"{destination.words} gets only {describe_severities(severities)}")
+        else:
+            parts.append(f"{destination.words} gets {_gets(destination)}")
+    return "; ".join(parts)
 
 
 def _what(mailed: _Mailed) -> tuple[str, list[str]]:
@@ -675,11 +787,18 @@ def summarize(stack: StackChanges) -> StackSummary:
     changes = plan_changes(stack.plan)
     counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in ACTION_ORDER}
     counts["import"] = sum(1 for c in changes if c.importing)
-    before, after = _Mailed(changes, after=False), _Mailed(changes, after=True)
+    references = configuration_references(stack.plan)
+    before = _Mailed(changes, after=False, references=references)
+    after = _Mailed(changes, after=True, references=references)
     mailed = [*_severity_impacts(before, after), *_filter_impacts(before, after)]
     explained = bool(mailed)
     resources, rule_notes = _resource_impacts(changes, before, after, explained=explained)
-    impacts = [*resources, *mailed, *_recipient_impacts(before, after, changes)]
+    impacts = [
+        *resources,
+        *mailed,
+        *_recipient_impacts(before, after, changes),
+        *_channel_impacts(before, after),
+    ]
     # Losses first: they are what a reviewer must not miss.
     rank = {Level.LOSS: 0, Level.GAIN: 1, Level.NOTE: 2}
     impacts.sort(key=lambda impact: rank[impact.level])
@@ -689,7 +808,8 @@ def summarize(stack: StackChanges) -> StackSummary:
     detectors_before = [c for c in changes if c.type == "aws_guardduty_detector"]
     guardduty_off = bool(detectors_before) and not any(d.get("enable") is not False for d in detectors_after)
     after_state = None
-    if after.rules or before.rules:
+    channels_state = _channels_state(after)
+    if after.rules or before.rules or channels_state or before.destinations:
         if guardduty_off:
             after_state = "mails nothing: GuardDuty is off"
         elif (after.severities.is_empty() and not after.mails_samples) or not after.recipients:
@@ -703,6 +823,8 @@ def summarize(stack: StackChanges) -> StackSummary:
                     after_state += f"; suppression rule {names} archives the findings it matches first"
                 else:
                     after_state += f"; suppression rules {names} archive the findings they match first"
+        if channels_state and not guardduty_off:
+            after_state += f"; {channels_state}"
     other = tuple(
         sorted(
             f"{c.kind} `{c.address}`"

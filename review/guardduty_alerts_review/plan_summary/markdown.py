@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from .analysis import ACTION_ORDER, summarize
 from .loading import plan_changes
@@ -34,9 +35,28 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
+def _webhook_secrets(stack: StackChanges) -> list[tuple[str, str]]:
+    """(URL, shown form) of each HTTPS subscription endpoint in the plan whose path or query may hold an
+    integration key (PagerDuty's, Opsgenie's): the comment shows its scheme and host only."""
+    found = []
+    for change in plan_changes(stack.plan):
+        if change.type != "aws_sns_topic_subscription":
+            continue
+        for values in (change.before, change.after):
+            endpoint = values.get("endpoint") if values else None
+            if values and values.get("protocol") == "https" and isinstance(endpoint, str):
+                parts = urlsplit(endpoint)
+                if parts.path.strip("/") or parts.query:
+                    found.append((endpoint, f"{parts.scheme}://{parts.hostname}/(path hidden)"))
+    return sorted(set(found), key=lambda pair: -len(pair[0]))
+
+
 def _raw_text(stack: StackChanges) -> str:
     if stack.text is not None:
-        return stack.text.rstrip()
+        text = stack.text.rstrip()
+        for endpoint, shown in _webhook_secrets(stack):
+            text = text.replace(endpoint, shown)
+        return text
     lines = [f"{' '.join(c.actions)} {c.address}" for c in plan_changes(stack.plan) if c.kind != "no-op"]
     return "\n".join(lines) or "No changes."
 

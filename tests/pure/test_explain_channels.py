@@ -1,0 +1,145 @@
+"""explain with channels: each destination, the severities it gets, its own filters and what to do once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from guardduty_alerts.channels import (
+    EmailChannel,
+    SlackChannel,
+    SlackWebhookChannel,
+    SqsChannel,
+    TeamsWebhookChannel,
+    UserNotificationsChannel,
+    WebhookChannel,
+)
+from guardduty_alerts.patterns import FindingFilters, SampleHandling
+from guardduty_alerts_review.alerting import StackAlerting
+from guardduty_alerts_review.explain import explain, severities_text
+
+
+def _stack(**props: object) -> StackAlerting:
+    defaults: dict[str, object] = {
+        "name": "prod",
+        "region": "us-east-1",
+        "alerts_name": "guardduty-alerts",
+        "severity_threshold": "MEDIUM",
+        "recipients": ("soc@example.com",),
+    }
+    return StackAlerting(**{**defaults, **props})  # type: ignore[arg-type]
+
+
+def _destination(text: str, title: str) -> list[str]:
+    """The lines of one destination block (its title line, then its indented rows)."""
+    lines = text.splitlines()
+    start = lines.index(f"  - {title}")
+    block = [lines[start]]
+    for line in lines[start + 1 :]:
+        if not line.startswith("      "):
+            break
+        block.append(line)
+    return block
+
+
+@pytest.mark.parametrize(
+    ("threshold", "expected"),
+    [
+        (4.0, "MEDIUM, HIGH and CRITICAL (4.0 and above)"),
+        (7.0, "HIGH and CRITICAL (7.0 and above)"),
+        (9.0, "CRITICAL (9.0 and above)"),
+        (7.5, "part of HIGH and CRITICAL (7.5 and above)"),
+        (1.0, "LOW, MEDIUM, HIGH and CRITICAL (1.0 and above)"),
+    ],
+)
+def test_severities_are_said_as_bands_and_the_lowest_score(threshold: float, expected: str) -> None:
+    assert severities_text(threshold) == expected
+
+
+def test_a_stack_without_channels_prints_no_destinations() -> None:
+    text = explain([_stack()])
+    assert "destinations" not in text
+    assert text.splitlines()[-1] == "  EventBridge rules      4 (medium, high, critical, sample)"
+
+
+def test_a_slack_channel_with_its_own_threshold_gets_high_and_critical_after_authorizing_the_workspace() -> None:
+    text = explain(
+        [
+            _stack(
+                channels=(SlackChannel(workspace_id="T0123ABCDE", channel_id="C0123ABCDE", severity_threshold="HIGH"),)
+            )
+        ]
+    )
+    assert _destination(text, "Slack channel C0123ABCDE (workspace T0123ABCDE)") == [
+        "  - Slack channel C0123ABCDE (workspace T0123ABCDE)",
+        "      gets     HIGH and CRITICAL (7.0 and above); Amazon Q renders the finding",
+        "      samples  delivered too (the event says sample: true)",
+        "      once     authorize Slack workspace T0123ABCDE in the Amazon Q Developer in chat applications console "
+        "(before the apply), then invite @Amazon Q into channel C0123ABCDE",
+    ]
+    assert (
+        _destination(text, "mail to soc@example.com")[1] == "      gets     MEDIUM, HIGH and CRITICAL (4.0 and above)"
+    )
+    assert "+ 1 for channels (raw-high)" in text
+
+
+def test_a_channel_shows_filters_only_when_they_are_its_own() -> None:
+    own = FindingFilters(exclude_types=("Recon:",), new_only=True, samples=SampleHandling.DROP)
+    text = explain(
+        [
+            _stack(
+                channels=(
+                    WebhookChannel(url="https://events.pagerduty.com/integration/key/enqueue", filters=own),
+                    SlackWebhookChannel(url_ssm_parameter="/security/slack-webhook", filters=FindingFilters()),
+                )
+            )
+        ]
+    )
+    webhook = _destination(text, "HTTPS webhook at events.pagerduty.com")
+    assert "      filters  finding types all except Recon:*, first occurrence only" in webhook
+    assert "      samples  dropped" in webhook
+    assert "integration/key" not in text  # the path may hold the integration key
+    chat = _destination(text, "Slack incoming webhook (URL in SSM parameter /security/slack-webhook)")
+    assert not any(line.startswith("      filters") for line in chat)
+    assert (
+        "      once     store the webhook URL in SSM SecureString parameter /security/slack-webhook before the plan"
+        in chat
+    )
+
+
+def test_an_sqs_channel_gets_the_queue_policy_statement_naming_its_topic() -> None:
+    queue = "arn:aws:sqs:us-east-1:123456789012:siem-intake"
+    text = explain([_stack(account_id="123456789012", channels=(SqsChannel(queue_arn=queue, severity_threshold=7.5),))])
+    once = _destination(text, "SQS queue siem-intake (account 123456789012)")[-1]
+    statement = json.loads(once.split(": ", 1)[1])
+    assert statement["Resource"] == queue
+    assert statement["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:123456789012:guardduty-alerts-raw-7-5"}
+    }
+
+
+def test_email_teams_webhook_and_user_notifications_say_what_to_do_once() -> None:
+    text = explain(
+        [
+            _stack(
+                recipients=(),
+                channels=(
+                    EmailChannel(addresses=("ciso@example.com",), severity_threshold="CRITICAL"),
+                    TeamsWebhookChannel(url_env_var="TF_VAR_teams_url"),
+                    UserNotificationsChannel(addresses=("lead@example.com",), aggregation="SHORT"),
+                ),
+            )
+        ]
+    )
+    assert "  - mail to soc@example.com" not in text
+    assert _destination(text, "mail to ciso@example.com")[1:] == [
+        "      gets     CRITICAL (9.0 and above)",
+        "      samples  mailed, marked SAMPLE",
+        "      once     each address confirms the subscription mail AWS sends; nothing arrives before that",
+    ]
+    assert _destination(text, "Teams incoming webhook (URL in environment variable TF_VAR_teams_url)")[-1] == (
+        "      once     set TF_VAR_teams_url to the webhook URL wherever Terraform plans and applies"
+    )
+    assert _destination(text, "AWS User Notifications mail to lead@example.com")[1] == (
+        "      gets     MEDIUM, HIGH and CRITICAL (4.0 and above); AWS formats the mail; aggregation SHORT"
+    )
