@@ -29,6 +29,8 @@ def _alerting(plan: StackPlan, plans: list[StackPlan]) -> StackAlerting:
         severity_threshold=settings.severity_threshold,
         filters=settings.filters,
         recipients=settings.recipients,
+        channels=settings.channels_for(plan.region),
+        account_id=plan.account.id if plan.account else None,
         suppression_rules=settings.suppression_rules,
         subject_formatter=settings.subject_formatter,
         regions_served=served,
