@@ -141,6 +141,29 @@ def target_delivery_settings(
 MAX_METRICS_PER_ALARM = 10
 
 
+def _summed_metrics(metrics: Sequence[tuple[str, str, dict[str, str]]]) -> list[CloudwatchMetricAlarmMetricQuery]:
+    """Metric math queries that sum `metrics` (namespace, name, dimensions) over the alarm period."""
+    if len(metrics) > MAX_METRICS_PER_ALARM:
+        raise ValueError(f"{len(metrics)} metrics for one alarm; CloudWatch allows {MAX_METRICS_PER_ALARM}")
+    queries = [
+        CloudwatchMetricAlarmMetricQuery(
+            id=f"m{index}",
+            metric=CloudwatchMetricAlarmMetricQueryMetric(
+                namespace=namespace,
+                metric_name=metric_name,
+                dimensions=dimensions,
+                stat="Sum",
+                period=ALARM_PERIOD_SECONDS,
+            ),
+        )
+        for index, (namespace, metric_name, dimensions) in enumerate(metrics)
+    ]
+    queries.append(
+        CloudwatchMetricAlarmMetricQuery(id="failed", expression="SUM(METRICS())", label="Failed", return_data=True)
+    )
+    return queries
+
+
 def create_delivery_alarms(
     scope: Construct,
     *,
@@ -171,24 +194,7 @@ def create_delivery_alarms(
     if formatter_function_name is not None:
         # The function could not write a failed event to the dead-letter queue: that event is lost.
         metrics.append(("AWS/Lambda", "DeadLetterErrors", {"FunctionName": formatter_function_name}))
-    if len(metrics) > MAX_METRICS_PER_ALARM:
-        raise ValueError(f"{len(metrics)} metrics for one alarm; CloudWatch allows {MAX_METRICS_PER_ALARM}")
-    queries = [
-        CloudwatchMetricAlarmMetricQuery(
-            id=f"m{index}",
-            metric=CloudwatchMetricAlarmMetricQueryMetric(
-                namespace=namespace,
-                metric_name=metric_name,
-                dimensions=dimensions,
-                stat="Sum",
-                period=ALARM_PERIOD_SECONDS,
-            ),
-        )
-        for index, (namespace, metric_name, dimensions) in enumerate(metrics)
-    ]
-    queries.append(
-        CloudwatchMetricAlarmMetricQuery(id="failed", expression="SUM(METRICS())", label="Failed", return_data=True)
-    )
+    queries = _summed_metrics(metrics)
     watched = f"rules {', '.join(sorted(rules))}" if len(rules) > 1 else f"rule {next(iter(rules), '')}"
     if formatter_function_name is not None:
         watched += " and the subject formatter's dead-letter writes"
@@ -269,24 +275,7 @@ def create_channel_alarm(
     metrics += [
         ("AWS/SNS", "NumberOfNotificationsFailed", {"TopicName": topic.name}) for _, topic in sorted(topics.items())
     ]
-    if len(metrics) > MAX_METRICS_PER_ALARM:
-        raise ValueError(f"{len(metrics)} metrics for one alarm; CloudWatch allows {MAX_METRICS_PER_ALARM}")
-    queries = [
-        CloudwatchMetricAlarmMetricQuery(
-            id=f"m{index}",
-            metric=CloudwatchMetricAlarmMetricQueryMetric(
-                namespace=namespace,
-                metric_name=metric_name,
-                dimensions=dimensions,
-                stat="Sum",
-                period=ALARM_PERIOD_SECONDS,
-            ),
-        )
-        for index, (namespace, metric_name, dimensions) in enumerate(metrics)
-    ]
-    queries.append(
-        CloudwatchMetricAlarmMetricQuery(id="failed", expression="SUM(METRICS())", label="Failed", return_data=True)
-    )
+    queries = _summed_metrics(metrics)
     watched = ", ".join([*sorted(rules), *(f"topic {key}" for key in sorted(topics))])
     return CloudwatchMetricAlarm(
         scope,
