@@ -18,8 +18,15 @@ from typing import Any
 
 from guardduty_alerts.errors import EventFileError, GuardDutyAlertsError
 from guardduty_alerts.notifications import MailRule
-from guardduty_alerts.patterns import FINDING_DETAIL_TYPE, GUARDDUTY_SOURCE, SampleHandling, type_matcher
-from guardduty_alerts.severity import Severity
+from guardduty_alerts.patterns import (
+    FINDING_DETAIL_TYPE,
+    GUARDDUTY_SOURCE,
+    SampleHandling,
+    all_findings_pattern,
+    pattern_json,
+    type_matcher,
+)
+from guardduty_alerts.severity import Severity, parse_threshold
 
 from .alerting import StackAlerting
 
@@ -144,6 +151,8 @@ class Preview:
     mailed_by: tuple[str, ...]
     mail: str | None
     reason: str
+    # A GuardDuty finding on the stack's own bus, judged by the rules' patterns (the channels' rules too).
+    judged: bool = True
 
 
 def _formatted(event: dict[str, Any]) -> str:
@@ -159,18 +168,23 @@ def preview_event(alerting: StackAlerting, path: Path, event: dict[str, Any]) ->
     rules = alerting.mail_rules()
     other_bus = _other_bus(event)
     if other_bus is not None:
-        return Preview(path, stack, (), None, other_bus)
+        return Preview(path, stack, (), None, other_bus, judged=False)
     look_alike = _look_alike(event)
     matched = [rule for rule in rules if pattern_matches(rule.pattern_json(), event)]
     if look_alike is not None:
         if matched:  # the patterns and this reasoning disagree: say so rather than hide it
             return Preview(path, stack, (), None, f"ERROR: matched by {matched[0].key}, yet {look_alike}")
-        return Preview(path, stack, (), None, look_alike)
+        return Preview(path, stack, (), None, look_alike, judged=False)
     if not alerting.serves(event.get("region")):
         # EventBridge is regional: the event only reaches the default bus of its own region (and, with a
         # central inbox, the home region's bus).
         return Preview(
-            path, stack, (), None, f"the event is from region {event.get('region')}, not {alerting.region}"
+            path,
+            stack,
+            (),
+            None,
+            f"the event is from region {event.get('region')}, not {alerting.region}",
+            judged=False,
         )
     if not matched:
         return Preview(path, stack, (), None, _why_not(alerting, event))
@@ -209,8 +223,24 @@ def _why_not(alerting: StackAlerting, event: dict[str, Any]) -> str:
     return "no rule matches it"
 
 
+def channel_deliveries(alerting: StackAlerting, event: dict[str, Any]) -> list[tuple[str, bool]]:
+    """(channel in words, whether it gets `event`) for each channel of the stack, by the same pattern the
+    construct gives the channel's rule (its own threshold and filters, else the stack's). Only for an event on
+    the stack's bus: the caller asks `preview_event` first."""
+    deliveries = []
+    for channel in alerting.channels:
+        threshold = (
+            parse_threshold(channel.severity_threshold)
+            if channel.severity_threshold is not None
+            else alerting.threshold
+        )
+        pattern = all_findings_pattern(threshold, channel.filters or alerting.filters)
+        deliveries.append((channel.describe(), pattern_matches(pattern_json(pattern), event)))
+    return deliveries
+
+
 def run_preview(stacks: Sequence[StackAlerting], target: Path) -> Iterator[str]:
-    """Lines to print: per stack, per event, the decision and the mail text."""
+    """Lines to print: per stack, per event, the decision and the mail text, then which channels get it."""
     events = load_events(target)
     for alerting in stacks:
         yield f"== stack {alerting.name} (threshold {alerting.severity_threshold}) =="
@@ -223,4 +253,8 @@ def run_preview(stacks: Sequence[StackAlerting], target: Path) -> Iterator[str]:
                 yield f"-- {path.name}: {outcome.reason}: {', '.join(outcome.mailed_by)}"
             else:
                 yield f"-- {path.name}: not mailed: {outcome.reason}"
+            if alerting.channels and outcome.judged:
+                for channel, gets in channel_deliveries(alerting, event):
+                    yield f"   {'gets it' if gets else 'not sent'}: {channel}"
         yield ""
+

@@ -143,3 +143,69 @@ def test_email_teams_webhook_and_user_notifications_say_what_to_do_once() -> Non
     assert _destination(text, "AWS User Notifications mail to lead@example.com")[1] == (
         "      gets     MEDIUM, HIGH and CRITICAL (4.0 and above); AWS formats the mail; aggregation SHORT"
     )
+
+
+# --- preview: which channels get an event ---------------------------------------------------------------------
+
+
+def _finding(severity: float, finding_type: str = "Recon:EC2/Portscan", region: str = "us-east-1") -> dict:
+    return {
+        "version": "0",
+        "source": "aws.guardduty",
+        "detail-type": "GuardDuty Finding",
+        "region": region,
+        "account": "123456789012",
+        "detail": {"severity": severity, "type": finding_type, "service": {"count": 1}},
+    }
+
+
+def test_preview_says_which_channels_get_a_finding_by_their_own_threshold_and_filters() -> None:
+    from guardduty_alerts.channels import SlackChannel, WebhookChannel
+    from guardduty_alerts.patterns import FindingFilters
+    from guardduty_alerts_review.alerting import StackAlerting
+    from guardduty_alerts_review.preview import channel_deliveries
+
+    slack = SlackChannel(workspace_id="T0123ABCDE", channel_id="C0123ABCDE", severity_threshold="HIGH")
+    hook = WebhookChannel(url="https://hooks.example.com/x", filters=FindingFilters(exclude_types=("Recon:",)))
+    alerting = StackAlerting(
+        name="s", region="us-east-1", alerts_name="a", severity_threshold="MEDIUM", channels=(slack, hook)
+    )
+    assert channel_deliveries(alerting, _finding(5.0)) == [
+        ("Slack channel C0123ABCDE (workspace T0123ABCDE)", False),
+        ("HTTPS webhook at hooks.example.com", False),
+    ]
+    assert channel_deliveries(alerting, _finding(7.0)) == [
+        ("Slack channel C0123ABCDE (workspace T0123ABCDE)", True),
+        ("HTTPS webhook at hooks.example.com", False),
+    ]
+    assert channel_deliveries(alerting, _finding(5.0, "Backdoor:EC2/C&CActivity.B")) == [
+        ("Slack channel C0123ABCDE (workspace T0123ABCDE)", False),
+        ("HTTPS webhook at hooks.example.com", True),
+    ]
+
+
+def test_preview_lists_channels_only_for_findings_on_the_stacks_bus(tmp_path) -> None:
+    import json
+
+    from guardduty_alerts.channels import WebhookChannel
+    from guardduty_alerts_review.alerting import StackAlerting
+    from guardduty_alerts_review.preview import run_preview
+
+    alerting = StackAlerting(
+        name="s",
+        region="us-east-1",
+        alerts_name="a",
+        severity_threshold="MEDIUM",
+        recipients=("soc@example.com",),
+        channels=(WebhookChannel(url="https://hooks.example.com/x"),),
+    )
+    (tmp_path / "here.json").write_text(json.dumps(_finding(2.0)))
+    (tmp_path / "there.json").write_text(json.dumps(_finding(8.0, region="eu-west-1")))
+    lines = list(run_preview([alerting], tmp_path))
+    assert lines == [
+        "== stack s (threshold MEDIUM) ==",
+        "-- here.json: not mailed: severity 2 (LOW) is below the threshold 4",
+        "   not sent: HTTPS webhook at hooks.example.com",
+        "-- there.json: not mailed: the event is from region eu-west-1, not us-east-1",
+        "",
+    ]
