@@ -1,6 +1,8 @@
 """plan-summary on a real plan of a construct stack with channels: applied to the emulator with an HTTPS
 webhook, an SQS queue and a Slack incoming webhook, then planned with the webhooks raised to HIGH, the queue
-removed and another HTTPS webhook added."""
+removed and another HTTPS webhook added. The stack has a region and a name of its own: the session's emulator
+also holds the example deployment (guardduty-alerts in us-east-1), which other tests check; it is destroyed at
+the end."""
 
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ from helpers import terraform
 
 pytestmark = pytest.mark.terraform
 
-REGION = "us-east-1"
+# Nobody else's region and name in the shared emulator.
+REGION = "ap-northeast-3"
+NAME = "plan-channels"
 SERVICES = ("cloudwatch", "events", "guardduty", "iam", "kms", "lambda_", "logs", "sns", "sqs", "ssm", "sts")
 PAGERDUTY = "https://events.pagerduty.com/integration/INTEGRATIONKEY/enqueue"
 SLACK_URL = "https://hooks.slack.com/services/T0/B0/WEBHOOKSECRET"
@@ -30,7 +34,7 @@ def _synth(endpoint: str, channels: list) -> str:
     app = CdktfTesting.app()
     stack = TerraformStack(app, "channels")
     AwsProvider(stack, "aws", region=REGION, endpoints=[AwsProviderEndpoints(**dict.fromkeys(SERVICES, endpoint))])
-    GuardDutyAlerts(stack, "alerts", recipients=["soc@example.com"], channels=channels)
+    GuardDutyAlerts(stack, "alerts", name=NAME, recipients=["soc@example.com"], channels=channels)
     return CdktfTesting.synth(stack)
 
 
@@ -53,7 +57,14 @@ def test_channel_changes_in_a_real_plan_are_said_per_destination(
         )
     )
     terraform(aws_env, stack, "init", "-input=false")
-    terraform(aws_env, stack, "apply", "-input=false", "-auto-approve")
+    try:
+        terraform(aws_env, stack, "apply", "-input=false", "-auto-approve")
+        _plan_and_check(aws_env, moto_endpoint, stack, tmp_path, account)
+    finally:
+        terraform(aws_env, stack, "destroy", "-input=false", "-auto-approve")
+
+
+def _plan_and_check(aws_env: dict[str, str], moto_endpoint: str, stack: Path, tmp_path: Path, account: str) -> None:
     changed = [
         WebhookChannel(url=PAGERDUTY, auto_confirms=True, severity_threshold="HIGH"),
         SlackWebhookChannel(url_ssm_parameter="/security/slack-webhook", severity_threshold="HIGH"),
@@ -79,7 +90,7 @@ def test_channel_changes_in_a_real_plan_are_said_per_destination(
         "- 🔔 **Channel added**: HTTPS webhook at hooks.example.com is added: it gets MEDIUM, HIGH and CRITICAL "
         "findings (severity 4.0 to 10.0), sample findings too; nothing arrives until its owner confirms the "
         "subscription (SNS posts a SubscribeURL to it).",
-        "- 📝 **Encryption added**: SNS topic `guardduty-alerts-raw-high` is encrypted with a customer-managed KMS "
+        "- 📝 **Encryption added**: SNS topic `plan-channels-raw-high` is encrypted with a customer-managed KMS "
         "key: EventBridge must be allowed kms:GenerateDataKey* and kms:Decrypt on it, or no mail arrives.",
     ]
     # The stack's own mail is untouched, and no secret of a webhook URL reaches the comment.
