@@ -38,3 +38,12 @@ def test_owning_account_keeps_administration() -> None:
     assert admin["Condition"] == {"StringEquals": {"AWS:SourceOwner": "123456789012"}}
     assert "SNS:Subscribe" in admin["Action"]
     assert admin["Resource"] == TOPIC
+
+
+def test_regional_role_names_keep_the_region_whole_within_iams_64_characters() -> None:
+    from guardduty_alerts.naming import regional_role_name
+
+    assert regional_role_name("guardduty-alerts-formatter", "eu-west-1") == "guardduty-alerts-formatter-eu-west-1"
+    longest = regional_role_name("a" * 40 + "-formatter", "ap-southeast-5")
+    assert len(longest) == 64 and longest.endswith("-ap-southeast-5")
+    assert regional_role_name("guardduty-alerts-chat", None) == "guardduty-alerts-chat"

@@ -345,3 +345,22 @@ def test_administrator_stacks_import_the_detector_designation_created(stacks: di
     assert "import" not in adopted["gd-security-us-east-1"]
     assert resources({"resource": adopted["gd-security-us-east-1"]["data"]}, "aws_guardduty_detector") == [{"id": "a" * 32}]
     assert "import" in adopted["gd-security-eu-west-1"]
+
+
+def test_the_formatters_role_of_each_region_has_a_name_of_its_own(tmp_path: Path) -> None:
+    # IAM names are account-wide: with one role name for both regions, the second region's apply would fail.
+    config = parse_config(
+        {"regions": ["us-east-1", "ap-southeast-5"], "recipients": ["sec@example.com"], "subject_formatter": True}
+    )
+    names = synth_to(config, tmp_path / "out", state_dir=tmp_path)
+    roles = {}
+    for name in names:
+        document = read_json(tmp_path / "out" / "stacks" / name / "cdk.tf.json")
+        (role,) = document["resource"]["aws_iam_role"].values()
+        (function,) = document["resource"]["aws_lambda_function"].values()
+        assert function["function_name"] == "guardduty-alerts-formatter"  # regional: the same name is fine
+        roles[name] = role["name"]
+    assert roles == {
+        "guardduty-alerts-ap-southeast-5": "guardduty-alerts-formatter-ap-southeast-5",
+        "guardduty-alerts-us-east-1": "guardduty-alerts-formatter-us-east-1",
+    }

@@ -70,7 +70,7 @@ def test_formatter_stack_validates_applies_and_is_least_privilege(
     (group,) = logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/guardduty-alerts-formatter")["logGroups"]
     assert group["retentionInDays"] == LOG_RETENTION_DAYS
     iam = client("iam", moto_endpoint, region)
-    role_policy = iam.get_role_policy(RoleName="guardduty-alerts-formatter", PolicyName="publish-findings")
+    role_policy = iam.get_role_policy(RoleName="guardduty-alerts-formatter-eu-west-1", PolicyName="publish-findings")
     statements = {s["Sid"]: s for s in role_policy["PolicyDocument"]["Statement"]}
     topic_arn = json.loads(terraform(aws_env, stack_dir, "output", "-json").stdout)["topic_arn"]["value"]
     assert statements["PublishToTheAlertTopic"]["Action"] == "sns:Publish"
@@ -84,7 +84,7 @@ def test_formatter_stack_validates_applies_and_is_least_privilege(
     sns = client("sns", moto_endpoint, region)
     topic_policy = json.loads(sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]["Policy"])
     publishers = [s for s in topic_policy["Statement"] if s["Action"] == "sns:Publish"]
-    role_arn = iam.get_role(RoleName="guardduty-alerts-formatter")["Role"]["Arn"]
+    role_arn = iam.get_role(RoleName="guardduty-alerts-formatter-eu-west-1")["Role"]["Arn"]
     assert publishers == [
         {
             "Sid": "AllowSubjectFormatterToPublish",

@@ -339,6 +339,7 @@ class GuardDutyAlerts(Construct):
                 topic_arn=self.topic.arn,
                 dead_letter_queue_arn=self.dead_letter_queue.arn,
                 tags=tag_map,
+                region=region,
             )
             if self.topic_key_arn is not None:
                 # Publishing to the encrypted topic, and dead-lettering into the queue encrypted with the same

@@ -53,7 +53,7 @@ from .channels import (
     _ChatWebhookChannel,
 )
 from .chat_messages import chat_transformer
-from .naming import api_destination_name, chat_configuration_name, rule_name
+from .naming import api_destination_name, chat_configuration_name, regional_role_name, rule_name
 from .notifications import MailRule
 from .patterns import (
     FINDING_DETAIL_TYPE,
@@ -111,7 +111,7 @@ def _chat_role(
     role = IamRole(
         scope,
         "chat-role",
-        name=f"{name}-chat{suffix}"[:64],
+        name=regional_role_name(f"{name}-chat", region),
         description="Assumed by Amazon Q Developer in chat applications to post GuardDuty findings",
         assume_role_policy=json.dumps(service_role_trust_policy("chatbot.amazonaws.com"), sort_keys=True),
         tags=tags,
@@ -329,11 +329,10 @@ class ChatWebhooks:
 
     def _role_arn(self) -> str:
         if self.role is None:
-            suffix = f"-{self._region}" if self._region else ""
             self.role = IamRole(
                 self._scope,
                 "webhooks-role",
-                name=f"{self._name}-webhooks{suffix}"[:64],
+                name=regional_role_name(f"{self._name}-webhooks", self._region),
                 description="Assumed by EventBridge to call the GuardDuty alert chat webhooks",
                 assume_role_policy=json.dumps(service_role_trust_policy(EVENTS_PRINCIPAL), sort_keys=True),
                 tags=self._tags,

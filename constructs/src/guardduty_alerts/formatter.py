@@ -41,7 +41,7 @@ from ._aws import (
     LambdaPermission,
 )
 from .checkov_skips import skip_check
-from .naming import formatter_function_name
+from .naming import formatter_function_name, regional_role_name
 from .templates import mail_templates
 
 __all__ = [
@@ -88,6 +88,7 @@ class SubjectFormatter(Construct):
         topic_arn: str,
         dead_letter_queue_arn: str,
         tags: Mapping[str, str] | None = None,
+        region: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         function_name = formatter_function_name(name)
@@ -113,7 +114,9 @@ class SubjectFormatter(Construct):
         self.role = IamRole(
             self,
             "role",
-            name=function_name,
+            # The function's name is regional, its role's is not: one role per region, or the second region's
+            # apply fails with "role already exists".
+            name=regional_role_name(function_name, region),
             assume_role_policy=json.dumps(
                 {
                     "Version": "2012-10-17",

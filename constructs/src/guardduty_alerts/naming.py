@@ -18,6 +18,7 @@ __all__ = [
     "forwarding_role_name",
     "forwarding_rule_name",
     "key_alias_name",
+    "regional_role_name",
     "rule_name",
     "topic_name",
 ]
@@ -85,3 +86,16 @@ def chat_configuration_name(name: str, region: str | None, channel_key: str) -> 
     """Chat channel configurations are named per account, so the name says the region too."""
     parts = [name, region, channel_key] if region else [name, channel_key]
     return "-".join(parts)[:128]
+
+
+# IAM role names are account-wide and at most 64 characters.
+MAX_ROLE_NAME = 64
+
+
+def regional_role_name(base: str, region: str | None) -> str:
+    """An IAM role name for a resource of one region: `<base>-<region>`, so the stacks of an account's regions
+    do not claim one name (IAM names are account-wide). The region is kept whole; a base too long for IAM's
+    64 characters is shortened instead. Without a known region, the base alone."""
+    if region is None:
+        return base[:MAX_ROLE_NAME]
+    return f"{base[: MAX_ROLE_NAME - len(region) - 1].rstrip('-')}-{region}"
