@@ -87,8 +87,8 @@ from .severity import Severity, parse_threshold, threshold_problem
 from .suppression import SuppressionRule
 from .validation import (
     PublishingFrequency,
+    address_list_problems,
     detector_id_problem,
-    email_problem,
     frequency_problem,
     name_problem,
     tag_problems,
@@ -534,19 +534,7 @@ class GuardDutyAlerts(Construct):
                 ),
             )
             for mail_rule in group_rules:
-                assert mail_rule.input_paths is not None and mail_rule.input_template is not None
-                targets[mail_rule.key] = CloudwatchEventTarget(
-                    self,
-                    f"target-{mail_rule.key}",
-                    rule=rules[mail_rule.key].name,
-                    arn=topic.arn,
-                    target_id="sns-topic",
-                    input_transformer=CloudwatchEventTargetInputTransformer(
-                        input_paths=mail_rule.input_paths, input_template=mail_rule.input_template
-                    ),
-                    depends_on=[policy],
-                    **self._delivery_settings,
-                )
+                targets[mail_rule.key] = self._mail_target(mail_rule, rules[mail_rule.key], topic, policy)
         for mail_rule in group_rules:
             self._add_chat_targets(group, mail_rule, rules[mail_rule.key])
         return rules
@@ -567,19 +555,26 @@ class GuardDutyAlerts(Construct):
                 depends_on=[permission],
                 **self._delivery_settings,
             )
+        return self._mail_target(mail_rule, rule, self.topic, self.topic_policy)
+
+    def _mail_target(
+        self, mail_rule: MailRule, rule: CloudwatchEventRule, topic: SnsTopic, policy: SnsTopicPolicy
+    ) -> CloudwatchEventTarget:
+        """The mail target of a band or sample rule: `topic`, with the rule's mail template. Every mail group's
+        targets are made here."""
         assert mail_rule.input_paths is not None and mail_rule.input_template is not None
         return CloudwatchEventTarget(
             self,
             f"target-{mail_rule.key}",
             rule=rule.name,
-            arn=self.topic.arn,
+            arn=topic.arn,
             target_id="sns-topic",
             input_transformer=CloudwatchEventTargetInputTransformer(
                 input_paths=mail_rule.input_paths,
                 input_template=mail_rule.input_template,
             ),
             # Without the policy EventBridge's first deliveries are refused: create it before the target.
-            depends_on=[self.topic_policy],
+            depends_on=[policy],
             **self._delivery_settings,
         )
 
@@ -661,17 +656,7 @@ def _validate(
             "allowed: at least one email address, or channels"
         )
     else:
-        seen: dict[str, int] = {}
-        for index, address in enumerate(recipients):
-            check(f"recipients[{index}]", email_problem(address))
-            if isinstance(address, str):
-                key = address.lower()
-                if key in seen:
-                    problems.append(
-                        f"recipients[{index}]: {address!r} repeats recipients[{seen[key]}]; "
-                        "allowed: each address once (case does not matter)"
-                    )
-                seen.setdefault(key, index)
+        problems += [f"{where}: {problem}" for where, problem in address_list_problems("recipients", recipients)]
     check("severity_threshold", threshold_problem(severity_threshold))
     check("name", name_problem(name))
     check("finding_publishing_frequency", frequency_problem(finding_publishing_frequency))

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from .patterns import FindingFilters
 from .regions import ALL_REGIONS
 from .severity import Severity, parse_threshold, threshold_problem
-from .validation import email_problem
+from .validation import address_list_problems
 
 __all__ = [
     "USER_NOTIFICATIONS_REGIONS",
@@ -458,23 +458,7 @@ def _address_problems(addresses: object) -> list[tuple[str, str]]:
         return [
             ("addresses", "the list is empty, so this channel delivers nothing; allowed: at least one email address")
         ]
-    problems = []
-    seen: dict[str, int] = {}
-    for index, address in enumerate(addresses):
-        problem = email_problem(address)
-        if problem:
-            problems.append((f"addresses[{index}]", problem))
-        elif address.lower() in seen:
-            problems.append(
-                (
-                    f"addresses[{index}]",
-                    f"{address!r} repeats addresses[{seen[address.lower()]}]; "
-                    "allowed: each address once (case does not matter)",
-                )
-            )
-        else:
-            seen[address.lower()] = index
-    return problems
+    return address_list_problems("addresses", addresses)
 
 
 def channel_problems(

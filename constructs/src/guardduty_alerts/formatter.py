@@ -42,6 +42,7 @@ from ._aws import (
 )
 from .checkov_skips import skip_check
 from .naming import formatter_function_name, regional_role_name
+from .policies import service_role_trust_policy
 from .templates import mail_templates
 
 __all__ = [
@@ -117,19 +118,7 @@ class SubjectFormatter(Construct):
             # The function's name is regional, its role's is not: one role per region, or the second region's
             # apply fails with "role already exists".
             name=regional_role_name(function_name, region),
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                },
-                sort_keys=True,
-            ),
+            assume_role_policy=json.dumps(service_role_trust_policy("lambda.amazonaws.com"), sort_keys=True),
             tags=tags or None,
         )
         self.role_policy = IamRolePolicy(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 __all__ = [
     "EMAIL_PATTERN",
     "NAME_PATTERN",
     "PublishingFrequency",
+    "address_list_problems",
     "detector_id_problem",
     "email_problem",
     "frequency_problem",
@@ -46,6 +47,27 @@ def email_problem(value: object) -> str | None:
     if isinstance(value, str) and len(value) <= 254 and _EMAIL.match(value):
         return None
     return f"{value!r} is not an email address; allowed: one address such as security@example.com"
+
+
+def address_list_problems(key: str, addresses: Sequence[object]) -> list[tuple[str, str]]:
+    """(`key[i]`, problem) for each address that is not one, or repeats an earlier one (case does not matter)."""
+    problems = []
+    seen: dict[str, int] = {}
+    for index, address in enumerate(addresses):
+        problem = email_problem(address)
+        if problem:
+            problems.append((f"{key}[{index}]", problem))
+            continue
+        assert isinstance(address, str)
+        first = seen.setdefault(address.lower(), index)
+        if first != index:
+            problems.append(
+                (
+                    f"{key}[{index}]",
+                    f"{address!r} repeats {key}[{first}]; allowed: each address once (case does not matter)",
+                )
+            )
+    return problems
 
 
 def name_problem(value: object) -> str | None:
