@@ -18,7 +18,6 @@ from ._aws import (
     CloudwatchEventTarget,
     CloudwatchEventTargetInputTransformer,
     CloudwatchMetricAlarm,
-    DataAwsCallerIdentity,
     DataAwsGuarddutyDetector,
     GuarddutyDetector,
     GuarddutyFilter,
@@ -386,7 +385,6 @@ class GuardDutyAlerts(Construct):
                 name=name,
                 region=region,
                 key_arn=self.topic_key_arn,
-                owner_account=self._owner_account(),
                 dead_letter_queue_arn=self.dead_letter_queue.arn,
                 delivery_settings=self._delivery_settings,
                 tags=self._tags,
@@ -458,15 +456,6 @@ class GuardDutyAlerts(Construct):
                 for key, statement in group.sqs_policy_statements.items()
             }
         )
-
-    def _owner_account(self) -> str:
-        if self.topic is not None:
-            return self.topic.owner
-        if self._caller is None:
-            self._caller = DataAwsCallerIdentity(self, "caller-identity-channels")
-        return self._caller.account_id
-
-    _caller: DataAwsCallerIdentity | None = None
 
     def _rule(self, mail_rule: MailRule, destination: str) -> CloudwatchEventRule:
         # Construct IDs and rule names derive from the rule's key: a band name, "sample" or "findings", with

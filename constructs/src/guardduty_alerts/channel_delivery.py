@@ -135,7 +135,6 @@ def add_raw_group(
     name: str,
     region: str | None,
     key_arn: str | None,
-    owner_account: str,
     dead_letter_queue_arn: str,
     delivery_settings: dict[str, Any],
     tags: dict[str, str] | None,
@@ -162,7 +161,7 @@ def add_raw_group(
         f"topic-policy-{group.key}",
         arn=topic.arn,
         policy=json.dumps(
-            topic_policy(topic_arn=topic.arn, rule_arns=[rule.arn], owner_account=owner_account), sort_keys=True
+            topic_policy(topic_arn=topic.arn, rule_arns=[rule.arn], owner_account=topic.owner), sort_keys=True
         ),
     )
     target = CloudwatchEventTarget(
