@@ -34,10 +34,13 @@ def test_each_region_gets_the_channels_that_belong_there(synthesized: Path) -> N
     assert "aws_notifications_notification_configuration" not in eu["resource"]
     (rule,) = us["resource"]["aws_notifications_event_rule"].values()
     assert rule["regions"] == ["eu-west-1", "us-east-1"]
+
     # The queue is in eu-west-1: only that stack subscribes it.
     def sqs_endpoints(document: dict) -> list[str]:
-        return [s["endpoint"] for s in document["resource"]["aws_sns_topic_subscription"].values()
-                if s["protocol"] == "sqs"]
+        return [
+            s["endpoint"] for s in document["resource"]["aws_sns_topic_subscription"].values() if s["protocol"] == "sqs"
+        ]
+
     assert sqs_endpoints(eu) == ["arn:aws:sqs:eu-west-1:123456789012:siem-intake"]
     assert sqs_endpoints(us) == []
     assert set(eu["output"]) >= {"sqs_queue_policy_statements"}
@@ -63,7 +66,9 @@ def test_each_region_gets_the_channels_that_belong_there(synthesized: Path) -> N
     }
     for kind in ("aws_chatbot_slack_channel_configuration", "aws_chatbot_teams_channel_configuration"):
         assert kind not in eu["resource"]
-    assert not [r for r in eu["resource"].get("aws_iam_role", {}).values() if r["name"].startswith("guardduty-alerts-chat")]
+    assert not [
+        r for r in eu["resource"].get("aws_iam_role", {}).values() if r["name"].startswith("guardduty-alerts-chat")
+    ]
     assert not [p for p in eu["resource"].get("aws_iam_policy", {}).values() if "chat-guardrail" in p["name"]]
 
 

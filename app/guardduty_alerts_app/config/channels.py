@@ -37,10 +37,10 @@ from guardduty_alerts.validation import EMAIL_PATTERN
 
 __all__ = [
     "DEFAULT_HOME_REGION",
-    "chat_home_region",
     "channels_for_region",
     "channels_problems",
     "channels_schema",
+    "chat_home_region",
     "parse_channels",
     "user_notifications_home_region",
 ]

@@ -29,7 +29,7 @@ from guardduty_alerts.notifications import mail_rules, pattern_size_problem
 from guardduty_alerts.regions import ALL_REGIONS
 from guardduty_alerts.severity import parse_threshold
 
-from .channels import chat_home_region, channels_problems, parse_channels, user_notifications_home_region
+from .channels import channels_problems, chat_home_region, parse_channels, user_notifications_home_region
 from .estate import (
     estate_problems,
     existing_detector_problems,

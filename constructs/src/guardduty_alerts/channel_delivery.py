@@ -78,8 +78,8 @@ __all__ = [
     "RawGroupResources",
     "UserNotificationsResources",
     "add_raw_group",
-    "chat_topic_arns",
     "add_user_notifications",
+    "chat_topic_arns",
 ]
 
 # Where Amazon Q Developer in chat applications (formerly AWS Chatbot) has its API: its configurations are
@@ -252,9 +252,7 @@ def add_raw_group(
     )
 
 
-def chat_topic_arns(
-    topic: SnsTopic, topic_name: str, region: str | None, regions: Sequence[str] | None
-) -> list[str]:
+def chat_topic_arns(topic: SnsTopic, topic_name: str, region: str | None, regions: Sequence[str] | None) -> list[str]:
     """The raw topics a chat configuration subscribes to: this stack's `topic` (by reference, so Terraform
     creates it first), and for each other region of `regions` the topic of the same name there, by its ARN.
     An ARN is partition, region, account and name; the account is this topic's owner (the same account: chat
