@@ -4,14 +4,26 @@ above about 10 a second without any failure metric, and what to use for bursts (
 from __future__ import annotations
 
 from guardduty_alerts.channels import SlackChannel, SlackWebhookChannel, TeamsChannel, WebhookChannel
+from guardduty_alerts_review.alerting import StackAlerting
 from guardduty_alerts_review.explain import explain
-from test_explain_channels import _destination, _stack
 
 LIMIT = (
     "      limit    the chat integration accepts about 10 events a second and drops the rest, with no SNS failure "
     "metric and no alarm; for bursts add a user_notifications channel with aggregation SHORT or LONG (digests), "
     "or give this channel a higher severity_threshold"
 )
+
+
+def _destination(text: str, title: str) -> list[str]:
+    """The lines of one destination block: its title line, then its indented rows."""
+    lines = text.splitlines()
+    start = lines.index(f"  - {title}")
+    block = [lines[start]]
+    for line in lines[start + 1 :]:
+        if not line.startswith("      "):
+            break
+        block.append(line)
+    return block
 
 
 def test_slack_and_teams_channels_say_the_chat_integration_drops_bursts() -> None:
@@ -23,7 +35,15 @@ def test_slack_and_teams_channels_say_the_chat_integration_drops_bursts() -> Non
     )
     webhook = WebhookChannel(url="https://events.pagerduty.com/integration/key/enqueue")
     slack_webhook = SlackWebhookChannel(url_ssm_parameter="/security/slack-webhook")
-    text = explain([_stack(channels=(slack, teams, webhook, slack_webhook))])
+    stack = StackAlerting(
+        name="prod",
+        region="us-east-1",
+        alerts_name="guardduty-alerts",
+        severity_threshold="MEDIUM",
+        recipients=("soc@example.com",),
+        channels=(slack, teams, webhook, slack_webhook),
+    )
+    text = explain([stack])
     assert LIMIT in _destination(text, slack.describe())
     assert LIMIT in _destination(text, teams.describe())
     # Not the chat integration: webhooks are SNS or EventBridge deliveries, with their own retries and metrics.

@@ -10,15 +10,64 @@ does not mark configuration_name as forcing replacement (internal/service/chatbo
 
 from __future__ import annotations
 
-from test_plan_summary_channels import _change, _impacts, _mail, _plan, _rule, _same
+import json
+
+from guardduty_alerts_review.plan_summary import StackChanges, summarize
 
 ACCOUNT = "123456789012"
+MAIL = f"arn:aws:sns:us-east-1:{ACCOUNT}:gd"
 US, EU = (f"arn:aws:sns:{region}:{ACCOUNT}:gd-raw-high" for region in ("us-east-1", "eu-west-1"))
 SLACK = {
     "configuration_name": "gd-us-east-1-slack-c0123abcde",
     "slack_channel_id": "C0123ABCDE",
     "slack_team_id": "T0123ABCDE",
 }
+
+
+def _rule(name: str, numeric: list) -> dict:
+    pattern = {
+        "source": ["aws.guardduty"],
+        "detail-type": ["GuardDuty Finding"],
+        "detail": {"severity": [{"numeric": numeric}]},
+    }
+    return {"name": name, "event_pattern": json.dumps(pattern), "state": "ENABLED"}
+
+
+def _change(
+    address: str, actions: list[str], before: dict | None, after: dict | None, unknown: dict | None = None
+) -> dict:
+    change = {"actions": actions, "before": before, "after": after, "after_unknown": unknown or {}}
+    return {"address": address, "mode": "managed", "type": address.split(".")[0], "change": change}
+
+
+def _same(address: str, values: dict) -> dict:
+    return _change(address, ["no-op"], values, values)
+
+
+def _mail(numeric: list) -> list[dict]:
+    """The stack's own mail, unchanged: its topic, one rule and target, one address."""
+    return [
+        _same("aws_sns_topic.mail", {"name": "gd", "arn": MAIL}),
+        _same("aws_cloudwatch_event_rule.mail", _rule("gd-findings", numeric)),
+        _same("aws_cloudwatch_event_target.mail", {"rule": "gd-findings", "arn": MAIL}),
+        _same(
+            "aws_sns_topic_subscription.soc", {"protocol": "email", "endpoint": "soc@example.com", "topic_arn": MAIL}
+        ),
+    ]
+
+
+def _plan(*changes: dict) -> dict:
+    """A plan shaped like `terraform show -json` (ARNs known, so no configuration references are needed)."""
+    return {
+        "format_version": "1.2",
+        "planned_values": {},
+        "resource_changes": list(changes),
+        "configuration": {"root_module": {"resources": []}},
+    }
+
+
+def _impacts(plan: dict) -> list[str]:
+    return [impact.markdown() for impact in summarize(StackChanges(name="s", plan=plan, source="s.json")).impacts]
 
 
 def _raw(arn: str) -> list[dict]:

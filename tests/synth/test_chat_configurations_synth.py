@@ -12,10 +12,16 @@ hashicorp/terraform-provider-aws#38943, #45081).
 from __future__ import annotations
 
 import dataclasses
+import json
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
-from guardduty_alerts import InvalidPropsError, SlackChannel, TeamsChannel, TeamsWebhookChannel
-from test_channels_synth import by_id, ref, synth
+from cdktf import TerraformStack
+from cdktf import Testing as CdktfTesting  # aliased: pytest would try to collect a class named Test*
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+from guardduty_alerts import GuardDutyAlerts, InvalidPropsError, SlackChannel, TeamsChannel, TeamsWebhookChannel
+from helpers import RECIPIENTS
 
 SLACK = SlackChannel(workspace_id="T0123ABCDE", channel_id="C0123ABCDE", severity_threshold="HIGH")
 TEAMS = TeamsChannel(
@@ -24,6 +30,36 @@ TEAMS = TeamsChannel(
     channel_id="19:abc@thread.tacv2",
 )
 CHAT_KINDS = ("aws_chatbot_slack_channel_configuration", "aws_chatbot_teams_channel_configuration")
+
+
+def synth(
+    channels: Sequence[object], *, region: str = "us-east-1", chat: bool = True, **props: Any
+) -> tuple[str, dict, GuardDutyAlerts]:
+    """A stack with the AWS provider in `region` (and a chat provider, alias chat, in us-east-2) and
+    GuardDutyAlerts with the recipients, `channels` and `props`."""
+    stack = TerraformStack(CdktfTesting.app(), "test")
+    AwsProvider(stack, "aws", region=region)
+    if chat:
+        props["chat_provider"] = AwsProvider(stack, "chat", region="us-east-2", alias="chat")
+    alerts = GuardDutyAlerts(stack, "alerts", recipients=RECIPIENTS, channels=list(channels), **props)
+    text = CdktfTesting.synth(stack)
+    return text, json.loads(text), alerts
+
+
+def _logical_id(key: str) -> str:
+    # Logical IDs are <construct path>_<hash>: alerts_chat-slack-c0123abcde_39E53B66.
+    return key.removeprefix("alerts_").rsplit("_", 1)[0]
+
+
+def by_id(document: dict, kind: str) -> dict[str, dict]:
+    """Resources of `kind` keyed by their construct ID inside the construct ("chat-slack-c0123abcde")."""
+    return {_logical_id(key): value for key, value in document["resource"].get(kind, {}).items()}
+
+
+def ref(document: dict, kind: str, construct_id: str, attribute: str) -> str:
+    """The interpolation Terraform receives for `attribute` of the resource with that construct ID."""
+    (key,) = [k for k in document["resource"][kind] if _logical_id(k) == construct_id]
+    return "${" + f"{kind}.{key}.{attribute}" + "}"
 
 
 def test_default_subscribes_each_configuration_to_this_stacks_topic_only() -> None:
