@@ -125,7 +125,12 @@ def deployment_order(config: AlertsConfig) -> list[tuple[int, StackPlan, str]]:
 
 
 def _other_chat_regions(plan: StackPlan) -> tuple[str, ...]:
-    """The other regions whose raw topics the chat configurations of `plan`'s stack subscribe to by ARN."""
+    """The other regions whose raw topics the chat configurations of `plan`'s stack subscribe to by ARN.
+
+    Why their stacks go first: the provider passes `sns_topic_arns` to CreateSlackChannelConfiguration
+    unchecked (a plain set of strings, no validator, in provider 5.100), and AWS's API reference gives only the
+    ARN's pattern, not what happens for a topic that does not exist yet (a refusal, or a configuration that
+    never receives from it). Applying the topics' stacks first avoids both."""
     regions = plan.config.chat_topic_regions(plan.region) or ()
     return tuple(region for region in regions if region != plan.region)
 
