@@ -91,14 +91,19 @@ def stack_plans(config: AlertsConfig) -> list[StackPlan]:
 
 def deployment_order(config: AlertsConfig) -> list[tuple[int, StackPlan, str]]:
     """(step, stack, what it holds), in the order to deploy: with Organizations, the management account's
-    stacks designate the administrator first, then the administrator's stacks, then everything else."""
+    stacks designate the administrator first, then the administrator's stacks, then everything else. In each
+    account the stack holding the chat configurations comes a step after the account's other regions when it
+    subscribes to their topics: a configuration's topics must exist before it is created or updated."""
 
-    def step(plan: StackPlan) -> int:
+    def account_step(plan: StackPlan) -> int:
         if config.organization is None or plan.account is None:
             return 1
         if plan.account.id == config.organization.management_account:
             return 1
         return 2 if plan.account.id == config.organization.administrator_account else 3
+
+    def step(plan: StackPlan) -> int:
+        return account_step(plan) + (1 if _other_chat_regions(plan) else 0)
 
     rows = []
     for plan in stack_plans(config):
@@ -109,8 +114,25 @@ def deployment_order(config: AlertsConfig) -> list[tuple[int, StackPlan, str]]:
             what.append(f"auto-enables GuardDuty for members ({plan.auto_enable_members})")
         if plan.imports_detector:
             what.append("imports the detector designation created")
+        if plan.config.chat_home_region == plan.region:
+            others = _other_chat_regions(plan)
+            what.append(
+                "holds the account's chat configurations"
+                + (f", subscribed to the topics of {', '.join(others)} too (apply those first)" if others else "")
+            )
         rows.append((step(plan), plan, "; ".join(what)))
     return sorted(rows, key=lambda row: (row[0], row[1].name))
+
+
+def _other_chat_regions(plan: StackPlan) -> tuple[str, ...]:
+    """The other regions whose raw topics the chat configurations of `plan`'s stack subscribe to by ARN.
+
+    Why their stacks go first: the provider passes `sns_topic_arns` to CreateSlackChannelConfiguration
+    unchecked (a plain set of strings, no validator, in provider 5.100), and AWS's API reference gives only the
+    ARN's pattern, not what happens for a topic that does not exist yet (a refusal, or a configuration that
+    never receives from it). Applying the topics' stacks first avoids both."""
+    regions = plan.config.chat_topic_regions(plan.region) or ()
+    return tuple(region for region in regions if region != plan.region)
 
 
 def chunk_plans(

@@ -141,6 +141,18 @@ def _samples_text(channel: Channel | None, filters: FindingFilters) -> str:
     return "delivered too (the event says sample: true)"
 
 
+# The chat integration's own rate: issue 18, point 6, from the Amazon Q Developer in chat applications
+# Administrator Guide (https://docs.aws.amazon.com/chatbot/latest/adminguide/). The page itself was not in the
+# reference corpus this was written with: the figure is the issue's reading of it, to check against AWS. SNS
+# counts a delivery to the chat integration as delivered, so NumberOfNotificationsFailed (our channel alarm)
+# stays at zero for what it drops.
+CHAT_THROTTLING = (
+    "the chat integration accepts about 10 events a second and drops the rest, with no SNS failure metric and "
+    "no alarm; for bursts add a user_notifications channel with aggregation SHORT or LONG (digests), or give "
+    "this channel a higher severity_threshold"
+)
+
+
 def _once(alerting: StackAlerting, channel: Channel | None) -> str:
     """What someone must do once before the destination gets anything."""
     if channel is None or isinstance(channel, EmailChannel):
@@ -206,6 +218,8 @@ def _destination_lines(alerting: StackAlerting) -> list[str]:
         if own:
             rows.append(("filters", _filters_text(filters)))
         rows.append(("samples", _samples_text(channel, filters)))
+        if isinstance(channel, (SlackChannel, TeamsChannel)):
+            rows.append(("limit", CHAT_THROTTLING))
         rows.append(("once", _once(alerting, channel)))
         lines.append(f"  - {words}")
         lines += [f"      {key.ljust(7)}  {value}" for key, value in rows]

@@ -74,6 +74,9 @@ def test_a_slack_channel_with_its_own_threshold_gets_high_and_critical_after_aut
         "  - Slack channel C0123ABCDE (workspace T0123ABCDE)",
         "      gets     HIGH and CRITICAL (7.0 and above); Amazon Q renders the finding",
         "      samples  delivered too (the event says sample: true)",
+        "      limit    the chat integration accepts about 10 events a second and drops the rest, with no SNS "
+        "failure metric and no alarm; for bursts add a user_notifications channel with aggregation SHORT or LONG "
+        "(digests), or give this channel a higher severity_threshold",
         "      once     authorize Slack workspace T0123ABCDE in the Amazon Q Developer in chat applications console "
         "(before the apply), then invite @Amazon Q into channel C0123ABCDE",
     ]

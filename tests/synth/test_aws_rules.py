@@ -9,12 +9,13 @@ vacuously for configurations without it, so every test also asserts that at leas
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from guardduty_alerts_app.config import load_config
+from guardduty_alerts_app.planning import stack_plans
 from helpers import FIXTURES, REPO
 
 CONFIGS = sorted((REPO / "config").glob("*.yaml")) + sorted((FIXTURES / "configs").glob("*.yaml"))
@@ -51,22 +52,156 @@ def test_every_example_and_fixture_is_covered() -> None:
         "channels.example.yaml",
         "estate.example.yaml",
         "long-names-two-regions.yaml",
+        "chat-three-regions.yaml",
+        "chat-central-inbox.yaml",
     }
+
+
+def account_of(config: str, stack: str) -> str:
+    """The account a stack deploys into: the configured account's id, or the deploying credentials' one."""
+    path = next(path for path in CONFIGS if path.name == config)
+    plan = next(plan for plan in stack_plans(load_config(path)) if plan.name == stack)
+    return plan.account.id if plan.account is not None else "(credentials' account)"
+
+
+def region_of(document: dict[str, Any]) -> str:
+    (region,) = [provider["region"] for provider in document["provider"]["aws"] if "alias" not in provider]
+    return region
 
 
 # --- Chat configurations (Amazon Q Developer in chat applications) ---------------------------------------------
 
+CHAT_KINDS = ("aws_chatbot_slack_channel_configuration", "aws_chatbot_teams_channel_configuration")
+
+
+def test_each_slack_channel_has_at_most_one_configuration_per_account(synthesized: dict) -> None:
+    # AWS refuses a second configuration of a Slack channel in one account ("Slack channel ... has already been
+    # configured for AWS account"): cloudcomponents/cdk-constructs#92, hashicorp/terraform-provider-awscc#1011,
+    # aws-cloudformation/cloudformation-coverage-roadmap#1155 (AWS: "there is no way of creating multiple
+    # SlackChannelConfiguration for the same channel id"; one configuration takes several topics instead).
+    seen: dict[tuple[str, str, str], str] = {}
+    for config, stack, _, block in resources_of(synthesized, CHAT_KINDS[0]):
+        key = (config, account_of(config, stack), block["slack_channel_id"])
+        assert key not in seen, f"{key} is configured in {seen[key]} and in {stack}"
+        seen[key] = stack
+    # Covered: the channels example, the three-region fixture (two Slack channels) and both inbox accounts.
+    assert {config for config, _, _ in seen} >= {
+        "channels.example.yaml",
+        "chat-three-regions.yaml",
+        "chat-central-inbox.yaml",
+    }
+    assert len([key for key in seen if key[0] == "chat-central-inbox.yaml"]) == 2
+
+
+def test_each_team_has_at_most_one_teams_configuration_per_account(synthesized: dict) -> None:
+    # Provider 5.100 finds a Teams configuration by team_id and asserts a single result
+    # (internal/service/chatbot/teams_channel_configuration.go, findTeamsChannelConfigurationByTeamID and
+    # tfresource.AssertSingleValueResult); a second one in a team times out on create and drops out of state:
+    # hashicorp/terraform-provider-aws#38943 and #45081, open.
+    seen: dict[tuple[str, str, str], str] = {}
+    for config, stack, _, block in resources_of(synthesized, CHAT_KINDS[1]):
+        key = (config, account_of(config, stack), block["team_id"].lower())
+        assert key not in seen, f"{key} is configured in {seen[key]} and in {stack}"
+        seen[key] = stack
+    assert {config for config, _, _ in seen} >= {"channels.example.yaml", "chat-three-regions.yaml"}
+
+
+def test_chat_configuration_names_are_unique_per_account_and_within_aws_limits(synthesized: dict) -> None:
+    # ConfigurationName: 1 to 128 characters of [A-Za-z0-9-_] (AWS Chatbot API reference,
+    # CreateSlackChannelConfiguration / CreateMicrosoftTeamsChannelConfiguration; botocore's chatbot
+    # 2017-10-11 model, shape ConfigurationName). Names are per account, like the configurations.
+    seen: dict[tuple[str, str, str], str] = {}
+    for kind in CHAT_KINDS:
+        for config, stack, _, block in resources_of(synthesized, kind):
+            name = block["configuration_name"]
+            assert re.fullmatch(r"[A-Za-z0-9_-]{1,128}", name), (config, stack, name)
+            key = (config, account_of(config, stack), name)
+            assert key not in seen, f"{key} is used in {seen[key]} and in {stack}"
+            seen[key] = stack
+    assert len(seen) >= 6
+
+
+def test_chat_configurations_subscribe_only_to_raw_topics_of_their_config(synthesized: dict) -> None:
+    # A configuration lists its topics by ARN (partition, region, account, name); the home stack builds the
+    # other regions' ARNs itself, so each must be a topic that a stack of the same config and account creates,
+    # in that region, with that name. Chat configurations take commercial-partition ARNs only (the chatbot
+    # model's Arn pattern starts "arn:aws:").
+    topics = {
+        (config, account_of(config, stack), region_of(synthesized[config][stack]), block["name"])
+        for config, stack, _, block in resources_of(synthesized, "aws_sns_topic")
+    }
+    checked = 0
+    for kind in CHAT_KINDS:
+        for config, stack, _, block in resources_of(synthesized, kind):
+            document = synthesized[config][stack]
+            own = document["resource"]["aws_sns_topic"]
+            account, region = account_of(config, stack), region_of(document)
+            for arn in block["sns_topic_arns"]:
+                reference = re.fullmatch(r"\$\{aws_sns_topic\.([^.]+)\.arn\}", arn)
+                by_arn = re.fullmatch(r"arn:aws:sns:([a-z0-9-]+):\$\{aws_sns_topic\.([^.]+)\.owner\}:(.+)", arn)
+                if reference:
+                    target = (config, account, region, own[reference.group(1)]["name"])
+                else:
+                    assert by_arn, f"{config} {stack}: {arn} is neither this stack's topic nor a topic ARN"
+                    # The account is this stack's (the owner of one of its own topics).
+                    assert by_arn.group(2) in own
+                    target = (config, account, by_arn.group(1), by_arn.group(3))
+                assert target in topics, f"{config} {stack}: {arn} names no topic a stack creates"
+                assert "-raw-" in target[3], f"{config} {stack}: {arn} is not a raw-event topic"
+                checked += 1
+    assert checked >= 8
+
+
+def test_every_region_with_chat_findings_feeds_the_configurations(synthesized: dict) -> None:
+    # The other side of one configuration per account: every raw topic of a region whose stack has Slack or
+    # Teams channels must be subscribed by the account's configuration, or that region's findings reach no one.
+    # With a central inbox only its home region has alerting stacks, so it is the only one.
+    subscribed: set[tuple[str, str, str, str]] = set()
+    for kind in CHAT_KINDS:
+        for config, stack, _, block in resources_of(synthesized, kind):
+            document = synthesized[config][stack]
+            for arn in block["sns_topic_arns"]:
+                reference = re.fullmatch(r"\$\{aws_sns_topic\.([^.]+)\.arn\}", arn)
+                if reference:
+                    name = document["resource"]["aws_sns_topic"][reference.group(1)]["name"]
+                    subscribed.add((config, account_of(config, stack), region_of(document), name))
+                else:
+                    region, name = arn.split(":")[3], arn.rsplit(":", 1)[1]
+                    subscribed.add((config, account_of(config, stack), region, name))
+    for config, stack, _, block in resources_of(synthesized, "aws_sns_topic"):
+        if "-raw-" not in block["name"] or config not in {c for c, _, _, _ in subscribed}:
+            continue
+        path = next(path for path in CONFIGS if path.name == config)
+        settings = load_config(path)
+        chat_raw = {
+            f"{plan.config.name}-{group.key}"
+            for plan in stack_plans(settings)
+            if plan.name == stack
+            for group in _raw_groups_with_chat(plan)
+        }
+        if block["name"] in chat_raw:
+            key = (config, account_of(config, stack), region_of(synthesized[config][stack]), block["name"])
+            assert key in subscribed, f"{key}: no chat configuration subscribes to it"
+
+
+def _raw_groups_with_chat(plan: Any) -> list[Any]:
+    from guardduty_alerts.channels import SlackChannel, TeamsChannel, route_channels
+    from guardduty_alerts.severity import parse_threshold
+
+    routing = route_channels(
+        plan.config.channels_for(plan.region),
+        recipients=plan.config.recipients,
+        threshold=parse_threshold(plan.config.severity_threshold),
+        filters=plan.config.filters,
+        formatter=plan.config.subject_formatter,
+    )
+    return [g for g in routing.raw_groups if any(isinstance(c, (SlackChannel, TeamsChannel)) for c in g.channels)]
 
 
 # --- Chat webhook bodies, alarms and AWS User Notifications ---------------------------------------------------
 
 
-
 # --- Secrets in plan artifacts ---------------------------------------------------------------------------------
 
 
-
 # --- Generated names: unique in their scope and within AWS's length limits -------------------------------------
-
-
-

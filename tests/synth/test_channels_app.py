@@ -34,18 +34,42 @@ def test_each_region_gets_the_channels_that_belong_there(synthesized: Path) -> N
     assert "aws_notifications_notification_configuration" not in eu["resource"]
     (rule,) = us["resource"]["aws_notifications_event_rule"].values()
     assert rule["regions"] == ["eu-west-1", "us-east-1"]
+
     # The queue is in eu-west-1: only that stack subscribes it.
     def sqs_endpoints(document: dict) -> list[str]:
-        return [s["endpoint"] for s in document["resource"]["aws_sns_topic_subscription"].values()
-                if s["protocol"] == "sqs"]
+        return [
+            s["endpoint"] for s in document["resource"]["aws_sns_topic_subscription"].values() if s["protocol"] == "sqs"
+        ]
+
     assert sqs_endpoints(eu) == ["arn:aws:sqs:eu-west-1:123456789012:siem-intake"]
     assert sqs_endpoints(us) == []
     assert set(eu["output"]) >= {"sqs_queue_policy_statements"}
     assert "sqs_queue_policy_statements" not in us["output"]
-    # Slack and Teams in both regions, each configuration named after its region (names are account-wide).
-    for region, document in (("us-east-1", us), ("eu-west-1", eu)):
-        (slack,) = document["resource"]["aws_chatbot_slack_channel_configuration"].values()
-        assert slack["configuration_name"] == f"guardduty-alerts-{region}-slack-c0123abcde"
+    # Slack and Teams: one configuration each per account (AWS refuses a second one for a Slack channel), in
+    # the chat home stack (us-east-1), named after its region and subscribed to both regions' raw topics.
+    (slack,) = us["resource"]["aws_chatbot_slack_channel_configuration"].values()
+    assert slack["configuration_name"] == "guardduty-alerts-us-east-1-slack-c0123abcde"
+    (topic_address,) = [
+        address for address, topic in us["resource"]["aws_sns_topic"].items() if topic["name"].endswith("raw-high")
+    ]
+    assert slack["sns_topic_arns"] == [
+        f"arn:aws:sns:eu-west-1:${{aws_sns_topic.{topic_address}.owner}}:guardduty-alerts-raw-high",
+        f"${{aws_sns_topic.{topic_address}.arn}}",
+    ]
+    (teams,) = us["resource"]["aws_chatbot_teams_channel_configuration"].values()
+    assert len(teams["sns_topic_arns"]) == 2
+    # eu-west-1 keeps its raw rules and topics (the home stack's configurations read them) and has no chat
+    # configuration, role or guardrail.
+    assert {t["name"] for t in eu["resource"]["aws_sns_topic"].values()} >= {
+        "guardduty-alerts-raw-high",
+        "guardduty-alerts-raw-medium",
+    }
+    for kind in ("aws_chatbot_slack_channel_configuration", "aws_chatbot_teams_channel_configuration"):
+        assert kind not in eu["resource"]
+    assert not [
+        r for r in eu["resource"].get("aws_iam_role", {}).values() if r["name"].startswith("guardduty-alerts-chat")
+    ]
+    assert not [p for p in eu["resource"].get("aws_iam_policy", {}).values() if "chat-guardrail" in p["name"]]
 
 
 def test_chat_configurations_go_through_a_provider_in_a_region_of_the_chat_api(synthesized: Path) -> None:
@@ -54,10 +78,8 @@ def test_chat_configurations_go_through_a_provider_in_a_region_of_the_chat_api(s
     assert aliases == {None: "us-east-1", "chat": "us-east-2"}
     (slack,) = us["resource"]["aws_chatbot_slack_channel_configuration"].values()
     assert slack["provider"] == "aws.chat"
-    # eu-west-1 has the chat API itself: no alias, the stack's provider.
+    # eu-west-1 holds no chat configuration: no alias.
     assert [provider.get("alias") for provider in eu["provider"]["aws"]] == [None]
-    (slack,) = eu["resource"]["aws_chatbot_slack_channel_configuration"].values()
-    assert "provider" not in slack
 
 
 def test_rules_are_shared_by_channels_with_the_same_settings(synthesized: Path) -> None:

@@ -40,6 +40,7 @@ __all__ = [
     "channels_for_region",
     "channels_problems",
     "channels_schema",
+    "chat_home_region",
     "parse_channels",
     "user_notifications_home_region",
 ]
@@ -198,6 +199,18 @@ def user_notifications_home_region(document: Mapping[str, Any]) -> str | None:
             default = DEFAULT_HOME_REGION if DEFAULT_HOME_REGION in regions else (regions[0] if regions else None)
             return item.get("home_region", _inbox_home(document) or default)
     return None
+
+
+def chat_home_region(document: Mapping[str, Any]) -> str | None:
+    """The region whose stack holds the account's Slack and Teams configurations (AWS allows one per Slack
+    channel in an account): the central inbox's home region, else us-east-1 when configured, else the first
+    configured region alphabetically, as for user_notifications. None without slack or teams channels."""
+    chat_kinds = (ChannelKind.SLACK.value, ChannelKind.TEAMS.value)
+    if not any(isinstance(item, dict) and item.get("kind") in chat_kinds for item in document.get("channels", [])):
+        return None
+    regions = sorted(document.get("regions", ()))
+    default = DEFAULT_HOME_REGION if DEFAULT_HOME_REGION in regions else (regions[0] if regions else None)
+    return _inbox_home(document) or default
 
 
 def channels_problems(document: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:

@@ -29,7 +29,7 @@ from guardduty_alerts.notifications import mail_rules, pattern_size_problem
 from guardduty_alerts.regions import ALL_REGIONS
 from guardduty_alerts.severity import parse_threshold
 
-from .channels import channels_problems, parse_channels, user_notifications_home_region
+from .channels import channels_problems, chat_home_region, parse_channels, user_notifications_home_region
 from .estate import (
     estate_problems,
     existing_detector_problems,
@@ -134,6 +134,7 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         recipients=tuple(document.get("recipients", ())),
         channels=parse_channels(document),
         user_notifications_home_region=user_notifications_home_region(document),
+        chat_home_region=chat_home_region(document),
         name=document.get("name", AlertsConfig.name),
         severity_threshold=document.get("severity_threshold", AlertsConfig.severity_threshold),
         finding_publishing_frequency=detector.get(

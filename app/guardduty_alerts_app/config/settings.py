@@ -56,6 +56,19 @@ class AlertsConfig:
     channels: tuple[Channel, ...] = ()
     # The stack of this region holds the user_notifications channel (None: there is none).
     user_notifications_home_region: str | None = None
+    # The stack of this region holds the account's Slack and Teams configurations (None: there are none).
+    chat_home_region: str | None = None
+
+    def chat_topic_regions(self, region: str) -> tuple[str, ...] | None:
+        """The construct's `chat_topic_regions` in the stack of `region`: in the chat home stack the regions
+        whose raw topics feed the configurations (with a central inbox only its home region, where every
+        finding arrives), elsewhere none (another stack holds them); None when there is no chat channel."""
+        if self.chat_home_region is None:
+            return None
+        if region != self.chat_home_region:
+            return ()
+        inbox = self.central_inbox_home_region
+        return (inbox,) if inbox else tuple(sorted(self.regions))
 
     def channels_for(self, region: str) -> tuple[Channel, ...]:
         """The channels the stack of `region` delivers to (an sqs channel only in its queue's region)."""

@@ -34,7 +34,14 @@ class GuardDutyAlertsStack(TerraformStack):
         add_provider(self, plan, config)
         channels = config.channels_for(region)
         chat_provider = notifications_provider = None
-        if region not in CHAT_API_REGIONS and any(isinstance(c, (SlackChannel, TeamsChannel)) for c in channels):
+        # One stack of the account holds the chat configurations (one per Slack channel per account).
+        chat_topic_regions = config.chat_topic_regions(region)
+        holds_chat = chat_topic_regions is None or bool(chat_topic_regions)
+        if (
+            holds_chat
+            and region not in CHAT_API_REGIONS
+            and any(isinstance(c, (SlackChannel, TeamsChannel)) for c in channels)
+        ):
             # The chat integration's API is in a few regions only; its configurations serve every region.
             chat_provider = add_provider(self, plan, config, alias="chat", region=CHAT_PROVIDER_REGION)
         if region != USER_NOTIFICATIONS_API_REGION and any(isinstance(c, UserNotificationsChannel) for c in channels):
@@ -49,6 +56,7 @@ class GuardDutyAlertsStack(TerraformStack):
             channels=channels,
             chat_provider=chat_provider,
             notifications_provider=notifications_provider,
+            chat_topic_regions=chat_topic_regions,
             severity_threshold=config.severity_threshold,
             name=config.name,
             finding_publishing_frequency=config.finding_publishing_frequency,

@@ -82,6 +82,7 @@ from .naming import rule_name, topic_name
 from .notifications import MailRule, mail_rules, pattern_size_limit_problem, pattern_size_problem
 from .patterns import DEFAULT_EVENT_PATTERN_SIZE_LIMIT, FindingFilters, finding_event_pattern
 from .policies import topic_policy
+from .regions import ALL_REGIONS
 from .severity import Severity, parse_threshold, threshold_problem
 from .suppression import SuppressionRule
 from .validation import (
@@ -147,6 +148,7 @@ class GuardDutyAlerts(Construct):
         event_pattern_size_limit: int = DEFAULT_EVENT_PATTERN_SIZE_LIMIT,
         chat_provider: AwsProvider | None = None,
         notifications_provider: AwsProvider | None = None,
+        chat_topic_regions: Sequence[str] | None = None,
     ) -> None:
         """
         :param recipients: email addresses that get the readable mail at the construct's threshold and filters;
@@ -195,6 +197,14 @@ class GuardDutyAlerts(Construct):
             which must then be in one of those regions.
         :param notifications_provider: AWS provider in us-east-1, where AWS User Notifications has its API,
             for a `UserNotificationsChannel`. Default: the stack's provider, which must then be in us-east-1.
+        :param chat_topic_regions: where the Slack and Teams configurations are, for an account deployed as one
+            stack per region. AWS allows one configuration per Slack channel in an account, and provider 5.100
+            one Teams configuration per team, so one stack holds them. In that stack: every region of the
+            account whose findings go to chat (this stack's region among them); each configuration subscribes
+            to the raw topic of the same name in each, addressed by ARN, so apply the other regions' stacks
+            first. In the account's other stacks: an empty list; they keep their rule and topic, and create no
+            configuration, chat role or guardrail (and need no `chat_provider`). Default: the configurations
+            are in this stack and subscribe to this stack's topics only (one stack in the account).
         """
         super().__init__(scope, id_)
         region = _stack_region(self)
@@ -207,6 +217,7 @@ class GuardDutyAlerts(Construct):
             filters=filters,
             chat_provider=chat_provider,
             notifications_provider=notifications_provider,
+            chat_topic_regions=chat_topic_regions,
             severity_threshold=severity_threshold,
             name=name,
             finding_publishing_frequency=finding_publishing_frequency,
@@ -222,6 +233,10 @@ class GuardDutyAlerts(Construct):
                 dead_letter_retention_seconds=dead_letter_retention_seconds,
                 alarm_actions=alarm_actions,
             ),
+        )
+        # None: the configurations subscribe to this stack's topics; empty: another stack holds them.
+        self.chat_topic_regions: tuple[str, ...] | None = (
+            None if chat_topic_regions is None else tuple(sorted(chat_topic_regions))
         )
         self.threshold: float = parse_threshold(severity_threshold)
         self.filters: FindingFilters = filters or FindingFilters()
@@ -390,6 +405,7 @@ class GuardDutyAlerts(Construct):
                 tags=self._tags,
                 chat_provider=chat_provider,
                 chat_role=chat_role,
+                chat_topic_regions=chat_topic_regions,
             )
             raw_groups[raw_group.key] = resources
             channel_rules[raw_group.key] = resources.rule
@@ -624,6 +640,7 @@ def _validate(
     filters: FindingFilters | None = None,
     chat_provider: AwsProvider | None = None,
     notifications_provider: AwsProvider | None = None,
+    chat_topic_regions: object = None,
     severity_threshold: object,
     name: object,
     finding_publishing_frequency: object,
@@ -656,6 +673,7 @@ def _validate(
             problems.append(f"tags: {tags!r} is not a mapping; allowed: a mapping of strings to strings")
         else:
             problems += [f"tags{problem}" for problem in tag_problems(tags)]
+    problems += chat_topic_regions_problems(chat_topic_regions, region=region)
     channel_list = list(channels) if isinstance(channels, Sequence) and not isinstance(channels, str) else channels
     problems += channel_problems(
         channel_list,  # type: ignore[arg-type]
@@ -671,6 +689,7 @@ def _validate(
             filters=filters,
             chat_provider=chat_provider,
             notifications_provider=notifications_provider,
+            holds_chat_configurations=chat_topic_regions is None or bool(chat_topic_regions),
         )
     problems += delivery_problems
     if problems:
@@ -686,6 +705,7 @@ def _channel_setup_problems(
     filters: FindingFilters | None,
     chat_provider: AwsProvider | None,
     notifications_provider: AwsProvider | None,
+    holds_chat_configurations: bool = True,
 ) -> list[str]:
     """What the channels need of the rest of the construct: providers in the right regions, the formatter's
     one topic, and CloudWatch's limit on the channel alarm."""
@@ -694,6 +714,7 @@ def _channel_setup_problems(
         at = f"channels[{index}]"
         if (
             isinstance(channel, (SlackChannel, TeamsChannel))
+            and holds_chat_configurations
             and chat_provider is None
             and (region not in CHAT_API_REGIONS)
         ):
@@ -738,6 +759,33 @@ def _channel_setup_problems(
             f"channels: {len(own)} distinct threshold and filter sets need {metrics} metrics in the channel "
             f"alarm; allowed: at most {MAX_METRICS_PER_ALARM} (CloudWatch's limit per alarm): give more channels "
             "the same severity_threshold and filters"
+        )
+    return problems
+
+
+def chat_topic_regions_problems(value: object, *, region: str | None) -> list[str]:
+    """Problems of the `chat_topic_regions` prop: None, or a list of distinct commercial regions that holds
+    this stack's own (its topic is the one created here), or empty."""
+    if value is None:
+        return []
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        return [f"chat_topic_regions: {value!r} is not a list; allowed: a list of AWS region names, or None"]
+    problems = []
+    seen: set[object] = set()
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or item not in ALL_REGIONS:
+            problems.append(
+                f"chat_topic_regions[{index}]: {item!r} is not an AWS commercial region; allowed: a region name "
+                "such as eu-west-1"
+            )
+        elif item in seen:
+            problems.append(f"chat_topic_regions[{index}]: {item!r} is listed twice; allowed: each region once")
+        seen.add(item)
+    if value and region is not None and region not in value and not problems:
+        problems.append(
+            f"chat_topic_regions: {list(value)!r} leaves out this stack's region {region}; allowed: the account's "
+            "regions whose topics the chat configurations subscribe to, this stack's among them, or an empty "
+            "list when another stack of the account holds the configurations"
         )
     return problems
 

@@ -79,6 +79,7 @@ __all__ = [
     "UserNotificationsResources",
     "add_raw_group",
     "add_user_notifications",
+    "chat_topic_arns",
 ]
 
 # Where Amazon Q Developer in chat applications (formerly AWS Chatbot) has its API: its configurations are
@@ -140,8 +141,13 @@ def add_raw_group(
     tags: dict[str, str] | None,
     chat_provider: AwsProvider | None,
     chat_role: list[Any],
+    chat_topic_regions: Sequence[str] | None = None,
 ) -> RawGroupResources:
-    """One rule selecting the group's findings, its topic (the whole event), and each channel's delivery."""
+    """One rule selecting the group's findings, its topic (the whole event), and each channel's delivery.
+
+    `chat_topic_regions`: None, each chat configuration subscribes to this topic only; a list of regions,
+    to the topic of the same name in each of them (this stack's account); empty, no chat configuration here
+    (see `GuardDutyAlerts`'s prop of the same name)."""
     topic = SnsTopic(scope, f"topic-{group.key}", name=f"{name}-{group.key}", kms_master_key_id=key_arn, tags=tags)
     pattern = all_findings_pattern(group.threshold, group.filters)
     rule = CloudwatchEventRule(
@@ -202,6 +208,9 @@ def add_raw_group(
             )
             statements[key] = sqs_channel_statement(queue_arn=channel.queue_arn, topic_arn=topic.arn)
         elif isinstance(channel, (SlackChannel, TeamsChannel)):
+            if chat_topic_regions is not None and not chat_topic_regions:
+                # Another stack of this account holds the configuration and subscribes to this topic by ARN.
+                continue
             if not chat_role:
                 chat_role.extend(_chat_role(scope, name=name, region=region, tags=tags))
             role, guardrail = chat_role
@@ -209,7 +218,7 @@ def add_raw_group(
                 "configuration_name": chat_configuration_name(name, region, key),
                 "iam_role_arn": role.arn,
                 "guardrail_policy_arns": [guardrail.arn],
-                "sns_topic_arns": [topic.arn],
+                "sns_topic_arns": chat_topic_arns(topic, f"{name}-{group.key}", region, chat_topic_regions),
                 "logging_level": "ERROR",
                 "user_authorization_required": False,
                 "tags": tags,
@@ -241,6 +250,18 @@ def add_raw_group(
         chat_configurations=MappingProxyType(chats),
         sqs_policy_statements=MappingProxyType(statements),
     )
+
+
+def chat_topic_arns(topic: SnsTopic, topic_name: str, region: str | None, regions: Sequence[str] | None) -> list[str]:
+    """The raw topics a chat configuration subscribes to: this stack's `topic` (by reference, so Terraform
+    creates it first), and for each other region of `regions` the topic of the same name there, by its ARN.
+    An ARN is partition, region, account and name; the account is this topic's owner (the same account: chat
+    configurations are per account), so no other stack's state is read. Commercial regions only (`aws`)."""
+    if not regions:
+        return [topic.arn]
+    return [
+        topic.arn if other == region else f"arn:aws:sns:{other}:{topic.owner}:{topic_name}" for other in sorted(regions)
+    ]
 
 
 class ChatWebhooks:

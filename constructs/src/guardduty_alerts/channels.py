@@ -197,6 +197,10 @@ class SlackChannel(_ChannelBase):
     def _default_key(self) -> str:
         return f"slack-{self.channel_id.lower()}"
 
+    def destination(self) -> str:
+        # AWS refuses a second configuration of one Slack channel in an account, whatever its name.
+        return f"slack:{self.channel_id}"
+
     def describe(self) -> str:
         return f"Slack channel {self.channel_id} (workspace {self.workspace_id})"
 
@@ -236,6 +240,9 @@ class TeamsChannel(_ChannelBase):
     def _default_key(self) -> str:
         inner = self.channel_id.split(":", 1)[-1].split("@", 1)[0]
         return f"teams-{_slug(inner)[:24]}"
+
+    def destination(self) -> str:
+        return f"teams:{self.channel_id}"
 
     def describe(self) -> str:
         return f"Teams channel {self.channel_id} (team {self.team_id})"
@@ -476,6 +483,7 @@ def channel_problems(
     destinations: dict[str, int] = {}
     keys: dict[str, int] = {}
     variables: dict[str, int] = {}
+    teams: dict[str, int] = {}
     user_notifications = 0
     for index, channel in enumerate(channels):
         at = f"{where}[{index}]"
@@ -528,6 +536,19 @@ def channel_problems(
                 problems.append(
                     f"{at}.url_env_var: {channel.url_env_var!r} is also the URL of {where}[{first}]; allowed: one "
                     "variable per webhook (two channels posting to one URL are one destination)"
+                )
+                continue
+        if isinstance(channel, TeamsChannel):
+            first_in_team = teams.setdefault(channel.team_id.lower(), index)
+            if first_in_team != index and channel.destination() not in destinations:
+                # hashicorp/terraform-provider-aws#38943 and #45081 (open): teams_channel_configuration.go
+                # finds a configuration by team_id and asserts a single result.
+                problems.append(
+                    f"{at}.team_id: team {channel.team_id} already has a Teams channel in {where}[{first_in_team}]; "
+                    "allowed: one Teams channel per team in an account, because the AWS provider (5.100) finds a "
+                    "Teams configuration by its team_id and expects exactly one "
+                    "(hashicorp/terraform-provider-aws#38943): a second one times out on create and drops out of "
+                    "the state (use a channel in another team, or a teams_webhook channel)"
                 )
                 continue
         destination = channel.destination()

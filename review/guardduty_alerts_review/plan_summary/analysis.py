@@ -9,6 +9,7 @@ from typing import Any
 
 from guardduty_alerts.policies import EVENTS_PRINCIPAL
 
+from .chat import chat_configuration_impacts
 from .destinations import CHANNEL_TYPES, Deliveries, Destination, RuleReach, configuration_references
 from .loading import plan_changes
 from .matchers import (
@@ -587,9 +588,12 @@ def _gets(destination: Destination) -> str:
     return text
 
 
-def _channel_impacts(before: _Mailed, after: _Mailed) -> list[Impact]:
+def _channel_impacts(
+    before: _Mailed, after: _Mailed, *, moved: frozenset[tuple[str, str]] = frozenset()
+) -> list[Impact]:
     """Each destination besides the stack's mail: added, removed, or getting other severities; and an address
-    of an email channel whose own severities change."""
+    of an email channel whose own severities change. `moved`: chat channels whose configuration moves to the
+    account's chat home stack (chat.py says so; they keep getting this region's findings)."""
     impacts: list[Impact] = []
     was, now = before.destinations, after.destinations
     for key in sorted(set(was) | set(now)):
@@ -600,7 +604,7 @@ def _channel_impacts(before: _Mailed, after: _Mailed) -> list[Impact]:
         if new is not None and old is None:
             once = f"; {new.once}" if new.once else ""
             impacts.append(Impact(Level.GAIN, "Channel added", f"{new.words} is added: it gets {_gets(new)}{once}."))
-        elif old is not None and new is None:
+        elif old is not None and new is None and key not in moved:
             impacts.append(Impact(Level.LOSS, "Channel removed", f"{old.words} will no longer get findings; until "
                                   f"now it got {_gets(old)}."))
         elif old is not None and new is not None and old.severities is not None and new.severities is not None:
@@ -793,11 +797,13 @@ def summarize(stack: StackChanges) -> StackSummary:
     mailed = [*_severity_impacts(before, after), *_filter_impacts(before, after)]
     explained = bool(mailed)
     resources, rule_notes = _resource_impacts(changes, before, after, explained=explained)
+    chat, moved = chat_configuration_impacts(changes)
     impacts = [
         *resources,
         *mailed,
         *_recipient_impacts(before, after, changes),
-        *_channel_impacts(before, after),
+        *_channel_impacts(before, after, moved=moved),
+        *chat,
     ]
     # Losses first: they are what a reviewer must not miss.
     rank = {Level.LOSS: 0, Level.GAIN: 1, Level.NOTE: 2}
