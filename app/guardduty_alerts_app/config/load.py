@@ -41,6 +41,7 @@ from .estate import (
 from .protection import protection_plans_from_config
 from .schema import SCHEMA
 from .settings import AlertsConfig
+from .validator import ConfigValidator
 from .suppression import parse_suppression_rules, suppression_problems
 
 __all__ = [
@@ -112,7 +113,7 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
             ["the file is empty; allowed: a mapping with at least regions and recipients (or channels)"], source=source
         )
     document = expand_all_regions(document)
-    validator = jsonschema.Draft202012Validator(SCHEMA)
+    validator = ConfigValidator(SCHEMA)
     problems = [_schema_problem(error) for error in validator.iter_errors(document)]
     if isinstance(document, dict):
         problems += _semantic_problems(document)

@@ -83,7 +83,7 @@ from .notifications import MailRule, mail_rules, pattern_size_limit_problem, pat
 from .patterns import DEFAULT_EVENT_PATTERN_SIZE_LIMIT, FindingFilters, finding_event_pattern
 from .policies import topic_policy
 from .severity import Severity, parse_threshold, threshold_problem
-from .suppression import SuppressionRule
+from .suppression import SuppressionRule, suppression_rule_problems
 from .validation import (
     PublishingFrequency,
     address_list_problems,
@@ -212,7 +212,8 @@ class GuardDutyAlerts(Construct):
             finding_publishing_frequency=finding_publishing_frequency,
             existing_detector_id=existing_detector_id,
             tags=tags,
-            delivery_problems=_delivery_problems(
+            delivery_problems=suppression_rule_problems(suppression_rules)
+            + _delivery_problems(
                 region=_stack_region(self),
                 name=name,
                 encrypt_topic=encrypt_topic,
