@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import jsonschema
 from guardduty_alerts.channels import (
     Aggregation,
     Channel,

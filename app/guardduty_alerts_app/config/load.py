@@ -41,8 +41,8 @@ from .estate import (
 from .protection import protection_plans_from_config
 from .schema import SCHEMA
 from .settings import AlertsConfig
-from .validator import ConfigValidator
 from .suppression import parse_suppression_rules, suppression_problems
+from .validator import ConfigValidator
 
 __all__ = [
     "CONFIG_ENV_VAR",

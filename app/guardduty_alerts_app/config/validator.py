@@ -34,6 +34,4 @@ def _finite_type(validator: Any, types: Any, instance: object, schema: dict[str,
         yield ValidationError(f"{instance!r} is not a finite number")
 
 
-ConfigValidator = jsonschema.validators.extend(
-    Draft202012Validator, {"pattern": _whole_pattern, "type": _finite_type}
-)
+ConfigValidator = jsonschema.validators.extend(Draft202012Validator, {"pattern": _whole_pattern, "type": _finite_type})

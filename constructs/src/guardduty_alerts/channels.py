@@ -373,9 +373,7 @@ class SqsChannel(_ChannelBase):
 
     def _problems(self) -> list[tuple[str, str]]:
         # The stack's region is checked by `channel_problems`, with advice of its own.
-        problem = arn_problem(
-            self.queue_arn, service="sqs", what="an SQS queue ARN", region=None, allowed=_SQS_ALLOWED
-        )
+        problem = arn_problem(self.queue_arn, service="sqs", what="an SQS queue ARN", region=None, allowed=_SQS_ALLOWED)
         if problem:
             return [("queue_arn", problem)]
         arn = parse_arn(self.queue_arn)
@@ -486,9 +484,7 @@ def channel_problems(
     problems: list[str] = []
     if isinstance(channels, str) or not isinstance(channels, Sequence):
         return [f"{where}: {channels!r} is not a list; allowed: a list of channels"]
-    mailed: dict[str, str] = {
-        address.lower(): "recipients" for address in recipients if isinstance(address, str)
-    }
+    mailed: dict[str, str] = {address.lower(): "recipients" for address in recipients if isinstance(address, str)}
     destinations: dict[str, int] = {}
     keys: dict[str, int] = {}
     variables: dict[str, int] = {}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .validation import arn_problem, parse_arn, text_problem
 
 __all__ = [
+    "ALARM_ACTION_SERVICES",
     "AWS_MANAGED_KEY_ALIAS_PREFIX",
     "DEAD_LETTER_RETENTION",
     "DEFAULT_DEAD_LETTER_RETENTION_SECONDS",
@@ -22,7 +23,6 @@ __all__ = [
     "MAXIMUM_EVENT_AGE",
     "MAXIMUM_RETRY_ATTEMPTS",
     "Bounds",
-    "ALARM_ACTION_SERVICES",
     "alarm_action_problem",
     "arn_region",
     "bounds_problem",

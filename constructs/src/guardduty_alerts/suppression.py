@@ -116,6 +116,7 @@ _FIELD_ALLOWED = {
 }
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z")
 
+
 @dataclass(frozen=True)
 class SuppressionRule:
     """One GuardDuty filter that archives matching findings."""
@@ -186,7 +187,9 @@ def criteria_problems(criteria: object, *, where: str) -> list[str]:
     """Every problem of one rule's criteria, each naming `<where>.<field>[.<operator>]`: fields GuardDuty
     filters on (with the closest one suggested), operators, and values as what each field holds."""
     if not isinstance(criteria, Mapping) or not criteria:
-        return [f"{where}: {criteria!r} is not allowed; allowed: a mapping of GuardDuty finding attributes to conditions"]
+        return [
+            f"{where}: {criteria!r} is not allowed; allowed: a mapping of GuardDuty finding attributes to conditions"
+        ]
     problems: list[str] = []
     for field, conditions in criteria.items():
         at = f"{where}.{field}"
@@ -242,7 +245,9 @@ def suppression_rule_problems(rules: Sequence[object], *, where: str = "suppress
             problems.append(f"{at}: {rule!r} is not a SuppressionRule")
             continue
         if not isinstance(rule.name, str) or not re.fullmatch(FILTER_NAME_PATTERN, rule.name):
-            problems.append(f"{at}.name: {rule.name!r} is not allowed; allowed: 3 to 64 letters, digits, '-', '_' or '.'")
+            problems.append(
+                f"{at}.name: {rule.name!r} is not allowed; allowed: 3 to 64 letters, digits, '-', '_' or '.'"
+            )
         elif rule.name in first:
             problems.append(
                 f"{at}.name: {rule.name!r} repeats {where}[{first[rule.name]}]; allowed: each name once "

@@ -22,16 +22,16 @@ __all__ = [
     "PublishingFrequency",
     "address_list_problems",
     "arn_problem",
-    "finite_number_problem",
-    "https_url_problem",
-    "parse_arn",
-    "partition_of_region",
-    "text_problem",
     "detector_id_problem",
     "email_problem",
+    "finite_number_problem",
     "frequency_problem",
+    "https_url_problem",
     "name_problem",
+    "parse_arn",
+    "partition_of_region",
     "tag_problems",
+    "text_problem",
 ]
 
 
