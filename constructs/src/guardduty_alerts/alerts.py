@@ -78,7 +78,7 @@ from .delivery_settings import (
 )
 from .errors import InvalidPropsError
 from .formatter import PUBLISH_SID, SubjectFormatter, publish_statement
-from .naming import rule_name, topic_name
+from .naming import channel_topic_name, rule_name, topic_name
 from .notifications import MailRule, mail_rules, pattern_size_limit_problem, pattern_size_problem
 from .patterns import DEFAULT_EVENT_PATTERN_SIZE_LIMIT, FindingFilters, finding_event_pattern
 from .policies import topic_policy
@@ -503,7 +503,7 @@ class GuardDutyAlerts(Construct):
             topic = SnsTopic(
                 self,
                 f"topic-{group.key}",
-                name=f"{self._name}-{group.key}",
+                name=channel_topic_name(self._name, group.key),
                 kms_master_key_id=self.topic_key_arn,
                 tags=self._tags,
             )

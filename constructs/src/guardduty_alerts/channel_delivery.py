@@ -53,7 +53,16 @@ from .channels import (
     _ChatWebhookChannel,
 )
 from .chat_messages import chat_transformer
-from .naming import api_destination_name, chat_configuration_name, regional_role_name, rule_name
+from .naming import (
+    api_destination_name,
+    channel_topic_name,
+    chat_configuration_name,
+    chat_guardrail_policy_name,
+    notification_configuration_name,
+    regional_role_name,
+    rule_name,
+    webhook_connection_name,
+)
 from .notifications import MailRule
 from .patterns import (
     FINDING_DETAIL_TYPE,
@@ -106,7 +115,6 @@ def _chat_role(
 ) -> tuple[IamRole, IamPolicy]:
     """The role the chat integration assumes for our channels and the guardrail capping what members may do:
     both notifications-only (without a guardrail the service applies AdministratorAccess)."""
-    suffix = f"-{region}" if region else ""
     policy = json.dumps(chat_notifications_policy(), sort_keys=True)
     role = IamRole(
         scope,
@@ -120,7 +128,7 @@ def _chat_role(
     guardrail = IamPolicy(
         scope,
         "chat-guardrail",
-        name=f"{name}-chat-guardrail{suffix}"[:128],
+        name=chat_guardrail_policy_name(name, region),
         description="Guardrail of the GuardDuty alert chat channels: notifications only",
         policy=policy,
         tags=tags,
@@ -142,7 +150,9 @@ def add_raw_group(
     chat_role: list[Any],
 ) -> RawGroupResources:
     """One rule selecting the group's findings, its topic (the whole event), and each channel's delivery."""
-    topic = SnsTopic(scope, f"topic-{group.key}", name=f"{name}-{group.key}", kms_master_key_id=key_arn, tags=tags)
+    topic = SnsTopic(
+        scope, f"topic-{group.key}", name=channel_topic_name(name, group.key), kms_master_key_id=key_arn, tags=tags
+    )
     pattern = all_findings_pattern(group.threshold, group.filters)
     rule = CloudwatchEventRule(
         scope,
@@ -257,7 +267,7 @@ class ChatWebhooks:
         self.connection = CloudwatchEventConnection(
             scope,
             "webhook-connection",
-            name=f"{name}-webhooks",
+            name=webhook_connection_name(name),
             description="Chat incoming webhooks of the GuardDuty alerts (the secret is the URL)",
             authorization_type="API_KEY",
             auth_parameters=CloudwatchEventConnectionAuthParameters(
@@ -377,7 +387,7 @@ def add_user_notifications(
     configuration = NotificationsNotificationConfiguration(
         scope,
         "user-notifications",
-        name=name[:64],
+        name=notification_configuration_name(name),
         description=f"GuardDuty findings of severity {threshold:g} and above",
         aggregation_duration=channel.aggregation_value,
         tags=tags,

@@ -85,9 +85,9 @@ def address_list_problems(key: str, addresses: Sequence[object]) -> list[tuple[s
 def name_problem(value: object) -> str | None:
     if isinstance(value, str) and _NAME.fullmatch(value):
         return None
-    unprintable = text_problem(value)
-    if unprintable:
-        return f"{unprintable}; allowed: 2 to 40 lowercase letters, digits and hyphens"
+    # A line break (kept by YAML's block scalars) is invisible in the value as most people print it: say so.
+    if isinstance(value, str) and not value.isprintable():
+        return f"{text_problem(value)}; allowed: 2 to 40 lowercase letters, digits and hyphens"
     return (
         f"{value!r} is not a usable name; allowed: 2 to 40 lowercase letters, digits and hyphens, "
         "starting with a letter and not ending with a hyphen"
