@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from .patterns import FindingFilters
 from .regions import ALL_REGIONS
 from .severity import Severity, parse_threshold, threshold_problem
-from .validation import address_list_problems, arn_problem, https_url_problem, parse_arn
+from .validation import address_list_problems, arn_problem, https_url_problem, parse_arn, text_problem
 
 __all__ = [
     "USER_NOTIFICATIONS_REGIONS",
@@ -502,9 +502,9 @@ def channel_problems(
             if problem:
                 problems.append(f"{at}.severity_threshold: {problem}")
         if channel.name is not None and not _matches(CHANNEL_NAME_PATTERN, channel.name):
+            shown = text_problem(channel.name) or f"{channel.name!r} is not allowed"
             problems.append(
-                f"{at}.name: {channel.name!r} is not allowed; allowed: 2 to 32 lowercase letters, "
-                "digits and hyphens, starting with a letter"
+                f"{at}.name: {shown}; allowed: 2 to 32 lowercase letters, digits and hyphens, starting with a letter"
             )
         if isinstance(channel, SqsChannel) and region and not channel._problems():
             if channel.queue_region != region:
