@@ -59,6 +59,7 @@ CONFIG_ENV_VAR = "GUARDDUTY_ALERTS_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config/guardduty-alerts.yaml")
 
 
+
 class _UniqueKeyLoader(yaml.SafeLoader):
     """SafeLoader that refuses a key given twice in one mapping instead of keeping the last silently."""
 
@@ -69,7 +70,9 @@ def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, 
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             mark = key_node.start_mark
-            raise yaml.constructor.ConstructorError(None, None, f"key {key!r} is given twice in one mapping", mark)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} is given twice in one mapping", mark
+            )
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
@@ -156,7 +159,9 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         **_delivery_fields(document),
     )
     # Known only once the settings are typed: how long the rules' event patterns get with these filters.
-    rules = mail_rules(parse_threshold(config.severity_threshold), config.filters, formatter=config.subject_formatter)
+    rules = mail_rules(
+        parse_threshold(config.severity_threshold), config.filters, formatter=config.subject_formatter
+    )
     too_long = pattern_size_problem(rules, config.event_pattern_size_limit)
     if too_long:
         raise ConfigError([f"finding_types: {too_long}"], source=source)
@@ -252,7 +257,7 @@ def _schema_problem(error: jsonschema.ValidationError) -> str:
         return f"{where}: key {_show(error.instance)} is not allowed; allowed: {allowed}"
     allowed = error.schema.get("x-allowed", error.message)
     value = error.instance
-    if error.validator == "pattern" and isinstance(value, str) and text_problem(value):
+    if error.validator == "pattern" and isinstance(value, str) and not value.isprintable():
         # A line break kept by a YAML block scalar is invisible in most editors: say what it is.
         return f"{where}: {text_problem(value)}; allowed: {allowed}"
     if error.validator == "minItems" and value == []:

@@ -502,7 +502,8 @@ def channel_problems(
             if problem:
                 problems.append(f"{at}.severity_threshold: {problem}")
         if channel.name is not None and not _matches(CHANNEL_NAME_PATTERN, channel.name):
-            shown = text_problem(channel.name) or f"{channel.name!r} is not allowed"
+            unprintable = isinstance(channel.name, str) and not channel.name.isprintable()
+            shown = text_problem(channel.name) if unprintable else f"{channel.name!r} is not allowed"
             problems.append(
                 f"{at}.name: {shown}; allowed: 2 to 32 lowercase letters, digits and hyphens, starting with a letter"
             )
