@@ -85,7 +85,6 @@ TEAMS_CHANNEL_PATTERN = r"^19:[A-Za-z0-9_\-]+@thread\.(tacv2|skype)$"
 SSM_PARAMETER_PATTERN = r"^/[A-Za-z0-9_.\-/]{1,1010}$"
 # Terraform reads a variable's value from TF_VAR_<name> at plan and apply time.
 URL_ENV_VAR_PATTERN = r"^TF_VAR_[A-Za-z][A-Za-z0-9_]{0,63}$"
-SQS_ARN_PATTERN = r"^arn:aws[a-z\-]*:sqs:([a-z0-9\-]+):(\d{12}):([A-Za-z0-9_\-]{1,80}(\.fifo)?)$"
 # SQS queue names: 1 to 80 alphanumerics, hyphens and underscores, ".fifo" included for a FIFO queue
 # (Amazon SQS Developer Guide, "Amazon SQS queue quotas"; CreateQueue API reference, QueueName).
 SQS_QUEUE_NAME_PATTERN = r"(?=.{1,80}$)[A-Za-z0-9_-]+(\.fifo)?"

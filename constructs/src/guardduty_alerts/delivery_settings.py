@@ -39,8 +39,7 @@ class Bounds:
     allowed: str
 
     def contains(self, value: object) -> bool:
-        # A float that is a whole number (86400.0) is refused too: Terraform's number would be fine, but the
-        # settings are documented as integers and a nan or inf must never reach a comparison.
+        # nan and inf are floats whose comparisons say nothing: never let one reach them.
         if isinstance(value, float) and not math.isfinite(value):
             return False
         return isinstance(value, int) and not isinstance(value, bool) and self.minimum <= value <= self.maximum

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 import ipaddress
-import math
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -24,7 +23,6 @@ __all__ = [
     "arn_problem",
     "detector_id_problem",
     "email_problem",
-    "finite_number_problem",
     "frequency_problem",
     "https_url_problem",
     "name_problem",
@@ -136,15 +134,6 @@ def text_problem(value: object) -> str | None:
                     "value on one line, or use `|-` or `>-`)"
                 )
             return f"{value!r} contains whitespace or a control character ({char!r} at position {position})"
-    return None
-
-
-def finite_number_problem(value: object) -> str | None:
-    """Why `value` is not a finite number (nan and inf are floats that every bound check lets through)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f"{value!r} is not a number"
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"{value!r} is not a finite number"
     return None
 
 
