@@ -284,7 +284,7 @@ def test_the_library_checks_suppression_rules_without_yaml() -> None:
     ]
 
 
-def test_rejects_non_finite_numbers_and_foreign_partitions_as_props() -> None:
+def test_rejects_non_finite_numbers_line_breaks_and_foreign_partitions_as_props() -> None:
     app = CdktfTesting.app()
     stack = TerraformStack(app, "test")
     AwsProvider(stack, "aws", region="us-east-1")
@@ -293,6 +293,7 @@ def test_rejects_non_finite_numbers_and_foreign_partitions_as_props() -> None:
             stack,
             "alerts",
             recipients=["a@example.com"],
+            name="alerts\n",
             severity_threshold=float("nan"),
             maximum_event_age_seconds=float("inf"),  # type: ignore[arg-type]
             existing_kms_key_arn=KEY.replace(":aws:", ":aws-cn:"),
@@ -301,6 +302,7 @@ def test_rejects_non_finite_numbers_and_foreign_partitions_as_props() -> None:
         )
     assert caught.value.problems == (
         f"severity_threshold: nan is out of range; allowed: {SEVERITY_ALLOWED}",
+        f"name: 'alerts\\n' {LINE_BREAK}; allowed: 2 to 40 lowercase letters, digits and hyphens",
         "suppression_rules[0].criteria.severity.less_than: 'HIGH' is a severity word, not a number (did you mean "
         "7, where HIGH starts?); allowed: a number from 1 to 10",
         f"existing_kms_key_arn: '{KEY.replace(':aws:', ':aws-cn:')}' is in partition aws-cn, but region us-east-1 "
