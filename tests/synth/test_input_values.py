@@ -37,6 +37,10 @@ KEY_ALLOWED = "the ARN of a customer-managed KMS key (or of its alias) in the st
 ACTION_ALLOWED = "the ARN of an SNS topic or other CloudWatch alarm action in the stack's region, not the alerts topic"
 OTHER_PARTITION = "(a resource of another partition cannot be used from this stack)"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/0123abcd-0123-0123-0123-0123456789ab"
+OPEN_PATHS = (
+    "a path under service.additionalInfo or a newer protection plan's resource object (resource.eksClusterDetails, "
+    "resource.lambdaDetails, ...)"
+)
 SEVERITY_ALLOWED = "one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0"
 
 
@@ -166,13 +170,21 @@ def problems_of(tmp_path: Path, text: str) -> list[str]:
             "suppression_rules[0].criteria.typ: 'typ' is not a finding attribute GuardDuty filters on (did you mean "
             "type?); a filter on it would match nothing; allowed: an attribute of the GuardDuty User Guide's filter "
             "criteria (type, severity, accountId, resource.instanceDetails.instanceId, ...) or "
-            "service.additionalInfo.<path>",
+            f"{OPEN_PATHS}",
+        ),
+        (
+            criterion("resource.eksClusterDetail.name", "equals", "[prod]"),
+            "suppression_rules[0].criteria.resource.eksClusterDetail.name: 'resource.eksClusterDetail.name' is not a "
+            "finding attribute GuardDuty filters on (did you mean resource.eksClusterDetails.name?); a filter on it "
+            "would match nothing; allowed: an attribute of the GuardDuty User Guide's filter criteria (type, "
+            f"severity, accountId, resource.instanceDetails.instanceId, ...) or {OPEN_PATHS}",
         ),
         (
             criterion("zzzz", "equals", "[x]"),
             "suppression_rules[0].criteria.zzzz: 'zzzz' is not a finding attribute GuardDuty filters on; a filter "
             "on it would match nothing; allowed: an attribute of the GuardDuty User Guide's filter criteria (type, "
-            "severity, accountId, resource.instanceDetails.instanceId, ...) or service.additionalInfo.<path>",
+            "severity, accountId, resource.instanceDetails.instanceId, ...) or "
+            f"{OPEN_PATHS}",
         ),
         (
             criterion("severity", "less_than", "HIGH"),
@@ -245,6 +257,8 @@ def test_rejects_a_name_written_as_a_literal_block(tmp_path: Path) -> None:
         criterion("updatedAt", "greater_than", "'2026-01-01T00:00:00Z'"),
         criterion("severity", "greater_than_or_equal", "7.5"),
         criterion("resource.instanceDetails.outpostARN", "equals", "[x]"),
+        criterion("resource.eksClusterDetails.name", "equals", "[prod]"),
+        criterion("service.action.awsApiCallAction.errorCode", "equals", "[AccessDenied]"),
     ],
 )
 def test_accepts_values_that_are_what_their_setting_holds(tmp_path: Path, extra: str) -> None:
@@ -276,8 +290,7 @@ def test_the_library_checks_suppression_rules_without_yaml() -> None:
     assert suppression_rule_problems(rules) == [
         "suppression_rules[0].criteria.typ: 'typ' is not a finding attribute GuardDuty filters on (did you mean "
         "type?); a filter on it would match nothing; allowed: an attribute of the GuardDuty User Guide's filter "
-        "criteria (type, severity, accountId, resource.instanceDetails.instanceId, ...) or "
-        "service.additionalInfo.<path>",
+        f"criteria (type, severity, accountId, resource.instanceDetails.instanceId, ...) or {OPEN_PATHS}",
         "suppression_rules[1].name: 'scanner' repeats suppression_rules[0]; allowed: each name once (it names the "
         "GuardDuty filter)",
         "suppression_rules[1].criteria.severity.less_than: nan is not a finite number; allowed: a number from 1 to 10",

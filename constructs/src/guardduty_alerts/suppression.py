@@ -67,6 +67,7 @@ FILTER_FIELDS: Mapping[str, str] = {
     "resource.instanceDetails.networkInterfaces.subnetId": _TEXT,
     "resource.instanceDetails.networkInterfaces.vpcId": _TEXT,
     "resource.instanceDetails.outpostARN": _TEXT,
+    "resource.instanceDetails.outpostArn": _TEXT,  # so spelled in AWS::GuardDuty::Filter FindingCriteria
     "resource.instanceDetails.tags.key": _TEXT,
     "resource.instanceDetails.tags.value": _TEXT,
     "resource.resourceType": _TEXT,
@@ -78,6 +79,7 @@ FILTER_FIELDS: Mapping[str, str] = {
     "service.action.actionType": _TEXT,
     "service.action.awsApiCallAction.api": _TEXT,
     "service.action.awsApiCallAction.callerType": _TEXT,
+    "service.action.awsApiCallAction.errorCode": _TEXT,
     "service.action.awsApiCallAction.remoteIpDetails.city.cityName": _TEXT,
     "service.action.awsApiCallAction.remoteIpDetails.country.countryName": _TEXT,
     "service.action.awsApiCallAction.remoteIpDetails.ipAddressV4": _TEXT,
@@ -87,6 +89,7 @@ FILTER_FIELDS: Mapping[str, str] = {
     "service.action.dnsRequestAction.domain": _TEXT,
     "service.action.networkConnectionAction.blocked": _BOOLEAN,
     "service.action.networkConnectionAction.connectionDirection": _TEXT,
+    "service.action.networkConnectionAction.localIpDetails.ipAddressV4": _TEXT,
     "service.action.networkConnectionAction.localPortDetails.port": _PORT,
     "service.action.networkConnectionAction.protocol": _TEXT,
     "service.action.networkConnectionAction.remoteIpDetails.city.cityName": _TEXT,
@@ -103,8 +106,24 @@ FILTER_FIELDS: Mapping[str, str] = {
     "type": _TEXT,
     "updatedAt": _TIME,
 }
-# "Fields under service.additionalInfo are specified using their full JSON path" (same page): any of them.
-_ADDITIONAL_INFO = "service.additionalInfo."
+# The table above is the user guide's (plus the CloudFormation reference's "available criterion" list,
+# AWS::GuardDuty::Filter FindingCriteria). Newer protection plans filter on fields of their own resource
+# objects (GuardDuty API reference, "Resource": eksClusterDetails, kubernetesDetails, ...), which no stored
+# table lists field by field: under these objects any path is accepted, so only the object name is checked.
+# "Fields under service.additionalInfo are specified using their full JSON path" (user guide): likewise.
+_OPEN_PREFIXES = (
+    "resource.containerDetails.",
+    "resource.ebsVolumeDetails.",
+    "resource.ecsClusterDetails.",
+    "resource.eksClusterDetails.",
+    "resource.kubernetesDetails.",
+    "resource.lambdaDetails.",
+    "resource.rdsDbInstanceDetails.",
+    "resource.rdsDbUserDetails.",
+    "service.additionalInfo.",
+    "service.ebsVolumeScanDetails.",
+    "service.runtimeDetails.",
+)
 # GuardDuty severities run from 1.0 to 10.0 (findings of 9.0 and above are CRITICAL); confidence 0 to 10.
 _NUMBER_BOUNDS: Mapping[str, tuple[float, float]] = {"severity": (1.0, 10.0), "confidence": (0.0, 10.0)}
 _FIELD_ALLOWED = {
@@ -145,7 +164,8 @@ def _text(value: object) -> str:
 def _field_kind(field: str) -> str | None:
     if field in FILTER_FIELDS:
         return FILTER_FIELDS[field]
-    return _TEXT if field.startswith(_ADDITIONAL_INFO) and len(field) > len(_ADDITIONAL_INFO) else None
+    prefix = next((prefix for prefix in _OPEN_PREFIXES if field.startswith(prefix)), None)
+    return _TEXT if prefix and re.fullmatch(r"[A-Za-z0-9]+(\.[A-Za-z0-9]+)*", field[len(prefix) :]) else None
 
 
 def _value_problem(field: str, kind: str, value: object) -> str | None:
@@ -195,12 +215,17 @@ def criteria_problems(criteria: object, *, where: str) -> list[str]:
         at = f"{where}.{field}"
         kind = _field_kind(field) if isinstance(field, str) else None
         if kind is None:
-            close = difflib.get_close_matches(str(field), FILTER_FIELDS, n=1, cutoff=0.6)
+            # Candidates: the listed fields, and the field's last part under each open object.
+            leaf = str(field).rsplit(".", 1)[-1]
+            candidates = [*FILTER_FIELDS, *(prefix + leaf for prefix in _OPEN_PREFIXES)]
+            close = difflib.get_close_matches(str(field), candidates, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]}?)" if close else ""
             problems.append(
                 f"{at}: {str(field)!r} is not a finding attribute GuardDuty filters on{hint}; a filter on it would "
                 "match nothing; allowed: an attribute of the GuardDuty User Guide's filter criteria (type, "
-                "severity, accountId, resource.instanceDetails.instanceId, ...) or service.additionalInfo.<path>"
+                "severity, accountId, resource.instanceDetails.instanceId, ...) or a path under "
+                "service.additionalInfo or a newer protection plan's resource object (resource.eksClusterDetails, "
+                "resource.lambdaDetails, ...)"
             )
             continue
         if not isinstance(conditions, Mapping) or not conditions:
