@@ -28,6 +28,7 @@ from guardduty_alerts.errors import ConfigError
 from guardduty_alerts.notifications import mail_rules, pattern_size_problem
 from guardduty_alerts.regions import ALL_REGIONS
 from guardduty_alerts.severity import parse_threshold
+from guardduty_alerts.validation import text_problem
 
 from .channels import channels_problems, chat_home_region, parse_channels, user_notifications_home_region
 from .estate import (
@@ -42,6 +43,7 @@ from .protection import protection_plans_from_config
 from .schema import SCHEMA
 from .settings import AlertsConfig
 from .suppression import parse_suppression_rules, suppression_problems
+from .validator import ConfigValidator
 
 __all__ = [
     "CONFIG_ENV_VAR",
@@ -112,7 +114,7 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
             ["the file is empty; allowed: a mapping with at least regions and recipients (or channels)"], source=source
         )
     document = expand_all_regions(document)
-    validator = jsonschema.Draft202012Validator(SCHEMA)
+    validator = ConfigValidator(SCHEMA)
     problems = [_schema_problem(error) for error in validator.iter_errors(document)]
     if isinstance(document, dict):
         problems += _semantic_problems(document)
@@ -256,6 +258,9 @@ def _schema_problem(error: jsonschema.ValidationError) -> str:
         return f"{where}: key {_show(error.instance)} is not allowed; allowed: {allowed}"
     allowed = error.schema.get("x-allowed", error.message)
     value = error.instance
+    if error.validator == "pattern" and isinstance(value, str) and not value.isprintable():
+        # A line break kept by a YAML block scalar is invisible in most editors: say what it is.
+        return f"{where}: {text_problem(value)}; allowed: {allowed}"
     if error.validator == "minItems" and value == []:
         return f"{where}: the list is empty; allowed: {allowed}"
     if error.validator == "enum" and isinstance(value, str) and error.schema.get("enum") == list(ALL_REGIONS):

@@ -12,7 +12,10 @@ from guardduty_alerts.suppression import (
     NUMBER_OPERATORS,
     OPERATORS,
     SuppressionRule,
+    criteria_problems,
 )
+
+from .validator import ConfigValidator
 
 __all__ = ["SUPPRESSION_SCHEMA", "parse_suppression_rules", "suppression_problems"]
 
@@ -65,6 +68,9 @@ SUPPRESSION_SCHEMA: dict[str, Any] = {
 }
 
 
+_CRITERIA_SCHEMA = SUPPRESSION_SCHEMA["items"]["properties"]["criteria"]
+
+
 def parse_suppression_rules(items: list[dict[str, Any]]) -> tuple[SuppressionRule, ...]:
     return tuple(
         SuppressionRule(
@@ -77,7 +83,8 @@ def parse_suppression_rules(items: list[dict[str, Any]]) -> tuple[SuppressionRul
 
 
 def suppression_problems(items: list[Any]) -> list[str]:
-    """What a schema cannot say: names repeated, contradictory bounds."""
+    """What a schema cannot say: names repeated, contradictory bounds, fields GuardDuty does not filter on and
+    values that are not what their field holds (the library's checks, for criteria the schema accepts)."""
     problems: list[str] = []
     first: dict[str, int] = {}
     for index, item in enumerate(items):
@@ -92,6 +99,8 @@ def suppression_problems(items: list[Any]) -> list[str]:
                 )
             first.setdefault(name, index)
         criteria = item.get("criteria")
+        if ConfigValidator(_CRITERIA_SCHEMA).is_valid(criteria):
+            problems += criteria_problems(criteria, where=f"suppression_rules[{index}].criteria")
         if isinstance(criteria, dict):
             for field, conditions in criteria.items():
                 if isinstance(conditions, dict) and "equals" in conditions and len(conditions) > 1:

@@ -78,13 +78,13 @@ from .delivery_settings import (
 )
 from .errors import InvalidPropsError
 from .formatter import PUBLISH_SID, SubjectFormatter, publish_statement
-from .naming import rule_name, topic_name
+from .naming import channel_topic_name, rule_name, topic_name
 from .notifications import MailRule, mail_rules, pattern_size_limit_problem, pattern_size_problem
 from .patterns import DEFAULT_EVENT_PATTERN_SIZE_LIMIT, FindingFilters, finding_event_pattern
 from .policies import topic_policy
 from .regions import ALL_REGIONS
 from .severity import Severity, parse_threshold, threshold_problem
-from .suppression import SuppressionRule
+from .suppression import SuppressionRule, suppression_rule_problems
 from .validation import (
     PublishingFrequency,
     address_list_problems,
@@ -223,7 +223,8 @@ class GuardDutyAlerts(Construct):
             finding_publishing_frequency=finding_publishing_frequency,
             existing_detector_id=existing_detector_id,
             tags=tags,
-            delivery_problems=_delivery_problems(
+            delivery_problems=suppression_rule_problems(suppression_rules)
+            + _delivery_problems(
                 region=_stack_region(self),
                 name=name,
                 encrypt_topic=encrypt_topic,
@@ -518,7 +519,7 @@ class GuardDutyAlerts(Construct):
             topic = SnsTopic(
                 self,
                 f"topic-{group.key}",
-                name=f"{self._name}-{group.key}",
+                name=channel_topic_name(self._name, group.key),
                 kms_master_key_id=self.topic_key_arn,
                 tags=self._tags,
             )

@@ -53,7 +53,16 @@ from .channels import (
     _ChatWebhookChannel,
 )
 from .chat_messages import chat_transformer
-from .naming import api_destination_name, chat_configuration_name, regional_role_name, rule_name
+from .naming import (
+    api_destination_name,
+    channel_topic_name,
+    chat_configuration_name,
+    chat_guardrail_policy_name,
+    notification_configuration_name,
+    regional_role_name,
+    rule_name,
+    webhook_connection_name,
+)
 from .notifications import MailRule
 from .patterns import (
     FINDING_DETAIL_TYPE,
@@ -107,7 +116,6 @@ def _chat_role(
 ) -> tuple[IamRole, IamPolicy]:
     """The role the chat integration assumes for our channels and the guardrail capping what members may do:
     both notifications-only (without a guardrail the service applies AdministratorAccess)."""
-    suffix = f"-{region}" if region else ""
     policy = json.dumps(chat_notifications_policy(), sort_keys=True)
     role = IamRole(
         scope,
@@ -121,7 +129,7 @@ def _chat_role(
     guardrail = IamPolicy(
         scope,
         "chat-guardrail",
-        name=f"{name}-chat-guardrail{suffix}"[:128],
+        name=chat_guardrail_policy_name(name, region),
         description="Guardrail of the GuardDuty alert chat channels: notifications only",
         policy=policy,
         tags=tags,
@@ -148,7 +156,9 @@ def add_raw_group(
     `chat_topic_regions`: None, each chat configuration subscribes to this topic only; a list of regions,
     to the topic of the same name in each of them (this stack's account); empty, no chat configuration here
     (see `GuardDutyAlerts`'s prop of the same name)."""
-    topic = SnsTopic(scope, f"topic-{group.key}", name=f"{name}-{group.key}", kms_master_key_id=key_arn, tags=tags)
+    topic = SnsTopic(
+        scope, f"topic-{group.key}", name=channel_topic_name(name, group.key), kms_master_key_id=key_arn, tags=tags
+    )
     pattern = all_findings_pattern(group.threshold, group.filters)
     rule = CloudwatchEventRule(
         scope,
@@ -218,7 +228,9 @@ def add_raw_group(
                 "configuration_name": chat_configuration_name(name, region, key),
                 "iam_role_arn": role.arn,
                 "guardrail_policy_arns": [guardrail.arn],
-                "sns_topic_arns": chat_topic_arns(topic, f"{name}-{group.key}", region, chat_topic_regions),
+                "sns_topic_arns": chat_topic_arns(
+                    topic, channel_topic_name(name, group.key), region, chat_topic_regions
+                ),
                 "logging_level": "ERROR",
                 "user_authorization_required": False,
                 "tags": tags,
@@ -278,7 +290,7 @@ class ChatWebhooks:
         self.connection = CloudwatchEventConnection(
             scope,
             "webhook-connection",
-            name=f"{name}-webhooks",
+            name=webhook_connection_name(name),
             description="Chat incoming webhooks of the GuardDuty alerts (the secret is the URL)",
             authorization_type="API_KEY",
             auth_parameters=CloudwatchEventConnectionAuthParameters(
@@ -398,7 +410,7 @@ def add_user_notifications(
     configuration = NotificationsNotificationConfiguration(
         scope,
         "user-notifications",
-        name=name[:64],
+        name=notification_configuration_name(name),
         description=f"GuardDuty findings of severity {threshold:g} and above",
         aggregation_duration=channel.aggregation_value,
         tags=tags,

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from .patterns import FindingFilters
 from .regions import ALL_REGIONS
 from .severity import Severity, parse_threshold, threshold_problem
-from .validation import address_list_problems
+from .validation import address_list_problems, arn_problem, https_url_problem, parse_arn, text_problem
 
 __all__ = [
     "USER_NOTIFICATIONS_REGIONS",
@@ -85,7 +85,16 @@ TEAMS_CHANNEL_PATTERN = r"^19:[A-Za-z0-9_\-]+@thread\.(tacv2|skype)$"
 SSM_PARAMETER_PATTERN = r"^/[A-Za-z0-9_.\-/]{1,1010}$"
 # Terraform reads a variable's value from TF_VAR_<name> at plan and apply time.
 URL_ENV_VAR_PATTERN = r"^TF_VAR_[A-Za-z][A-Za-z0-9_]{0,63}$"
-SQS_ARN_PATTERN = r"^arn:aws[a-z\-]*:sqs:([a-z0-9\-]+):(\d{12}):([A-Za-z0-9_\-]{1,80}(\.fifo)?)$"
+# SQS queue names: 1 to 80 alphanumerics, hyphens and underscores, ".fifo" included for a FIFO queue
+# (Amazon SQS Developer Guide, "Amazon SQS queue quotas"; CreateQueue API reference, QueueName).
+SQS_QUEUE_NAME_PATTERN = r"(?=.{1,80}$)[A-Za-z0-9_-]+(\.fifo)?"
+_SQS_ALLOWED = "arn:aws:sqs:<region>:<account>:<queue name>"
+# A secret for an SNS https endpoint cannot come from SSM here (SNS keeps the endpoint as given).
+_WEBHOOK_CREDENTIALS_ADVICE = (
+    "an https:// URL without user:password@; have the receiver check SNS's message signature (SNS signs "
+    "every message) or a key in the path, as PagerDuty's and Opsgenie's integration URLs do; for Slack or "
+    "Teams use kind slack_webhook or teams_webhook, whose URL is read from url_ssm_parameter"
+)
 CHANNEL_NAME_PATTERN = r"^[a-z][a-z0-9\-]{0,30}[a-z0-9]$"
 
 
@@ -342,12 +351,8 @@ class WebhookChannel(_ChannelBase):
     auto_confirms: bool = False
 
     def _problems(self) -> list[tuple[str, str]]:
-        parts = urlsplit(self.url) if isinstance(self.url, str) else None
-        if parts is None or parts.scheme != "https" or not parts.hostname:
-            scheme = parts.scheme if parts is not None else ""
-            why = "plain http sends findings unencrypted" if scheme == "http" else "it is not an https URL"
-            return [("url", f"{self.url!r} is refused: {why}; allowed: an https:// URL")]
-        return []
+        problem = https_url_problem(self.url, credentials_advice=_WEBHOOK_CREDENTIALS_ADVICE)
+        return [("url", problem)] if problem else []
 
     def _default_key(self) -> str:
         host = urlsplit(self.url).hostname or "endpoint"
@@ -373,11 +378,18 @@ class SqsChannel(_ChannelBase):
     queue_arn: str
 
     def _problems(self) -> list[tuple[str, str]]:
-        if not _matches(SQS_ARN_PATTERN, self.queue_arn):
+        # The stack's region is checked by `channel_problems`, with advice of its own.
+        problem = arn_problem(self.queue_arn, service="sqs", what="an SQS queue ARN", region=None, allowed=_SQS_ALLOWED)
+        if problem:
+            return [("queue_arn", problem)]
+        arn = parse_arn(self.queue_arn)
+        assert arn is not None
+        if not _matches(SQS_QUEUE_NAME_PATTERN, arn.resource):
             return [
                 (
                     "queue_arn",
-                    f"{self.queue_arn!r} is not an SQS queue ARN; allowed: arn:aws:sqs:<region>:<account>:<queue name>",
+                    f"{self.queue_arn!r} names queue {arn.resource!r}; allowed: a queue name of 1 to 80 letters, "
+                    "digits, hyphens and underscores (a FIFO queue's ending in .fifo)",
                 )
             ]
         return []
@@ -455,7 +467,8 @@ Channel = (
 
 
 def _matches(pattern: str, value: object) -> bool:
-    return isinstance(value, str) and re.match(pattern, value) is not None
+    # fullmatch: a pattern's `$` also matches before a final line break, which YAML's block scalars keep.
+    return isinstance(value, str) and re.fullmatch(pattern, value) is not None
 
 
 def _address_problems(addresses: object) -> list[tuple[str, str]]:
@@ -477,9 +490,7 @@ def channel_problems(
     problems: list[str] = []
     if isinstance(channels, str) or not isinstance(channels, Sequence):
         return [f"{where}: {channels!r} is not a list; allowed: a list of channels"]
-    mailed: dict[str, str] = {
-        address.lower(): "recipients" for address in recipients if isinstance(address, str)
-    }
+    mailed: dict[str, str] = {address.lower(): "recipients" for address in recipients if isinstance(address, str)}
     destinations: dict[str, int] = {}
     keys: dict[str, int] = {}
     variables: dict[str, int] = {}
@@ -498,11 +509,12 @@ def channel_problems(
             if problem:
                 problems.append(f"{at}.severity_threshold: {problem}")
         if channel.name is not None and not _matches(CHANNEL_NAME_PATTERN, channel.name):
+            unprintable = isinstance(channel.name, str) and not channel.name.isprintable()
+            shown = text_problem(channel.name) if unprintable else f"{channel.name!r} is not allowed"
             problems.append(
-                f"{at}.name: {channel.name!r} is not allowed; allowed: 2 to 32 lowercase letters, "
-                "digits and hyphens, starting with a letter"
+                f"{at}.name: {shown}; allowed: 2 to 32 lowercase letters, digits and hyphens, starting with a letter"
             )
-        if isinstance(channel, SqsChannel) and region and _matches(SQS_ARN_PATTERN, channel.queue_arn):
+        if isinstance(channel, SqsChannel) and region and not channel._problems():
             if channel.queue_region != region:
                 problems.append(
                     f"{at}.queue_arn: the queue is in {channel.queue_region}, this stack in {region}; "

@@ -6,10 +6,14 @@ the same thing. Nothing here imports the provider bindings.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
+from .validation import arn_problem, parse_arn, text_problem
+
 __all__ = [
+    "ALARM_ACTION_SERVICES",
     "AWS_MANAGED_KEY_ALIAS_PREFIX",
     "DEAD_LETTER_RETENTION",
     "DEFAULT_DEAD_LETTER_RETENTION_SECONDS",
@@ -35,6 +39,9 @@ class Bounds:
     allowed: str
 
     def contains(self, value: object) -> bool:
+        # nan and inf are floats whose comparisons say nothing: never let one reach them.
+        if isinstance(value, float) and not math.isfinite(value):
+            return False
         return isinstance(value, int) and not isinstance(value, bool) and self.minimum <= value <= self.maximum
 
 
@@ -60,6 +67,8 @@ KMS_KEY_ARN_PATTERN = (
 )
 _ANY_ARN = re.compile(rf"^arn:{_PARTITION}:[a-z0-9-]+:(?P<region>[a-z0-9-]*):(?P<account>\d{{12}})?:(?P<resource>.+)$")
 
+ALARM_ACTION_SERVICES = ("autoscaling", "lambda", "sns", "ssm", "ssm-incidents")
+
 _KEY_ALLOWED = "the ARN of a customer-managed KMS key (or of its alias) in the stack's region"
 
 
@@ -72,8 +81,8 @@ def bounds_problem(value: object, bounds: Bounds) -> str | None:
 
 def arn_region(arn: str) -> str | None:
     """The region field of an ARN, or None when `arn` is not an ARN."""
-    match = _ANY_ARN.match(arn)
-    return match.group("region") if match else None
+    parsed = parse_arn(arn)
+    return parsed.region if parsed else None
 
 
 def kms_key_arn_problem(value: object, *, region: str | None) -> str | None:
@@ -89,8 +98,14 @@ def kms_key_arn_problem(value: object, *, region: str | None) -> str | None:
             "(events.amazonaws.com) use it, so every delivery to the topic would fail and no finding would "
             f"arrive; allowed: {_KEY_ALLOWED}, or leave it out to have one created"
         )
-    if not re.match(KMS_KEY_ARN_PATTERN, value):
+    unprintable = text_problem(value)
+    if unprintable:
+        return f"{unprintable}; allowed: {_KEY_ALLOWED}"
+    if not re.fullmatch(KMS_KEY_ARN_PATTERN, value):
         return f"{value!r} is not a KMS key ARN; allowed: {_KEY_ALLOWED}"
+    wrong_partition = arn_problem(value, service="kms", what="a KMS key ARN", region=None, allowed=_KEY_ALLOWED)
+    if wrong_partition:
+        return wrong_partition
     key_region = arn_region(value)
     if region is not None and key_region != region:
         return (
@@ -107,9 +122,25 @@ def alarm_action_problem(value: object, *, region: str | None, topic_name: str) 
     policy mistake), the alarm would be lost the same way as the findings.
     """
     allowed = "the ARN of an SNS topic or other CloudWatch alarm action in the stack's region, not the alerts topic"
-    if not isinstance(value, str) or not _ANY_ARN.match(value):
+    unprintable = text_problem(value)
+    if unprintable:
+        return f"{unprintable}; allowed: {allowed}"
+    arn = parse_arn(value)
+    if not isinstance(value, str) or arn is None or not _ANY_ARN.fullmatch(value):
         return f"{value!r} is not an ARN; allowed: {allowed}"
-    action_region = arn_region(value)
+    # CloudWatch alarm actions (PutMetricAlarm API reference, AlarmActions): SNS topics, Lambda functions,
+    # Auto Scaling policies, Systems Manager OpsItems and incident response plans.
+    if arn.service not in ALARM_ACTION_SERVICES:
+        return (
+            f"{value!r} is an ARN of service {arn.service}, which CloudWatch cannot notify; allowed: {allowed} "
+            f"(services: {', '.join(ALARM_ACTION_SERVICES)})"
+        )
+    problem = arn_problem(
+        value, service=arn.service, what="an ARN", region=None, allowed=allowed, regional=bool(arn.region)
+    )
+    if problem:
+        return problem
+    action_region = arn.region
     if region is not None and action_region and action_region != region:
         return f"{value!r} is in region {action_region}, not {region}; allowed: {allowed}"
     if value.split(":")[2] == "sns" and value.split(":")[-1] == topic_name and action_region in (region, None):
