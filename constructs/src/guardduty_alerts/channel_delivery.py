@@ -53,7 +53,13 @@ from .channels import (
     _ChatWebhookChannel,
 )
 from .chat_messages import chat_transformer
-from .naming import api_destination_name, chat_configuration_name, regional_role_name, rule_name
+from .naming import (
+    api_destination_name,
+    chat_configuration_name,
+    regional_role_name,
+    rule_name,
+    webhook_connection_name,
+)
 from .notifications import MailRule
 from .patterns import (
     FINDING_DETAIL_TYPE,
@@ -257,7 +263,7 @@ class ChatWebhooks:
         self.connection = CloudwatchEventConnection(
             scope,
             "webhook-connection",
-            name=f"{name}-webhooks",
+            name=webhook_connection_name(name),
             description="Chat incoming webhooks of the GuardDuty alerts (the secret is the URL)",
             authorization_type="API_KEY",
             auth_parameters=CloudwatchEventConnectionAuthParameters(

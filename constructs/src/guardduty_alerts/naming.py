@@ -21,6 +21,7 @@ __all__ = [
     "regional_role_name",
     "rule_name",
     "topic_name",
+    "webhook_connection_name",
 ]
 
 
@@ -80,6 +81,11 @@ def channel_failures_alarm_name(name: str) -> str:
 def api_destination_name(name: str, channel_key: str) -> str:
     """EventBridge API destination of a chat webhook channel (names are regional, at most 64 characters)."""
     return f"{name}-{channel_key}"[:64].rstrip("-")
+
+
+def webhook_connection_name(name: str) -> str:
+    """The EventBridge connection all chat webhooks' API destinations share."""
+    return f"{name}-webhooks"
 
 
 def chat_configuration_name(name: str, region: str | None, channel_key: str) -> str:

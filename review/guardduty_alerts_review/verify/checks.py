@@ -30,6 +30,7 @@ __all__ = [
     "check_topic",
     "check_topic_key",
     "check_topic_policy",
+    "subscription_confirmed",
 ]
 
 # What EventBridge needs of the topic's key (policies.KEY_USE_ACTIONS, as the calls it makes).
@@ -346,7 +347,7 @@ def check_subscriptions(context: StackContext) -> CheckResult:
         found = by_address.get(address.lower(), [])
         if not found:
             missing.append(address)
-        elif any(_confirmed(sns, subscription) for subscription in found):
+        elif any(subscription_confirmed(sns, subscription) for subscription in found):
             confirmed.append(address)
         else:
             pending.append(address)
@@ -377,7 +378,7 @@ def check_subscriptions(context: StackContext) -> CheckResult:
     return passed("subscriptions", *found_lines)
 
 
-def _confirmed(sns: Any, subscription: dict[str, Any]) -> bool:
+def subscription_confirmed(sns: Any, subscription: dict[str, Any]) -> bool:
     arn = subscription.get("SubscriptionArn", "")
     if not arn.startswith("arn:"):
         return False  # "PendingConfirmation" (or "Deleted") in place of an ARN
