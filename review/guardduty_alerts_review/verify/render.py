@@ -9,7 +9,6 @@ from .model import VerifyReport
 __all__ = ["render_json", "render_text"]
 
 
-
 def render_text(report: VerifyReport) -> str:
     """Per stack, one line per check (PASS/FAIL, what, what was found), the fix under each failure; a summary."""
     lines: list[str] = []
