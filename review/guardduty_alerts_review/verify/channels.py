@@ -13,6 +13,7 @@ its host is ever printed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from guardduty_alerts.channels import (
@@ -34,7 +35,9 @@ from .model import CheckResult
 __all__ = [
     "CHAT_API_REGION",
     "USER_NOTIFICATIONS_API_REGION",
+    "ChannelNames",
     "channel_checks",
+    "channel_names",
     "check_api_destinations",
     "check_channel_subscriptions",
     "check_chat_configurations",
@@ -70,6 +73,29 @@ def channel_checks(alerting: StackAlerting) -> list[str]:
     if routing.user_notifications is not None:
         checks.append("user-notifications")
     return checks
+
+
+@dataclass(frozen=True)
+class ChannelNames:
+    """The names of a stack's channel resources that verify looks for, derived as the construct names them."""
+
+    raw_topics: tuple[str, ...]
+    webhook_connection: str | None
+    api_destinations: tuple[str, ...]
+    notification_configuration: str | None
+
+
+def channel_names(alerting: StackAlerting) -> ChannelNames:
+    routing = alerting.routing()
+    name = alerting.alerts_name
+    chat_keys = sorted({channel.key() for group in routing.mail_groups for channel in group.chat})
+    return ChannelNames(
+        raw_topics=tuple(f"{name}-{group.key}" for group in routing.raw_groups),
+        webhook_connection=webhook_connection_name(name) if chat_keys else None,
+        api_destinations=tuple(api_destination_name(name, key) for key in chat_keys),
+        # The construct cuts the configuration's name to AWS's 64 characters.
+        notification_configuration=name[:64] if routing.user_notifications is not None else None,
+    )
 
 
 def _raw_topic_arn(context: StackContext, group_key: str) -> str:
@@ -187,9 +213,9 @@ def _describe(context: StackContext, method: str, name: str) -> dict[str, Any] |
 
 
 def check_api_destinations(context: StackContext) -> CheckResult:
-    alerting = _alerting(context)
-    keys = sorted({channel.key() for group in alerting.routing().mail_groups for channel in group.chat})
-    connection_name = webhook_connection_name(alerting.alerts_name)
+    names = channel_names(_alerting(context))
+    connection_name = names.webhook_connection
+    assert connection_name is not None  # only run for a stack with chat webhooks
     connection = _describe(context, "describe_connection", connection_name)
     problems, fixes = [], []
     if connection is None:
@@ -204,8 +230,7 @@ def check_api_destinations(context: StackContext) -> CheckResult:
         )
         fixes.append(context.apply + ": it sets the connection's authorization again")
     active = []
-    for key in keys:
-        name = api_destination_name(alerting.alerts_name, key)
+    for name in names.api_destinations:
         destination = _describe(context, "describe_api_destination", name)
         if destination is None:
             problems.append(f"API destination {name} does not exist")
@@ -281,7 +306,7 @@ def check_user_notifications(context: StackContext) -> CheckResult:
     assert channel is not None
     notifications = context.clients.at("notifications", USER_NOTIFICATIONS_API_REGION)
     contacts_client = context.clients.at("notificationscontacts", USER_NOTIFICATIONS_API_REGION)
-    name = alerting.alerts_name[:64]
+    name = channel_names(alerting).notification_configuration
     problems, fixes, good = [], [], []
     hubs = list(pages(notifications, "list_notification_hubs", "notificationHubs"))
     active_hubs = [hub for hub in hubs if (hub.get("statusSummary") or {}).get("status") == "ACTIVE"]
