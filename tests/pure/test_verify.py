@@ -81,7 +81,7 @@ def test_a_stack_of_channels_only_is_checked_without_the_mails_topic_rules_and_a
     (expectation,) = stack_expectations(config)
     assert not expectation.mails
     assert checks_for(expectation) == ["detector", "channel-subscriptions", "dead-letter-queue", "alarms"]
-    assert expectation.alarm_names == ("guardduty-alerts-dead-letters",)
+    assert expectation.alarm_names == ("guardduty-alerts-dead-letters", "guardduty-alerts-channel-failures")
     assert sample_problem("s", expectation.alerting) == (
         "--send-sample: stack s has no recipients (its findings go to channels only) and the sample proof watches "
         "the mail's rules and topic; allowed: leave this stack out (--stack)"

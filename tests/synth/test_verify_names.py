@@ -60,5 +60,7 @@ def test_every_channel_resource_name_verify_looks_for_is_the_name_terraform_rece
             assert configurations == (
                 [expected.notification_configuration] if expected.notification_configuration else []
             )
+            alarms = names(resources, "aws_cloudwatch_metric_alarm", "alarm_name")
+            assert alarms == sorted(expectation.alarm_names)
             checked |= {kind for kind, value in vars(expected).items() if value}
     assert checked == {"raw_topics", "webhook_connection", "api_destinations", "notification_configuration"}
