@@ -7,17 +7,19 @@ notifications ListNotificationHubs / ListNotificationConfigurations / ListEventR
 notificationscontacts ListEmailContacts); the Stubber refuses any other shape.
 
 AWS rules encoded here, with their sources:
-- A chat configuration without a guardrail gets AdministratorAccess as its guardrail ("Understanding
-  permissions", Amazon Q Developer in chat applications administrator guide: "If you don't specify a
-  guardrail policy, AdministratorAccess is applied").
-- An API destination calls its endpoint only while `ApiDestinationState` is ACTIVE and its connection is
-  AUTHORIZED (EventBridge user guide, "API destinations" / "Connections": a connection that is DEAUTHORIZED
-  fails every invocation).
-- An HTTPS subscription receives nothing until confirmed (SNS developer guide, "Fanout to HTTP/S endpoints":
-  the endpoint must visit the SubscribeURL); `PendingConfirmation` is "true" meanwhile.
-- User Notifications needs a registered notification hub before it sends anything, and an email contact
-  receives notifications only once its owner activated it (User Notifications user guide, "Notification hubs"
-  and "Email delivery channels").
+- A chat configuration without a guardrail gets AdministratorAccess (chat API reference, GuardrailPolicyArns:
+  "The AWS managed AdministratorAccess policy is applied by default if this is not set"); `State` is DISABLED
+  when the organization's chat policy denies the configuration (same reference, State).
+- A connection to a public API with an API key is AUTHORIZED when usable and DEAUTHORIZED after an
+  authorization failure, for example a 401 from the endpoint (EventBridge user guide, "Connection states in
+  EventBridge" and "De-authorizing connections in EventBridge": API destinations on a de-authorized connection
+  cannot send requests).
+- An HTTPS subscription receives nothing until confirmed; `PendingConfirmation` is "true" meanwhile (SNS
+  developer guide, "Fanout to HTTP/S endpoints").
+- User Notifications needs at least one notification hub before any configuration ("Storing, processing, and
+  replicating notifications using notification hubs": "You must select at least one notification hub before
+  you create any notification configurations"), and an email contact is created inactive until its owner
+  activates it (API reference, notificationscontacts EmailContact `status`: inactive | active).
 """
 
 from __future__ import annotations

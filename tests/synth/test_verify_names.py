@@ -64,3 +64,13 @@ def test_every_channel_resource_name_verify_looks_for_is_the_name_terraform_rece
             assert alarms == sorted(expectation.alarm_names)
             checked |= {kind for kind, value in vars(expected).items() if value}
     assert checked == {"raw_topics", "webhook_connection", "api_destinations", "notification_configuration"}
+
+
+def test_verify_asks_the_regions_where_the_library_says_the_chat_and_notifications_apis_are() -> None:
+    # verify does not import the construct modules (they load the provider bindings): the same constants, held equal.
+    from guardduty_alerts import channel_delivery
+    from guardduty_alerts_review.verify import channels
+
+    assert channels.CHAT_API_REGIONS == channel_delivery.CHAT_API_REGIONS
+    assert channels.CHAT_API_REGION in channel_delivery.CHAT_API_REGIONS
+    assert channels.USER_NOTIFICATIONS_API_REGION == channel_delivery.USER_NOTIFICATIONS_API_REGION
