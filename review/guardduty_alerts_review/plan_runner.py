@@ -122,7 +122,7 @@ class _Runner:
         output = self.terraform(job, "plan", "plan", "-input=false", "-lock=false", f"-out={plan_file}", *destroy)
         shown = self.terraform(job, "show -json", "show", "-json", plan_file)
         try:
-            redaction = redact_plan(json.loads(shown))
+            redaction = redact_plan(json.loads(shown), in_place=True)
         except json.JSONDecodeError as error:
             # Never written unredacted: a file that cannot be read cannot be cleaned.
             raise PlanFailure(job, "show -json", f"its output is not JSON ({error})") from None

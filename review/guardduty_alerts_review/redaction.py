@@ -175,10 +175,12 @@ def _replace_everywhere(value: Any, replacements: dict[str, str], secrets: list[
     return value
 
 
-def redact_plan(plan: dict[str, Any]) -> Redaction:
-    """A copy of `plan` (the JSON of `terraform show -json PLANFILE`) with its secrets hidden; `plan` itself is
-    not changed. Applying it twice changes nothing more."""
-    document = copy.deepcopy(plan)
+def redact_plan(plan: dict[str, Any], *, in_place: bool = False) -> Redaction:
+    """`plan` (the JSON of `terraform show -json PLANFILE`) with its secrets hidden: a copy, or with `in_place`
+    the document itself, changed (cheaper for a plan just read: plan-summary reads hundreds of megabytes); use
+    the returned `plan` either way.
+    Applying it twice changes nothing more."""
+    document = plan if in_place else copy.deepcopy(plan)
     collector = _Collector()
     for name in _sensitive_variables(document):
         variable = (document.get("variables") or {}).get(name)
@@ -193,5 +195,7 @@ def redact_plan(plan: dict[str, Any]) -> Redaction:
     _redact_values(collector, document.get("planned_values"))
     _redact_values(collector, (document.get("prior_state") or {}).get("values"))
     replacements = collector.replacements
+    if not replacements:
+        return Redaction(plan=document)  # nothing to search for: most stacks have no webhook
     secrets = sorted(replacements, key=len, reverse=True)
     return Redaction(plan=_replace_everywhere(document, replacements, secrets), replacements=replacements)

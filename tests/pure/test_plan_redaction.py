@@ -163,3 +163,10 @@ def test_short_secrets_are_hidden_where_they_stand_but_not_searched_for_in_names
 def test_a_url_is_shown_by_its_scheme_and_host_only() -> None:
     assert hidden_url(PAGERDUTY) == "https://events.pagerduty.com/(path hidden)"
     assert hidden_url("not a url") == REDACTED
+
+
+def test_in_place_redaction_changes_the_document_it_is_given() -> None:
+    plan = _plan()
+    redacted = redact_plan(plan, in_place=True).plan
+    assert plan["variables"]["slack_url"] == {"value": REDACTED}
+    assert redacted == redact_plan(_plan()).plan

@@ -72,7 +72,7 @@ def _read_plans(arguments: Iterable[str]) -> tuple[list[StackChanges], list[str]
         text = text_path.read_text(encoding="utf-8") if text_path != path and text_path.is_file() else None
         # `main.py plan` writes plans already redacted; a plan made by hand (`terraform show -json`) is not,
         # and the comment must not show its secrets either.
-        redaction = redact_plan(document)
+        redaction = redact_plan(document, in_place=True)
         text = redaction.text(text) if text is not None else None
         account, region = provider_identity(redaction.plan)
         plans.append(
