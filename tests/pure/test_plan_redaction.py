@@ -7,9 +7,12 @@ Terraform end of it is tests/terraform/test_plan_secrets_terraform.py."""
 from __future__ import annotations
 
 import json
+import subprocess
 from typing import Any
 
+import pytest
 from guardduty_alerts_review.redaction import REDACTED, hidden_url, redact_plan
+from helpers import REPO
 
 SLACK = "https://hooks.slack.com/services/T0SECRET/B0SECRET/xoxSECRETTOKEN"
 PAGERDUTY = "https://events.pagerduty.com/integration/INTEGRATIONKEY123/enqueue"
@@ -170,3 +173,21 @@ def test_in_place_redaction_changes_the_document_it_is_given() -> None:
     redacted = redact_plan(plan, in_place=True).plan
     assert plan["variables"]["slack_url"] == {"value": REDACTED}
     assert redacted == redact_plan(_plan()).plan
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "plans/stack.json",
+        "plans/stack.txt",
+        "logs/deploy.log",
+        "base.out/manifest.json",
+        "comment.md",
+        "plan-summary.md",
+        "changed-stacks.json",
+    ],
+)
+def test_review_and_deploy_outputs_are_git_ignored(path: str) -> None:
+    # Plans and logs of a real account must never be committed by accident.
+    result = subprocess.run(["git", "check-ignore", "--no-index", "-q", path], cwd=REPO, check=False)
+    assert result.returncode == 0, f"{path} is not git-ignored"
