@@ -47,6 +47,7 @@ from guardduty_alerts_review.verify.channels import (
     check_chat_configurations,
     check_user_notifications,
 )
+from guardduty_alerts_review.verify.checks import check_subscriptions
 from guardduty_alerts_review.verify.context import StackContext, run_check
 
 ACCOUNT = "123456789012"
@@ -493,4 +494,30 @@ def test_an_access_denial_names_the_user_notifications_permission(aws: StubbedAw
     result = run_check("user-notifications", check_user_notifications, aws.context(stack(USER_NOTIFICATIONS)))
     assert result.found == (
         "could not check: access denied to notifications:ListNotificationHubs (AccessDeniedException: no)",
+    )
+
+
+def test_a_webhook_subscribed_to_the_mail_topic_by_hand_is_listed_by_its_host_only(aws: StubbedAws) -> None:
+    mail_topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:{NAME}"
+    aws["sns"].add_response("get_topic_attributes", {"Attributes": {"TopicArn": mail_topic}}, {"TopicArn": mail_topic})
+    mail = {"Owner": ACCOUNT, "TopicArn": mail_topic}
+    aws["sns"].add_response(
+        "list_subscriptions_by_topic",
+        {
+            "Subscriptions": [
+                {**mail, "SubscriptionArn": f"{mail_topic}:1", "Protocol": "email", "Endpoint": "soc@example.com"},
+                {**mail, "SubscriptionArn": f"{mail_topic}:2", "Protocol": "https", "Endpoint": PAGERDUTY},
+            ]
+        },
+        {"TopicArn": mail_topic},
+    )
+    aws["sns"].add_response(
+        "get_subscription_attributes",
+        {"Attributes": {"PendingConfirmation": "false"}},
+        {"SubscriptionArn": f"{mail_topic}:1"},
+    )
+    result = check_subscriptions(aws.context(stack()))
+    assert result.found == (
+        "confirmed: soc@example.com",
+        "also subscribed, not in the configuration: https https://events.pagerduty.com/(path hidden)",
     )

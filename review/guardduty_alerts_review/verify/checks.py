@@ -16,6 +16,7 @@ from typing import Any
 from guardduty_alerts.policies import EVENTS_PRINCIPAL
 from guardduty_alerts.protection import ProtectionPlan
 
+from ..redaction import hidden_url
 from .aws import AwsCallFailed, call, pages
 from .context import StackContext, fail, passed
 from .model import CheckResult
@@ -353,7 +354,9 @@ def check_subscriptions(context: StackContext) -> CheckResult:
             pending.append(address)
     known = {address.lower() for address in recipients}
     unknown = [
-        f"{s.get('Protocol')} {s.get('Endpoint')}"
+        # An HTTP(S) endpoint's path may hold a key (PagerDuty's, a chat webhook's): its host only.
+        f"{s.get('Protocol')} "
+        + (hidden_url(str(s.get("Endpoint"))) if s.get("Protocol") in ("http", "https") else str(s.get("Endpoint")))
         for s in subscriptions
         if not (s.get("Protocol") == "email" and str(s.get("Endpoint", "")).lower() in known)
     ]
