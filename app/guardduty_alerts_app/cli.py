@@ -141,7 +141,9 @@ def _plan_summary(args: argparse.Namespace) -> int:
     plans, not_planned = load_review(args.plans, args.changed_stacks)
     markdown = render_markdown(plans, not_planned=not_planned)
     if args.output:
-        Path(args.output).write_text(markdown, encoding="utf-8")
+        output = Path(args.output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(markdown, encoding="utf-8")
     else:
         sys.stdout.write(markdown)
     return 0
@@ -370,7 +372,10 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--outdir", metavar="DIR", help="synth output to plan (default: $CDKTF_OUTDIR, else cdktf.out)")
     plan.add_argument("--plans-dir", metavar="DIR", default="plans", help="where the plans go (default: plans)")
     plan.add_argument(
-        "--jobs", type=int, default=DEFAULT_PLAN_JOBS, metavar="N",
+        "--jobs",
+        type=int,
+        default=DEFAULT_PLAN_JOBS,
+        metavar="N",
         help=f"stacks planned at once (default: {DEFAULT_PLAN_JOBS})",
     )
     plan.add_argument("--shard", metavar="I/N", help="plan only the I-th of N slices of the selected stacks")

@@ -2,8 +2,9 @@
 
 For each selected stack: `terraform init`, `terraform plan -lock=false -out` (`-destroy` for a stack the
 branch removes, from the base's synth output), then `terraform show -json` of the plan into
-PLANS_DIR/<stack>.json and the plan's text into PLANS_DIR/<stack>.txt. A review never takes the state lock
-a deploy may be waiting for.
+PLANS_DIR/<stack>.json and the plan's text into PLANS_DIR/<stack>.txt, both with their secrets hidden
+(`redaction`): these files are uploaded as artifacts. The binary plan file holds the secrets and stays in the
+stack's folder, which is never uploaded. A review never takes the state lock a deploy may be waiting for.
 
 Stacks run side by side (`jobs` at a time). Terraform's provider plugin cache is not safe for concurrent
 `terraform init` when it still has to install a provider (hashicorp/terraform#31964), so the first stack of
@@ -26,6 +27,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
+from .redaction import redact_plan
 from .synth_output import StackChangeSet, SynthOutput, shard_of, terraform_text
 
 __all__ = ["PlanFailure", "PlanJob", "plan_jobs", "plan_text", "run_plans"]
@@ -118,10 +120,16 @@ class _Runner:
         plan_file = f"{job.name}.tfplan"
         destroy = ["-destroy"] if job.destroy else []
         output = self.terraform(job, "plan", "plan", "-input=false", "-lock=false", f"-out={plan_file}", *destroy)
-        document = self.terraform(job, "show -json", "show", "-json", plan_file)
+        shown = self.terraform(job, "show -json", "show", "-json", plan_file)
+        try:
+            redaction = redact_plan(json.loads(shown), in_place=True)
+        except json.JSONDecodeError as error:
+            # Never written unredacted: a file that cannot be read cannot be cleaned.
+            raise PlanFailure(job, "show -json", f"its output is not JSON ({error})") from None
+        document = json.dumps(redaction.plan)
         # The plan's own output is `terraform show PLANFILE` after the progress lines: a third provider
         # start-up (about a quarter of a stack's time) would only repeat it.
-        text = plan_text(output)
+        text = redaction.text(plan_text(output))
         # Written whole or not at all: plan-summary must never read half a plan.
         for suffix, content in ((".json", document), (".txt", text)):
             target = self.plans_dir / f"{job.name}{suffix}"

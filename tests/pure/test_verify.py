@@ -19,7 +19,7 @@ from guardduty_alerts_review.alerting import StackAlerting
 from guardduty_alerts_review.verify import CheckResult, StackReport, VerifyReport, render_json, render_text
 from guardduty_alerts_review.verify.run import checks_for
 from guardduty_alerts_review.verify.sample import SAMPLE_TYPES, choose_sample_type, sample_problem
-from helpers import EXAMPLE_CONFIG, FINDINGS_DIR, read_json
+from helpers import EXAMPLE_CONFIG, FINDINGS_DIR, REPO, read_json
 
 
 def alerting(threshold: str | float = "MEDIUM", **props: Any) -> StackAlerting:
@@ -80,12 +80,21 @@ def test_a_stack_of_channels_only_is_checked_without_the_mails_topic_rules_and_a
     )
     (expectation,) = stack_expectations(config)
     assert not expectation.mails
-    assert checks_for(expectation) == ["detector", "dead-letter-queue", "alarms"]
-    assert expectation.alarm_names == ("guardduty-alerts-dead-letters",)
+    assert checks_for(expectation) == ["detector", "channel-subscriptions", "dead-letter-queue", "alarms"]
+    assert expectation.alarm_names == ("guardduty-alerts-dead-letters", "guardduty-alerts-channel-failures")
     assert sample_problem("s", expectation.alerting) == (
         "--send-sample: stack s has no recipients (its findings go to channels only) and the sample proof watches "
         "the mail's rules and topic; allowed: leave this stack out (--stack)"
     )
+
+
+def test_each_channel_check_runs_only_for_a_stack_with_channels_of_its_kind() -> None:
+    config = load_config(REPO / "config" / "channels.example.yaml")
+    checks = {expectation.region: checks_for(expectation) for expectation in stack_expectations(config)}
+    channel_checks = ["chat-configurations", "api-destinations", "channel-subscriptions", "user-notifications"]
+    assert [check for check in checks["us-east-1"] if check in channel_checks] == channel_checks
+    plain = parse_config({"regions": ["us-east-1"], "recipients": ["soc@example.com"]})
+    assert not set(checks_for(stack_expectations(plain)[0])) & set(channel_checks)
 
 
 def test_every_sample_type_has_the_severity_of_a_real_sample_finding_in_the_corpus() -> None:

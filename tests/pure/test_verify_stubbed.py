@@ -437,8 +437,13 @@ def test_checks_that_a_forwarding_rule_sends_every_finding_to_the_home_bus(aws: 
 # --- CloudWatch: alarms, failed invocations, dead-letter age -----------------------------------------------------
 
 
-def alarm(name: str, state: str) -> dict[str, str]:
-    return {"AlarmName": name, "StateValue": state, "StateReason": "Threshold Crossed: 1 datapoint [2.0] > 0.0"}
+def alarm(name: str, state: str, actions: tuple[str, ...] = (TOPIC,)) -> dict[str, Any]:
+    return {
+        "AlarmName": name,
+        "StateValue": state,
+        "StateReason": "Threshold Crossed: 1 datapoint [2.0] > 0.0",
+        "AlarmActions": list(actions),
+    }
 
 
 def test_passes_alarms_that_have_not_been_evaluated_yet_and_says_so(aws: StubbedAws) -> None:
@@ -454,6 +459,22 @@ def test_passes_alarms_that_have_not_been_evaluated_yet_and_says_so(aws: Stubbed
     assert result.found == (
         f"{len(names) - 1} of {len(names)} alarms OK",
         f"not evaluated yet (INSUFFICIENT_DATA, usual for a few minutes after creation): {names[0]}",
+    )
+
+
+def test_passes_with_a_warning_for_each_alarm_that_notifies_nobody(aws: StubbedAws) -> None:
+    expectation = alerting_stack()
+    names = list(expectation.alarm_names)
+    aws["cloudwatch"].add_response(
+        "describe_alarms",
+        {"MetricAlarms": [alarm(names[0], "OK", actions=()), *(alarm(name, "OK") for name in names[1:])]},
+        {"AlarmNames": names},
+    )
+    result = check_alarms(aws.context(expectation))
+    assert result.passed
+    assert result.found == (
+        f"{len(names)} of {len(names)} alarms OK",
+        f"warning: alarm {names[0]} has no action: nobody is notified when it fires (alarm_actions)",
     )
 
 

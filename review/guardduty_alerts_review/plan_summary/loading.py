@@ -9,6 +9,7 @@ from typing import Any
 
 from guardduty_alerts.errors import PlanFileError
 
+from ..redaction import redact_plan
 from .model import Change, StackChanges
 
 _PLAN_ALLOWED = "the JSON that `terraform show -json PLANFILE` prints"
@@ -69,9 +70,13 @@ def _read_plans(arguments: Iterable[str]) -> tuple[list[StackChanges], list[str]
             continue
         text_path = path.with_suffix(".txt")
         text = text_path.read_text(encoding="utf-8") if text_path != path and text_path.is_file() else None
-        account, region = provider_identity(document)
+        # `main.py plan` writes plans already redacted; a plan made by hand (`terraform show -json`) is not,
+        # and the comment must not show its secrets either.
+        redaction = redact_plan(document, in_place=True)
+        text = redaction.text(text) if text is not None else None
+        account, region = provider_identity(redaction.plan)
         plans.append(
-            StackChanges(name=name, plan=document, source=str(path), text=text, account=account, region=region)
+            StackChanges(name=name, plan=redaction.plan, source=str(path), text=text, account=account, region=region)
         )
     return plans, problems
 
@@ -163,5 +168,3 @@ def plan_changes(plan: Mapping[str, Any]) -> list[Change]:
             )
         )
     return result
-
-

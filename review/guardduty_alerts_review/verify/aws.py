@@ -40,10 +40,13 @@ UNREACHABLE = frozenset({"EndpointConnectionError", "ConnectTimeoutError", "Read
 # boto3's service names for the clients used here happen to be the IAM prefixes of their actions; spelled out
 # so that a client added later without a prefix fails loudly.
 _IAM_PREFIX = {
+    "chatbot": "chatbot",
     "cloudwatch": "cloudwatch",
     "events": "events",
     "guardduty": "guardduty",
     "kms": "kms",
+    "notifications": "notifications",
+    "notificationscontacts": "notifications-contacts",
     "sns": "sns",
     "sqs": "sqs",
     "sts": "sts",
@@ -128,16 +131,29 @@ def pages(client: Any, method: str, key: str, **params: Any) -> Iterator[Any]:
 
 
 class Clients:
-    """One boto3 client per service for one account and region, made on first use by `factory(service)`."""
+    """One boto3 client per service for one account and region, made on first use by `factory(service)`; with
+    `regional(service, region)`, clients of the same account in another region too (`at`)."""
 
-    def __init__(self, factory: Callable[[str], Any]) -> None:
+    def __init__(self, factory: Callable[[str], Any], regional: Callable[[str, str], Any] | None = None) -> None:
         self._factory = factory
+        self._regional = regional
         self._made: dict[str, Any] = {}
+        self._made_at: dict[tuple[str, str], Any] = {}
 
     def __getitem__(self, service: str) -> Any:
         if service not in self._made:
             self._made[service] = self._factory(service)
         return self._made[service]
+
+    def at(self, service: str, region: str) -> Any:
+        """The client of `service` in `region`: for APIs that exist in a few regions only (the chat
+        integration's, User Notifications'), whose data is the account's, not the region's. Without a
+        regional factory, the stack region's client."""
+        if self._regional is None:
+            return self[service]
+        if (service, region) not in self._made_at:
+            self._made_at[(service, region)] = self._regional(service, region)
+        return self._made_at[(service, region)]
 
 
 def _config() -> Any:
@@ -166,5 +182,6 @@ def connect(*, region: str, endpoint_url: str | None, role_arn: str | None) -> C
         )
     config = _config()
     return Clients(
-        lambda service: session.client(service, region_name=region, endpoint_url=endpoint_url, config=config)
+        lambda service: session.client(service, region_name=region, endpoint_url=endpoint_url, config=config),
+        lambda service, other: session.client(service, region_name=other, endpoint_url=endpoint_url, config=config),
     )

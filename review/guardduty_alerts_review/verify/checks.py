@@ -16,6 +16,7 @@ from typing import Any
 from guardduty_alerts.policies import EVENTS_PRINCIPAL
 from guardduty_alerts.protection import ProtectionPlan
 
+from ..redaction import hidden_url
 from .aws import AwsCallFailed, call, pages
 from .context import StackContext, fail, passed
 from .model import CheckResult
@@ -30,6 +31,7 @@ __all__ = [
     "check_topic",
     "check_topic_key",
     "check_topic_policy",
+    "subscription_confirmed",
 ]
 
 # What EventBridge needs of the topic's key (policies.KEY_USE_ACTIONS, as the calls it makes).
@@ -346,13 +348,15 @@ def check_subscriptions(context: StackContext) -> CheckResult:
         found = by_address.get(address.lower(), [])
         if not found:
             missing.append(address)
-        elif any(_confirmed(sns, subscription) for subscription in found):
+        elif any(subscription_confirmed(sns, subscription) for subscription in found):
             confirmed.append(address)
         else:
             pending.append(address)
     known = {address.lower() for address in recipients}
     unknown = [
-        f"{s.get('Protocol')} {s.get('Endpoint')}"
+        # An HTTP(S) endpoint's path may hold a key (PagerDuty's, a chat webhook's): its host only.
+        f"{s.get('Protocol')} "
+        + (hidden_url(str(s.get("Endpoint"))) if s.get("Protocol") in ("http", "https") else str(s.get("Endpoint")))
         for s in subscriptions
         if not (s.get("Protocol") == "email" and str(s.get("Endpoint", "")).lower() in known)
     ]
@@ -377,7 +381,7 @@ def check_subscriptions(context: StackContext) -> CheckResult:
     return passed("subscriptions", *found_lines)
 
 
-def _confirmed(sns: Any, subscription: dict[str, Any]) -> bool:
+def subscription_confirmed(sns: Any, subscription: dict[str, Any]) -> bool:
     arn = subscription.get("SubscriptionArn", "")
     if not arn.startswith("arn:"):
         return False  # "PendingConfirmation" (or "Deleted") in place of an ARN

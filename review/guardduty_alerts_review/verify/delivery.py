@@ -86,6 +86,11 @@ def check_alarms(context: StackContext) -> CheckResult:
         if waiting
         else []
     )
+    # A warning, not a failure: `alarm_actions: []` turns the actions off on purpose.
+    silent = [name for name in names if name in alarms and not alarms[name].get("AlarmActions")]
+    notes += [
+        f"warning: alarm {name} has no action: nobody is notified when it fires (alarm_actions)" for name in silent
+    ]
     if problems:
         return fail("alarms", problems + notes, fixes)
     return passed("alarms", f"{len(names) - len(waiting)} of {len(names)} alarms OK", *notes)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from guardduty_alerts.inbox import forwarding_event_pattern
 from guardduty_alerts.naming import (
+    channel_failures_alarm_name,
     dead_letter_queue_name,
     delivery_alarm_names,
     formatter_function_name,
@@ -120,9 +121,15 @@ class StackExpectation:
 
     @property
     def alarm_names(self) -> tuple[str, ...]:
-        names = delivery_alarm_names(self._alerts().alerts_name)
+        alerting = self._alerts()
+        names = delivery_alarm_names(alerting.alerts_name)
         # Without the mail's rules there is no failed-invocations alarm, only the dead-letter one.
-        return names if self.mails else names[1:]
+        names = names if self.mails else names[1:]
+        # Channels with rules of their own (raw topics, chat webhooks on their own settings) have one more.
+        routing = alerting.routing()
+        if routing.raw_groups or any(group.key for group in routing.mail_groups):
+            names += (channel_failures_alarm_name(alerting.alerts_name),)
+        return names
 
     @property
     def expected_key(self) -> str | None:

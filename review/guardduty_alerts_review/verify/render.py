@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import json
 
-from .model import CHECK_TITLES, VerifyReport
+from .model import VerifyReport
 
 __all__ = ["render_json", "render_text"]
-
-_WIDTH = max(len(title) for title in CHECK_TITLES.values())
 
 
 def render_text(report: VerifyReport) -> str:
     """Per stack, one line per check (PASS/FAIL, what, what was found), the fix under each failure; a summary."""
     lines: list[str] = []
+    # As wide as the longest title shown: a report without channels keeps its narrow column.
+    width = max((len(check.title) for stack in report.stacks for check in stack.checks), default=0)
     for stack in report.stacks:
         account = f"account {stack.account_id}, " if stack.account_id else ""
         lines.append(f"stack {stack.stack} ({account}region {stack.region})")
         for check in stack.checks:
-            indent = " " * (8 + _WIDTH + 2)
+            indent = " " * (8 + width + 2)
             found = check.found or ("",)
-            lines.append(f"  {'PASS' if check.passed else 'FAIL'}  {check.title.ljust(_WIDTH)}  {found[0]}".rstrip())
+            lines.append(f"  {'PASS' if check.passed else 'FAIL'}  {check.title.ljust(width)}  {found[0]}".rstrip())
             lines += [f"{indent}{line}" for line in found[1:]]
             lines += [f"{indent}fix: {line}" for line in check.fix]
         lines.append("")

@@ -8,6 +8,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from .aws import AwsCallFailed, Clients, connect
+from .channels import (
+    channel_checks,
+    check_api_destinations,
+    check_channel_subscriptions,
+    check_chat_configurations,
+    check_user_notifications,
+)
 from .checks import (
     check_access,
     check_detector,
@@ -28,7 +35,8 @@ from .sample import send_samples
 __all__ = ["ALERTING_CHECKS", "FORWARDING_CHECKS", "Connector", "checks_for", "verify"]
 
 # Check id -> function, in the order they run, for each kind of stack. The topic key is checked only when the
-# topic is (or should be) encrypted, protection plans only when configured: see checks_for().
+# topic is (or should be) encrypted, protection plans only when configured, each channel check only for a stack
+# with channels of its kind: see checks_for().
 ALERTING_CHECKS: dict[str, Callable[[StackContext], CheckResult]] = {
     "detector": check_detector,
     "protection-plans": check_protection_plans,
@@ -37,12 +45,17 @@ ALERTING_CHECKS: dict[str, Callable[[StackContext], CheckResult]] = {
     "topic-policy": check_topic_policy,
     "subscriptions": check_subscriptions,
     "rules": check_rules,
+    "chat-configurations": check_chat_configurations,
+    "api-destinations": check_api_destinations,
+    "channel-subscriptions": check_channel_subscriptions,
+    "user-notifications": check_user_notifications,
     "dead-letter-queue": check_dead_letter_queue,
     "alarms": check_alarms,
     "failed-invocations": check_failed_invocations,
 }
 # The checks of the top-level mail, left out for a stack whose only destinations are channels.
 MAIL_CHECKS = ("topic", "topic-key", "topic-policy", "subscriptions", "rules", "failed-invocations")
+CHANNEL_CHECKS = ("chat-configurations", "api-destinations", "channel-subscriptions", "user-notifications")
 FORWARDING_CHECKS: dict[str, Callable[[StackContext], CheckResult]] = {
     "detector": check_detector,
     "protection-plans": check_protection_plans,
@@ -65,10 +78,13 @@ def checks_for(expectation: StackExpectation) -> list[str]:
     if expectation.forwarding is None and expectation.expected_key is None:
         checks.remove("topic-key")
     if expectation.forwarding is None and not expectation.mails:
-        # Channels only: no mail topic, subscriptions or band rules to check (verify does not check channels).
+        # Channels only: no mail topic, subscriptions or band rules to check.
         for check in MAIL_CHECKS:
             if check in checks:
                 checks.remove(check)
+    if expectation.alerting is not None:
+        present = set(channel_checks(expectation.alerting))
+        checks = [check for check in checks if check not in CHANNEL_CHECKS or check in present]
     return checks
 
 
