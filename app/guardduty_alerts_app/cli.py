@@ -21,7 +21,7 @@ from pathlib import Path
 
 from guardduty_alerts.errors import GuardDutyAlertsError, StackSelectionError, SynthError, UsageError
 
-from .config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, AlertsConfig, config_path, load_config
+from .config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, AlertsConfig, config_path_and_origin, load_config
 from .planning import DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE
 from .review_inputs import stack_alerting, stack_expectations
 
@@ -41,7 +41,8 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _load(args: argparse.Namespace) -> AlertsConfig:
-    return load_config(config_path(args.config))
+    path, origin = config_path_and_origin(args.config)
+    return load_config(path, origin=origin)
 
 
 def _synth(args: argparse.Namespace) -> int:

@@ -16,7 +16,6 @@ from types import MappingProxyType
 from typing import Any
 
 import jsonschema
-import yaml
 from guardduty_alerts.delivery_settings import (
     DEFAULT_DEAD_LETTER_RETENTION_SECONDS,
     DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
@@ -41,6 +40,7 @@ from .estate import (
 from .protection import protection_plans_from_config
 from .schema import SCHEMA
 from .settings import AlertsConfig
+from .yaml_file import read_yaml
 from .suppression import parse_suppression_rules, suppression_problems
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "SCHEMA",
     "AlertsConfig",
     "config_path",
+    "config_path_and_origin",
     "load_config",
     "parse_config",
 ]
@@ -56,26 +57,6 @@ __all__ = [
 CONFIG_ENV_VAR = "GUARDDUTY_ALERTS_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config/guardduty-alerts.yaml")
 
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping instead of keeping the last silently."""
-
-
-def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            mark = key_node.start_mark
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} is given twice in one mapping", mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -86,22 +67,28 @@ def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(from_env) if from_env else DEFAULT_CONFIG_PATH
 
 
-def load_config(path: str | os.PathLike[str]) -> AlertsConfig:
-    """Read, parse and validate a configuration file; ConfigError lists every problem."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            [f"file not found; set {CONFIG_ENV_VAR} or pass --config to name the configuration file"],
-            source=str(path),
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError([f"cannot read the file: {error}"], source=str(path)) from None
-    try:
-        document = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as error:
-        raise ConfigError([_yaml_problem(error)], source=str(path)) from None
+def config_path_and_origin(explicit: str | os.PathLike[str] | None = None) -> tuple[Path, str]:
+    """`config_path(explicit)` and how it was chosen (`--config`, the environment variable or the default), for
+    the message when the file does not exist."""
+    if explicit:
+        return Path(explicit), "--config"
+    return config_path(), (f"${CONFIG_ENV_VAR}" if os.environ.get(CONFIG_ENV_VAR) else "default")
+
+
+def load_config(path: str | os.PathLike[str], *, origin: str | None = None) -> AlertsConfig:
+    """Read, parse and validate a configuration file; ConfigError lists every problem, naming the file.
+    `origin` says how the path was chosen (`config_path_and_origin`), for the message when it does not exist."""
+    allowed = "allowed: the path of an existing configuration file"
+    if origin == "default":
+        missing = (
+            f"file not found (the default path, read when neither --config nor ${CONFIG_ENV_VAR} names a file); "
+            f"{allowed}: pass --config FILE or set ${CONFIG_ENV_VAR}"
+        )
+    elif origin:
+        missing = f"file not found (named by {origin}); {allowed}"
+    else:
+        missing = f"file not found; {allowed}"
+    document = read_yaml(Path(path), not_found=missing)
     return parse_config(document, source=str(path))
 
 
@@ -301,12 +288,3 @@ def _duplicates(key: str, values: list[Any], allowed: str, *, fold: bool = False
         else:
             first[norm] = index
     return problems
-
-
-def _yaml_problem(error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None)
-    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-    problem = getattr(error, "problem", None) or str(error)
-    context = getattr(error, "context", None)
-    detail = f"{problem} ({context})" if context else problem
-    return f"{where}not valid YAML: {detail}"
