@@ -371,7 +371,10 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--outdir", metavar="DIR", help="synth output to plan (default: $CDKTF_OUTDIR, else cdktf.out)")
     plan.add_argument("--plans-dir", metavar="DIR", default="plans", help="where the plans go (default: plans)")
     plan.add_argument(
-        "--jobs", type=int, default=DEFAULT_PLAN_JOBS, metavar="N",
+        "--jobs",
+        type=int,
+        default=DEFAULT_PLAN_JOBS,
+        metavar="N",
         help=f"stacks planned at once (default: {DEFAULT_PLAN_JOBS})",
     )
     plan.add_argument("--shard", metavar="I/N", help="plan only the I-th of N slices of the selected stacks")

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import jsonschema
 from guardduty_alerts.channels import (
     Aggregation,
     Channel,
@@ -34,6 +33,7 @@ from guardduty_alerts.channels import (
 from guardduty_alerts.patterns import FindingFilters, SampleHandling
 from guardduty_alerts.regions import ALL_REGIONS
 from guardduty_alerts.validation import EMAIL_PATTERN
+from jsonschema.protocols import Validator
 
 __all__ = [
     "DEFAULT_HOME_REGION",
@@ -200,11 +200,12 @@ def user_notifications_home_region(document: Mapping[str, Any]) -> str | None:
     return None
 
 
-def channels_problems(document: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
+def channels_problems(document: Mapping[str, Any], schema: Validator) -> list[str]:
     """What the schema cannot say about channels: formats (by the library's rules), duplicates, regions.
-    Only for a `channels` section that passes `schema` (its own schema): the schema reports the rest, once."""
+    Only for a `channels` section that passes `schema` (a validator of its own schema): the schema reports the
+    rest, once."""
     items = document.get("channels")
-    if items is None or not jsonschema.Draft202012Validator(schema).is_valid(items):
+    if items is None or not schema.is_valid(items):
         return []
     channels = parse_channels(document)
     recipients = document.get("recipients") if isinstance(document.get("recipients"), list) else []

@@ -8,8 +8,8 @@ ConfigError.
 
 from __future__ import annotations
 
-import difflib
 import json
+import math
 import os
 from pathlib import Path
 from types import MappingProxyType
@@ -37,11 +37,12 @@ from .estate import (
     parse_organization,
     parse_state,
 )
+from .hints import closest, did_you_mean
 from .protection import protection_plans_from_config
 from .schema import SCHEMA
 from .settings import AlertsConfig
-from .yaml_file import read_yaml
 from .suppression import parse_suppression_rules, suppression_problems
+from .yaml_file import WrittenInt, read_yaml
 
 __all__ = [
     "CONFIG_ENV_VAR",
@@ -56,7 +57,8 @@ __all__ = [
 
 CONFIG_ENV_VAR = "GUARDDUTY_ALERTS_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config/guardduty-alerts.yaml")
-
+# The channels' schema on its own, with the definitions its `$ref`s point to (a channel's finding_types).
+_CHANNELS_SCHEMA = {"$defs": SCHEMA["$defs"], **SCHEMA["properties"]["channels"]}
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -82,7 +84,7 @@ def load_config(path: str | os.PathLike[str], *, origin: str | None = None) -> A
     if origin == "default":
         missing = (
             f"file not found (the default path, read when neither --config nor ${CONFIG_ENV_VAR} names a file); "
-            f"{allowed}: pass --config FILE or set ${CONFIG_ENV_VAR}"
+            f"allowed: a configuration file there, or --config FILE or ${CONFIG_ENV_VAR} naming one"
         )
     elif origin:
         missing = f"file not found (named by {origin}); {allowed}"
@@ -99,13 +101,13 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
             ["the file is empty; allowed: a mapping with at least regions and recipients (or channels)"], source=source
         )
     document = expand_all_regions(document)
-    validator = jsonschema.Draft202012Validator(SCHEMA)
-    problems = [_schema_problem(error) for error in validator.iter_errors(document)]
+    validator = _Validator(SCHEMA)
+    problems = [problem for error in validator.iter_errors(document) for problem in _schema_problems(error)]
     if isinstance(document, dict):
         problems += _semantic_problems(document)
         problems += estate_problems(document)
         problems += _delivery_problems(document)
-        problems += channels_problems(document, SCHEMA["properties"]["channels"])
+        problems += channels_problems(document, _Validator(_CHANNELS_SCHEMA))
         if "recipients" not in document and "channels" not in document:
             problems.append(
                 "recipients: missing; required: a non-empty list of email addresses, or channels (see the README's "
@@ -144,9 +146,7 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         **_delivery_fields(document),
     )
     # Known only once the settings are typed: how long the rules' event patterns get with these filters.
-    rules = mail_rules(
-        parse_threshold(config.severity_threshold), config.filters, formatter=config.subject_formatter
-    )
+    rules = mail_rules(parse_threshold(config.severity_threshold), config.filters, formatter=config.subject_formatter)
     too_long = pattern_size_problem(rules, config.event_pattern_size_limit)
     if too_long:
         raise ConfigError([f"finding_types: {too_long}"], source=source)
@@ -217,38 +217,102 @@ def _key_path(parts: Any) -> str:
     return path or "(top level)"
 
 
+# A value longer than this is shown shortened: a message names the value, it need not repeat a whole list.
+_SHOWN_VALUE_CHARS = 120
+
+
 def _show(value: object) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")  # as YAML writes them
     try:
-        return json.dumps(value, sort_keys=True, default=str)
-    except (TypeError, ValueError):
-        return repr(value)
+        shown = json.dumps(value, sort_keys=True, default=str)
+    except (TypeError, ValueError, RecursionError):
+        shown = repr(value)
+    return shown if len(shown) <= _SHOWN_VALUE_CHARS else shown[: _SHOWN_VALUE_CHARS - 1] + "…"
 
 
-def _schema_problem(error: jsonschema.ValidationError) -> str:
+def _is_finite_number(checker: object, instance: object) -> bool:
+    return jsonschema.Draft202012Validator.TYPE_CHECKER.is_type(instance, "number") and not (
+        isinstance(instance, float) and not math.isfinite(instance)
+    )
+
+
+# JSON has no NaN or infinity, YAML has (.nan, .inf): they are not numbers any setting can take, and a bound
+# (minimum, maximum) compares false with NaN, so the schema's "number" must exclude them.
+_Validator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("number", _is_finite_number),
+)
+
+
+def _unknown_key(key: object, schema: dict[str, Any]) -> str:
+    """The hint for an unknown key: a key of this mapping, else a key of one of its mappings, that is close."""
+    properties = schema.get("properties", {})
+    hint = did_you_mean(key, properties)
+    if hint or not isinstance(key, str):
+        return hint
+    nested = {
+        f"{name}.{inner}": inner
+        for name, sub in properties.items()
+        if isinstance(sub, dict)
+        for inner in sub.get("properties", {})
+    }
+    near = closest(key, set(nested.values()))
+    exact = [path for path, inner in nested.items() if inner == key]
+    paths = exact or [path for path, inner in sorted(nested.items()) if inner in near]
+    if not paths:
+        return ""
+    return f" (did you mean {' or '.join(paths[:3])}?)"
+
+
+def _type_hint(value: object) -> str:
+    """Why YAML read a value as a number or a boolean where text was meant, and how to write it."""
+    if isinstance(value, bool):
+        return " (an unquoted yes, no, on, off, true or false is a boolean in YAML; write it in quotes)"
+    if isinstance(value, WrittenInt):  # read from the file: the text it was written as is known
+        if value.written == str(int(value)):
+            return f' (YAML reads it unquoted as a number; write it in quotes: "{value.written}")'
+        octal = value.written.lstrip("+-").startswith("0") and value.written.strip("+-0_").isdigit()
+        kind = "the octal number" if octal else "the number"
+        return f' (YAML reads {value.written} unquoted as {kind} {int(value)}; write it in quotes: "{value.written}")'
+    return ""
+
+
+def _schema_problems(error: jsonschema.ValidationError) -> list[str]:
     where = _key_path(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = sorted(error.schema.get("properties", {}))
         unknown = sorted(set(error.instance) - set(known), key=str)
         prefix = f"{where}." if error.absolute_path else ""
         allowed = ", ".join(known) if known else "none"
-        return "; ".join(f"{prefix}{key}: unknown key; allowed keys: {allowed}" for key in unknown)
+        return [
+            f"{prefix}{key}: unknown key{_unknown_key(key, error.schema)}; allowed keys: {allowed}" for key in unknown
+        ]
     if error.validator == "required":
         missing = error.message.split("'")[1]
         prefix = f"{where}." if error.absolute_path else ""
         allowed = error.schema["properties"][missing].get("x-allowed", "a value")
-        return f"{prefix}{missing}: missing; required: {allowed}"
+        return [f"{prefix}{missing}: missing; required: {allowed}"]
     if "propertyNames" in error.relative_schema_path:
         allowed = "1 to 128 characters, not starting with 'aws:'"
-        return f"{where}: key {_show(error.instance)} is not allowed; allowed: {allowed}"
+        return [f"{where}: key {_show(error.instance)} is not allowed; allowed: {allowed}"]
     allowed = error.schema.get("x-allowed", error.message)
     value = error.instance
     if error.validator == "minItems" and value == []:
-        return f"{where}: the list is empty; allowed: {allowed}"
-    if error.validator == "enum" and isinstance(value, str) and error.schema.get("enum") == list(ALL_REGIONS):
-        close = difflib.get_close_matches(value, ALL_REGIONS, n=1, cutoff=0.8)
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        return f"{where}: {_show(value)} is not an AWS region{hint}; allowed: {allowed}"
-    return f"{where}: {_show(value)} is not allowed; allowed: {allowed}"
+        return [f"{where}: the list is empty; allowed: {allowed}"]
+    if isinstance(value, float) and not math.isfinite(value):
+        return [f"{where}: {_show(value)} is not a finite number; allowed: {allowed}"]
+    if error.validator == "enum" and isinstance(value, str):
+        choices = [str(choice) for choice in error.schema.get("enum", ())]
+        what = "an AWS region" if choices == list(ALL_REGIONS) else "allowed"
+        return [f"{where}: {_show(value)} is not {what}{did_you_mean(value, choices)}; allowed: {allowed}"]
+    if error.validator == "type" and "string" in _types(error.validator_value):
+        return [f"{where}: {_show(value)} is not text{_type_hint(value)}; allowed: {allowed}"]
+    return [f"{where}: {_show(value)} is not allowed; allowed: {allowed}"]
+
+
+def _types(declared: object) -> list[str]:
+    return [declared] if isinstance(declared, str) else list(declared) if isinstance(declared, list) else []
 
 
 def _semantic_problems(document: dict[str, Any]) -> list[str]:

@@ -120,9 +120,7 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _expanded_sizes(
-    root: yaml.Node, aliases: list[tuple[str, yaml.Mark, yaml.Node]]
-) -> dict[int, tuple[int, int]]:
+def _expanded_sizes(root: yaml.Node, aliases: list[tuple[str, yaml.Mark, yaml.Node]]) -> dict[int, tuple[int, int]]:
     """For every node (by id): how many values it stands for with every alias expanded, and how deep it is.
     Iterative, since the expanded depth is what is being measured; a node met again while it is being
     expanded is an alias inside the node it names."""
@@ -188,7 +186,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any
             loader.problems.append(_key_problem(key_node, key, node))
             continue
         if key in seen:
-            loader.problems.append(f"{_where(key_node.start_mark)}key {key!r} is given twice in one mapping")
+            loader.problems.append(f"{_where(key_node.start_mark)}key {key!r} is given twice in one mapping; allowed: each key once")
             continue
         seen.add(key)
         kept.append((key_node, value_node))
