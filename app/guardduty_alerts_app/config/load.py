@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -114,8 +115,9 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
                 "channels table)"
             )
     if problems:
-        # Sorted by key path, so that the same file always gives the same message.
-        raise ConfigError(sorted(set(problems)), source=source)
+        # Sorted by key path, so that the same file always gives the same message; list positions as numbers
+        # (recipients[9] before recipients[10]), so that the first problems shown are the first in the file.
+        raise ConfigError(sorted(set(problems), key=_natural_order), source=source)
     assert isinstance(document, dict)
     detector = document.get("detector", {})
     config = AlertsConfig(
@@ -151,6 +153,10 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
     if too_long:
         raise ConfigError([f"finding_types: {too_long}"], source=source)
     return config
+
+
+def _natural_order(problem: str) -> list[str | int]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"([0-9]+)", problem)]
 
 
 def _delivery_fields(document: dict[str, Any]) -> dict[str, Any]:
