@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from guardduty_alerts.errors import PlanFileError
 
+from ..json_input import parse_json
 from .model import Change, StackChanges
 
 _PLAN_ALLOWED = "the JSON that `terraform show -json PLANFILE` prints"
@@ -56,11 +56,11 @@ def _read_plans(arguments: Iterable[str]) -> tuple[list[StackChanges], list[str]
         path = Path(path_text if sep else argument)
         name = name if sep else _stack_name(path)
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
+            document = parse_json(path.read_text(encoding="utf-8"))
         except OSError as error:
             problems.append(f"{path}: cannot be read ({error.strerror or error}); allowed: {_PLAN_ALLOWED}")
             continue
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        except ValueError as error:
             problems.append(f"{path}: is not JSON ({error}); allowed: {_PLAN_ALLOWED}")
             continue
         problem = _plan_problem(document)
@@ -88,10 +88,10 @@ def _check_changed_stacks(
     path: Path, plans: Sequence[StackChanges], plan_problems: Sequence[str]
 ) -> tuple[int, list[str]]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = parse_json(path.read_text(encoding="utf-8"))
     except OSError as error:
         return 0, [f"{path}: cannot be read ({error.strerror or error}); allowed: {_CHANGED_ALLOWED}"]
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except ValueError as error:
         return 0, [f"{path}: is not JSON ({error}); allowed: {_CHANGED_ALLOWED}"]
     lists = {key: document.get(key) if isinstance(document, dict) else None for key in _CHANGE_KEYS}
     bad = [key for key, names in lists.items() if not _names_list(names)]
