@@ -7,6 +7,7 @@
     ├── PlanFileError           a file given to `main.py plan-summary` is not a usable Terraform plan
     ├── UsageError              the options given to a command cannot work together or name nothing
     ├── StackSelectionError     `main.py changed-stacks` / `plan`: a synth output folder or an option is unusable
+    ├── EndpointError           `main.py verify` / `preview --aws`: the endpoint answered, but not as AWS does
     └── SynthError              a synthesis worker process failed for a reason other than its input
 
 Each carries every problem found, not only the first, so that one run shows all there is to fix; each
@@ -26,6 +27,7 @@ __all__ = [
     "MAX_PROBLEMS_SHOWN",
     "MAX_PROBLEM_CHARS",
     "ConfigError",
+    "EndpointError",
     "EventFileError",
     "GuardDutyAlertsError",
     "InvalidPropsError",
@@ -100,6 +102,13 @@ class StackSelectionError(GuardDutyAlertsError):
     """The stacks to compare or plan cannot be selected: a synth output folder or an option is unusable."""
 
     headline = "cannot select stacks"
+
+
+class EndpointError(GuardDutyAlertsError):
+    """The AWS endpoint in use (provider.endpoint_url, AWS_ENDPOINT_URL) answered with something that is not an
+    AWS reply: another web server, a proxy's error page. Nothing can be checked there."""
+
+    headline = "not an AWS endpoint"
 
 
 class SynthError(GuardDutyAlertsError):
