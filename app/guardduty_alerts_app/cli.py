@@ -19,7 +19,14 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from guardduty_alerts.errors import GuardDutyAlertsError, StackSelectionError, SynthError, UsageError
+from guardduty_alerts.errors import (
+    ConfigError,
+    GuardDutyAlertsError,
+    InvalidPropsError,
+    StackSelectionError,
+    SynthError,
+    UsageError,
+)
 
 from .config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, AlertsConfig, config_path_and_origin, load_config
 from .planning import DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE
@@ -397,7 +404,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(arguments)
     run: Command = args.run
     try:
-        return run(args)
+        try:
+            return run(args)
+        except InvalidPropsError as error:
+            if not hasattr(args, "config"):
+                raise
+            # The construct checked props made from the configuration file: a configuration error of that file,
+            # named as every other one is.
+            raise ConfigError(error.problems, source=str(config_path_and_origin(args.config)[0])) from None
     except GuardDutyAlertsError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_SYNTH_FAILED if isinstance(error, SynthError) else EXIT_BAD_INPUT
