@@ -89,7 +89,7 @@ def test_user_notifications_home_is_the_given_region_else_us_east_1_else_the_fir
     lead = {"kind": "user_notifications", "addresses": ["lead@example.com"]}
     assert config_with({**lead, "home_region": "eu-west-1"}).user_notifications_home_region == "eu-west-1"
     assert config_with(lead).user_notifications_home_region == "us-east-1"
-    config = parse_config({"regions": ["eu-west-1", "ap-south-1"], "channels": [lead]})
+    config = parse_config({"regions": ["eu-west-1", "ap-south-1"], "channels": [lead, WEBHOOK]})
     assert config.user_notifications_home_region == "ap-south-1"
 
 

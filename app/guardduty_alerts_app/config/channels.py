@@ -237,6 +237,36 @@ def channels_problems(document: Mapping[str, Any], schema: Validator) -> list[st
                     f"channels[{index}].home_region: {home!r} forwards its findings to the central inbox in "
                     f"{inbox} and holds no alerting resources; allowed: {inbox}, or leave home_region out"
                 )
+    if not recipients and inbox is None and not problems:
+        problems += _undelivered_regions(channels, regions, user_notifications_home_region(document))
+    return problems
+
+
+def _undelivered_regions(channels: Sequence[Channel], regions: Sequence[object], home: str | None) -> list[str]:
+    """Regions whose stack would deliver to nothing: each stack builds its rules, topic and subscriptions
+    around its own destinations, and the construct refuses a stack without any (there is no stack that only
+    runs the detector). Said here, with the reason, rather than as the construct's "no channels are given"."""
+    problems = []
+    for position, region in enumerate(regions):
+        if not isinstance(region, str) or channels_for_region(channels, region, home_region=home):
+            continue
+        reasons = []
+        queues = sorted({c.queue_region for c in channels if isinstance(c, SqsChannel)})
+        if queues:
+            reasons.append(
+                f"the sqs queues are in {', '.join(queues)}, and a region's topic delivers to queues of its own "
+                "region only"
+            )
+        if any(isinstance(c, UserNotificationsChannel) for c in channels):
+            reasons.append(
+                f"user_notifications is configured in the {home} stack (it notifies {region}'s findings from "
+                f"there), so the {region} stack would only run the detector, which no stack does on its own"
+            )
+        problems.append(
+            f"regions[{position}]: {region} has no recipients or channel of its own: {'; '.join(reasons)}; "
+            f"allowed: recipients, a channel of another kind, or an sqs queue in {region}; or leave {region} out of "
+            "regions"
+        )
     return problems
 
 

@@ -186,7 +186,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any
             loader.problems.append(_key_problem(key_node, key, node))
             continue
         if key in seen:
-            loader.problems.append(f"{_where(key_node.start_mark)}key {key!r} is given twice in one mapping; allowed: each key once")
+            loader.problems.append(
+                f"{_where(key_node.start_mark)}key {key!r} is given twice in one mapping; allowed: each key once"
+            )
             continue
         seen.add(key)
         kept.append((key_node, value_node))
