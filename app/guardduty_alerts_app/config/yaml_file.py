@@ -236,7 +236,7 @@ def read_yaml(path: Path, *, not_found: str) -> object:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ConfigError(
-            [f"byte {error.start} is not UTF-8 text; allowed: a UTF-8 encoded YAML file"], source=source
+            [f"byte offset {error.start} is not UTF-8 text; allowed: a UTF-8 encoded YAML file"], source=source
         ) from None
     loader = _Loader(text)
     try:
