@@ -47,12 +47,12 @@ def billion_laughs(levels: int) -> str:
         (BASE + "? {a: 1}\n: 1\n", "line 3, column 3: a key is a mapping; allowed: keys that are text"),
         (
             BASE + "tags:\n  12: x\n",
-            'line 4, column 3: the key 12 is read as the WrittenInt 12, not as text; allowed: keys that are text '
+            "line 4, column 3: the key 12 is read as the number 12, not as text; allowed: keys that are text "
             '(write it in quotes: "12")',
         ),
         (
             BASE + "tags:\n  on: x\n",
-            'line 4, column 3: the key on is read as the bool True, not as text; allowed: keys that are text (write '
+            "line 4, column 3: the key on is read as the boolean true, not as text; allowed: keys that are text (write "
             'it in quotes: "on")',
         ),
         (
@@ -82,9 +82,9 @@ def test_rejects_yaml_that_is_not_a_configuration_with_its_line(text: str, expec
 
 def test_rejects_every_key_that_is_not_text_at_once(tmp_path: Path) -> None:
     assert problems_of_text(BASE + "tags:\n  1: a\n  2: b\n", tmp_path) == (
-        'line 4, column 3: the key 1 is read as the WrittenInt 1, not as text; allowed: keys that are text (write '
+        "line 4, column 3: the key 1 is read as the number 1, not as text; allowed: keys that are text (write "
         'it in quotes: "1")',
-        'line 5, column 3: the key 2 is read as the WrittenInt 2, not as text; allowed: keys that are text (write '
+        "line 5, column 3: the key 2 is read as the number 2, not as text; allowed: keys that are text (write "
         'it in quotes: "2")',
     )
 
@@ -167,13 +167,13 @@ def test_accepts_an_unquoted_timestamp_as_the_text_written(tmp_path: Path) -> No
         ),
         (
             "accounts: [{id: 012345670123, name: prod}]",
-            'accounts[0].id: 1402433619 is not text (YAML reads 012345670123 unquoted as the octal number '
+            "accounts[0].id: 1402433619 is not text (YAML reads 012345670123 unquoted as the octal number "
             '1402433619; write it in quotes: "012345670123"); allowed: a 12-digit AWS account id, quoted so that '
             "YAML keeps it a string",
         ),
         (
             "accounts: [{id: 123456789012, name: prod}]",
-            'accounts[0].id: 123456789012 is not text (YAML reads it unquoted as a number; write it in quotes: '
+            "accounts[0].id: 123456789012 is not text (YAML reads it unquoted as a number; write it in quotes: "
             '"123456789012"); allowed: a 12-digit AWS account id, quoted so that YAML keeps it a string',
         ),
         (

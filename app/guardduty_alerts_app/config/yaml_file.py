@@ -161,9 +161,17 @@ def _key_problem(key_node: yaml.Node, key: object, parent: yaml.MappingNode) -> 
         kind = "mapping" if isinstance(key_node, yaml.MappingNode) else "list"
         return f"{where}a key is a {kind}; allowed: keys that are text"
     written = key_node.value
+    if isinstance(key, bool):
+        read = f"the boolean {str(key).lower()}"
+    elif isinstance(key, (int, float)):
+        read = f"the number {int(key) if isinstance(key, int) else key}"
+    elif key is None:
+        read = "null (no key)"
+    else:
+        read = f"a {type(key).__name__}"  # binary, a set: tags YAML has beyond these
     return (
-        f"{where}the key {written} is read as the {type(key).__name__} {key!r}, not as text; allowed: keys that "
-        f'are text (write it in quotes: "{written}")'
+        f"{where}the key {written or '(empty)'} is read as {read}, not as text; allowed: keys that are text (write "
+        f'it in quotes: "{written}")'
     )
 
 
