@@ -61,6 +61,10 @@ def _synth(args: argparse.Namespace) -> int:
         )
     if args.chunk_size is not None and args.chunk_size < 1:
         problems.append(f"--chunk-size {args.chunk_size} is not allowed; allowed: a whole number of stacks, 1 or more")
+    outdir = Path(args.outdir or os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
+    for option, folder in (("--outdir", outdir), ("--state-dir", Path(args.state_dir))):
+        if folder.exists() and not folder.is_dir():
+            problems.append(f"{option} {folder}: is a file; allowed: a folder (created when missing)")
     if problems:
         raise UsageError(problems)
     from . import stacks  # switches on the fast provider loader: cheap, nothing is loaded yet
@@ -71,7 +75,6 @@ def _synth(args: argparse.Namespace) -> int:
     # Loads cdktf and the provider bindings only where stacks are built in this process.
     from .stacks.synth import synth_to
 
-    outdir = Path(args.outdir or os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
     synthesized = synth_to(config, outdir, state_dir=Path(args.state_dir), jobs=args.jobs, chunk_size=args.chunk_size)
     for name in synthesized:
         print(f"synthesized {outdir / 'stacks' / name / 'cdk.tf.json'}")
@@ -149,7 +152,15 @@ def _plan_summary(args: argparse.Namespace) -> int:
     plans, not_planned = load_review(args.plans, args.changed_stacks)
     markdown = render_markdown(plans, not_planned=not_planned)
     if args.output:
-        Path(args.output).write_text(markdown, encoding="utf-8")
+        try:
+            Path(args.output).write_text(markdown, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(
+                [
+                    f"--output {args.output}: cannot be written ({error.strerror or error}); allowed: a file path "
+                    "in an existing folder"
+                ]
+            ) from None
     else:
         sys.stdout.write(markdown)
     return 0

@@ -248,3 +248,61 @@ def test_accepts_a_channels_own_finding_types(where: str, tmp_path: Path) -> Non
     result = run_main("explain", "--config", str(config), cwd=REPO)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.count("filters  finding types only Recon:*") == 1
+
+
+def test_rejects_output_folders_that_are_files_before_reading_the_configuration(tmp_path: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("keep\n")
+    result = run_main(
+        "synth", "--config", str(EXAMPLE_CONFIG), "--outdir", str(a_file), "--state-dir", str(a_file), cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: invalid command line: 2 problems\n"
+        f"  - --outdir {a_file}: is a file; allowed: a folder (created when missing)\n"
+        f"  - --state-dir {a_file}: is a file; allowed: a folder (created when missing)\n"
+    )
+    assert a_file.read_text() == "keep\n"
+
+
+# Terraform's JSON plan format ("JSON Output Format", developer.hashicorp.com/terraform/internals/json-format):
+# resource_changes is a list of objects whose `change` is an object with an `actions` array of strings.
+PLAN = '{"format_version": "1.2", "planned_values": {}, "resource_changes": %s, "configuration": %s}'
+
+
+@pytest.mark.parametrize(
+    ("changes", "configuration", "expected"),
+    [
+        ('[{"change": 5}]', "{}", "resource_changes is not a list of changes"),
+        ('[{"change": {"actions": 5}}]', "{}", "resource_changes is not a list of changes"),
+        ('[{"change": {"actions": ["create"]}, "type": 7}]', "{}", "resource_changes is not a list of changes"),
+        ("[]", "5", "configuration is not a mapping with root_module and provider_config mappings"),
+        (
+            "[]",
+            '{"provider_config": []}',
+            "configuration is not a mapping with root_module and provider_config mappings",
+        ),
+    ],
+)
+def test_rejects_plan_of_the_wrong_shape(changes: str, configuration: str, expected: str, tmp_path: Path) -> None:
+    plan = tmp_path / "stack.json"
+    plan.write_text(PLAN % (changes, configuration))
+    result = run_main("plan-summary", str(plan), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: unusable plan file: 1 problem\n"
+        f"  - {plan}: {expected}; allowed: the JSON that `terraform show -json PLANFILE` prints\n"
+    )
+
+
+def test_rejects_plan_summary_output_that_cannot_be_written(tmp_path: Path) -> None:
+    plan = tmp_path / "stack.json"
+    plan.write_text(PLAN % ("[]", "{}"))
+    target = tmp_path / "missing-folder" / "summary.md"
+    result = run_main("plan-summary", str(plan), "--output", str(target), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: invalid command line: 1 problem\n"
+        f"  - --output {target}: cannot be written (No such file or directory); allowed: a file path in an existing "
+        "folder\n"
+    )

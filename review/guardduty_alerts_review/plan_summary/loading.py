@@ -122,9 +122,23 @@ def _plan_problem(document: object) -> str | None:
     if document.get("errored") is True:
         return "Terraform reported errors while planning (errored: true); this plan is incomplete"
     changes = document.get("resource_changes", [])
-    if not isinstance(changes, list) or not all(isinstance(c, dict) and "change" in c for c in changes):
+    if not isinstance(changes, list) or not all(_is_change(c) for c in changes):
         return "resource_changes is not a list of changes"
+    configuration = document.get("configuration", {})
+    if not isinstance(configuration, dict) or not all(
+        isinstance(configuration.get(key, {}), dict) for key in ("root_module", "provider_config")
+    ):
+        return "configuration is not a mapping with root_module and provider_config mappings"
     return None
+
+
+def _is_change(item: object) -> bool:
+    """Shaped as Terraform writes a resource change (what the summary reads of it), whatever the values."""
+    if not isinstance(item, dict) or not isinstance(item.get("change"), dict):
+        return False
+    actions = item["change"].get("actions", [])
+    texts = all(isinstance(item.get(key, ""), str) for key in ("address", "type", "mode"))
+    return texts and isinstance(actions, list) and all(isinstance(action, str) for action in actions)
 
 
 def provider_identity(plan: Mapping[str, Any]) -> tuple[str | None, str | None]:
