@@ -288,3 +288,34 @@ def test_rejects_problems_in_file_order_with_list_positions_as_numbers() -> None
         "recipients[2]",
     ]
     assert caught.value.problems[-1].startswith("recipients[11]:")
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        # Found by mutating the example configurations: each was a TypeError before.
+        (
+            {
+                "regions": ["us-east-1", {"a": 1}],
+                "channels": [{"kind": "user_notifications", "addresses": ["a@example.com"]}],
+            },
+            ('regions[1]: {"a": 1} is not text; allowed: an AWS commercial region name',),
+        ),
+        (
+            {
+                "regions": ["us-east-1"],
+                "recipients": ["a@example.com"],
+                "accounts": [{"id": "222222222222", "name": "admin"}],
+                "organization": {"management_account": ["1"], "administrator_account": "222222222222"},
+            },
+            (
+                'organization.management_account: ["1"] is not text; allowed: the id of the organization\'s '
+                "management account, listed in accounts",
+            ),
+        ),
+    ],
+)
+def test_rejects_wrongly_typed_values_once_without_crashing(document: dict, expected: tuple[str, ...]) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(document)
+    assert caught.value.problems == expected

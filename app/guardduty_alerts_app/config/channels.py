@@ -205,12 +205,14 @@ def channels_problems(document: Mapping[str, Any], schema: Validator) -> list[st
     Only for a `channels` section that passes `schema` (a validator of its own schema): the schema reports the
     rest, once."""
     items = document.get("channels")
+    regions = document.get("regions")
     if items is None or not schema.is_valid(items):
         return []
+    if not isinstance(regions, list) or not all(isinstance(region, str) for region in regions):
+        return []  # channels are placed by region: the schema reports the regions first
     channels = parse_channels(document)
     recipients = document.get("recipients") if isinstance(document.get("recipients"), list) else []
     problems = channel_problems(channels, region=None, recipients=recipients)
-    regions = document.get("regions") if isinstance(document.get("regions"), list) else []
     inbox = _inbox_home(document)
     for index, channel in enumerate(channels):
         if isinstance(channel, SqsChannel) and not any(p.startswith(f"channels[{index}].queue_arn") for p in problems):

@@ -103,7 +103,18 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         )
     document = expand_all_regions(document)
     validator = _Validator(SCHEMA)
-    problems = [problem for error in validator.iter_errors(document) for problem in _schema_problems(error)]
+    errors = list(validator.iter_errors(document))
+    # A value of the wrong type also fails the checks of the right one (a region given as a number is not one
+    # of the names either): the type is the one problem to report there.
+    mistyped = {tuple(error.absolute_path) for error in errors if error.validator == "type"}
+    problems = [
+        problem
+        for error in errors
+        if error.validator == "type"
+        or error.validator not in _SAME_VALUE_CHECKS
+        or tuple(error.absolute_path) not in mistyped
+        for problem in _schema_problems(error)
+    ]
     if isinstance(document, dict):
         problems += _semantic_problems(document)
         problems += estate_problems(document)
@@ -223,6 +234,8 @@ def _key_path(parts: Any) -> str:
     return path or "(top level)"
 
 
+# Checks of a value that only say more when its type is right.
+_SAME_VALUE_CHECKS = frozenset({"enum", "const", "pattern", "minLength", "maxLength", "minimum", "maximum"})
 # A value longer than this is shown shortened: a message names the value, it need not repeat a whole list.
 _SHOWN_VALUE_CHARS = 120
 
