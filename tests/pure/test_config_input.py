@@ -43,6 +43,11 @@ def billion_laughs(levels: int) -> str:
             "mapping inside a mapping); the file looks like a template: render it first, or quote the value; "
             "allowed: a configuration file",
         ),
+        (
+            BASE + "{% if production %}\nname: prod\n{% endif %}\n",
+            "line 3, column 2: not valid YAML: found character '%' that cannot start any token (while scanning for "
+            "the next token); the line looks like a template ({{ ... }}, {% ... %}): render the file first",
+        ),
         (BASE + "? [a, b]\n: 1\n", "line 3, column 3: a key is a list; allowed: keys that are text"),
         (BASE + "? {a: 1}\n: 1\n", "line 3, column 3: a key is a mapping; allowed: keys that are text"),
         (

@@ -274,4 +274,16 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
     problem = getattr(error, "problem", None) or str(error)
     context = getattr(error, "context", None)
     detail = f"{problem} ({context})" if context else problem
+    line = _line_at(mark)
+    if "{%" in line or "{{" in line:
+        detail += "; the line looks like a template ({{ ... }}, {% ... %}): render the file first"
     return f"{_where(mark)}not valid YAML: {detail}"
+
+
+def _line_at(mark: yaml.Mark | None) -> str:
+    buffer = getattr(mark, "buffer", None)
+    if not isinstance(buffer, str) or mark is None:
+        return ""
+    start = buffer.rfind("\n", 0, mark.pointer) + 1
+    end = buffer.find("\n", mark.pointer)
+    return buffer[start : end if end >= 0 else len(buffer)]
