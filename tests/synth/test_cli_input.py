@@ -39,6 +39,12 @@ BAD_CONFIGS = {
         "detector, which no stack does on its own; allowed: recipients, a channel of another kind, or an sqs queue "
         "in eu-west-1; or leave eu-west-1 out of regions",
     ),
+    # Checked by the construct while the stack is built, not by the configuration's schema or checks.
+    "construct stage": (
+        BASE
+        + "subject_formatter: true\nchannels: [{kind: email, addresses: [b@example.com], severity_threshold: HIGH}]\n",
+        "  - channels[0]: an email channel with its own severity_threshold or filters while subject_formatter is on",
+    ),
     "sqs only over two regions": (
         "regions: [us-east-1, eu-west-1]\nchannels: [{kind: sqs, queue_arn: 'arn:aws:sqs:us-east-1:123456789012:q'}]\n",
         "regions[1]: eu-west-1 has no recipients or channel of its own: the sqs queues are in us-east-1, and a "
