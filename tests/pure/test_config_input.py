@@ -126,19 +126,22 @@ def test_rejects_text_that_is_not_utf8(tmp_path: Path) -> None:
 
 def test_accepts_merge_keys_and_a_key_written_beside_them_wins(tmp_path: Path) -> None:
     # YAML 1.1 merge key type (https://yaml.org/type/merge.html): "<<" inserts the keys of the mapping(s) it
-    # names; keys of the current mapping override them.
+    # names; keys of the current mapping override them. Top-level keys starting with x- hold the anchors.
     path = tmp_path / "c.yaml"
     path.write_text(
-        BASE
+        "x-mail: &mail {kind: email, severity_threshold: HIGH}\n"
+        + BASE
         + "channels:\n"
-        + "  - &mail {kind: email, addresses: [b@example.com], severity_threshold: HIGH}\n"
+        + "  - <<: *mail\n"
+        + "    addresses: [b@example.com]\n"
         + "  - <<: *mail\n"
         + "    addresses: [c@example.com]\n"
+        + "    severity_threshold: CRITICAL\n"
     )
     config = load_config(path)
     assert [(c.addresses, c.severity_threshold) for c in config.channels] == [
         (("b@example.com",), "HIGH"),
-        (("c@example.com",), "HIGH"),
+        (("c@example.com",), "CRITICAL"),
     ]
 
 
@@ -191,7 +194,7 @@ def test_accepts_an_unquoted_timestamp_as_the_text_written(tmp_path: Path) -> No
             "severity_treshold: unknown key (did you mean severity_threshold?); allowed keys: accounts, "
             "central_inbox, channels, delivery, detector, event_pattern_size_limit, finding_types, name, "
             "new_findings_only, organization, protection_plans, provider, recipients, regions, sample_findings, "
-            "severity_threshold, state, subject_formatter, suppression_rules, tags, topic_encryption",
+            "severity_threshold, state, subject_formatter, suppression_rules, tags, topic_encryption, and any key starting with x- (ignored: a place for anchors)",
         ),
         (
             "finding_publishing_frequency: ONE_HOUR",
@@ -199,7 +202,7 @@ def test_accepts_an_unquoted_timestamp_as_the_text_written(tmp_path: Path) -> No
             "allowed keys: accounts, central_inbox, channels, delivery, detector, event_pattern_size_limit, "
             "finding_types, name, new_findings_only, organization, protection_plans, provider, recipients, "
             "regions, sample_findings, severity_threshold, state, subject_formatter, suppression_rules, tags, "
-            "topic_encryption",
+            "topic_encryption, and any key starting with x- (ignored: a place for anchors)",
         ),
         (
             "detector: {finding_publishing_frequncy: ONE_HOUR}",

@@ -301,9 +301,15 @@ def _schema_problems(error: jsonschema.ValidationError) -> list[str]:
     where = _key_path(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = sorted(error.schema.get("properties", {}))
-        unknown = sorted(set(error.instance) - set(known), key=str)
+        patterns = list(error.schema.get("patternProperties", {}))
+        unknown = sorted(
+            (key for key in set(error.instance) - set(known) if not any(re.search(p, str(key)) for p in patterns)),
+            key=str,
+        )
         prefix = f"{where}." if error.absolute_path else ""
         allowed = ", ".join(known) if known else "none"
+        if "^x-" in patterns:
+            allowed += ", and any key starting with x- (ignored: a place for anchors)"
         return [
             f"{prefix}{key}: unknown key{_unknown_key(key, error.schema)}; allowed keys: {allowed}" for key in unknown
         ]
