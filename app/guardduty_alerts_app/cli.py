@@ -19,9 +19,16 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from guardduty_alerts.errors import GuardDutyAlertsError, StackSelectionError, SynthError, UsageError
+from guardduty_alerts.errors import (
+    ConfigError,
+    GuardDutyAlertsError,
+    InvalidPropsError,
+    StackSelectionError,
+    SynthError,
+    UsageError,
+)
 
-from .config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, AlertsConfig, config_path, load_config
+from .config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, AlertsConfig, config_path_and_origin, load_config
 from .planning import DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE
 from .review_inputs import stack_alerting, stack_expectations
 
@@ -41,7 +48,8 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _load(args: argparse.Namespace) -> AlertsConfig:
-    return load_config(config_path(args.config))
+    path, origin = config_path_and_origin(args.config)
+    return load_config(path, origin=origin)
 
 
 def _synth(args: argparse.Namespace) -> int:
@@ -53,6 +61,10 @@ def _synth(args: argparse.Namespace) -> int:
         )
     if args.chunk_size is not None and args.chunk_size < 1:
         problems.append(f"--chunk-size {args.chunk_size} is not allowed; allowed: a whole number of stacks, 1 or more")
+    outdir = Path(args.outdir or os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
+    for option, folder in (("--outdir", outdir), ("--state-dir", Path(args.state_dir))):
+        if folder.exists() and not folder.is_dir():
+            problems.append(f"{option} {folder}: is a file; allowed: a folder (created when missing)")
     if problems:
         raise UsageError(problems)
     from . import stacks  # switches on the fast provider loader: cheap, nothing is loaded yet
@@ -63,7 +75,6 @@ def _synth(args: argparse.Namespace) -> int:
     # Loads cdktf and the provider bindings only where stacks are built in this process.
     from .stacks.synth import synth_to
 
-    outdir = Path(args.outdir or os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
     synthesized = synth_to(config, outdir, state_dir=Path(args.state_dir), jobs=args.jobs, chunk_size=args.chunk_size)
     for name in synthesized:
         print(f"synthesized {outdir / 'stacks' / name / 'cdk.tf.json'}")
@@ -142,8 +153,16 @@ def _plan_summary(args: argparse.Namespace) -> int:
     markdown = render_markdown(plans, not_planned=not_planned)
     if args.output:
         output = Path(args.output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(markdown, encoding="utf-8")
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(markdown, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(
+                [
+                    f"--output {args.output}: cannot be written ({error.strerror or error}); allowed: a file path "
+                    "whose folder can be created"
+                ]
+            ) from None
     else:
         sys.stdout.write(markdown)
     return 0
@@ -398,7 +417,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(arguments)
     run: Command = args.run
     try:
-        return run(args)
+        try:
+            return run(args)
+        except InvalidPropsError as error:
+            if not hasattr(args, "config"):
+                raise
+            # The construct checked props made from the configuration file: a configuration error of that file,
+            # named as every other one is.
+            raise ConfigError(error.problems, source=str(config_path_and_origin(args.config)[0])) from None
     except GuardDutyAlertsError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_SYNTH_FAILED if isinstance(error, SynthError) else EXIT_BAD_INPUT

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from guardduty_alerts.errors import EventFileError, GuardDutyAlertsError
+from guardduty_alerts.errors import EventFileError, GuardDutyAlertsError, UsageError
 from guardduty_alerts.notifications import MailRule
 from guardduty_alerts.patterns import (
     FINDING_DETAIL_TYPE,
@@ -29,6 +29,7 @@ from guardduty_alerts.patterns import (
 from guardduty_alerts.severity import Severity, parse_threshold
 
 from .alerting import StackAlerting
+from .json_input import parse_json
 
 __all__ = ["EventFileError", "Preview", "load_events", "pattern_matches", "preview_event", "render_mail", "run_preview"]
 
@@ -46,7 +47,8 @@ def _moto() -> tuple[Any, Any, Any]:
 
 
 def load_events(target: Path) -> list[tuple[Path, dict[str, Any]]]:
-    """The events in a file, or in every *.json file of a folder (sorted); every bad file is reported at once."""
+    """The events in a file, or in every *.json file of a folder (sorted); every bad file is reported at once
+    (EventFileError), a path that does not exist as a UsageError."""
     if target.is_dir():
         files = sorted(path for path in target.rglob("*.json") if path.is_file())
         if not files:
@@ -54,12 +56,15 @@ def load_events(target: Path) -> list[tuple[Path, dict[str, Any]]]:
     elif target.is_file():
         files = [target]
     else:
-        raise EventFileError([f"{target}: no such file or folder"])
+        # Nothing was read, so nothing is "not an event": the command line names no file.
+        raise UsageError(
+            [f"{target}: no such file or folder; allowed: a GuardDuty event (a JSON file) or a folder of them"]
+        )
     events, problems = [], []
     for path in files:
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            document = parse_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
             problems.append(f"{path}: cannot be read as JSON ({error})")
             continue
         problem = _event_problem(document)

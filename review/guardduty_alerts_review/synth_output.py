@@ -22,6 +22,8 @@ from typing import Any
 
 from guardduty_alerts.errors import StackSelectionError
 
+from .json_input import parse_json
+
 __all__ = [
     "StackChangeSet",
     "SynthOutput",
@@ -60,10 +62,10 @@ def read_synth_output(folder: Path, *, option: str) -> tuple[SynthOutput | None,
         return None, [f"{where}: {what}; allowed: {_ALLOWED_OUTPUT}"]
     manifest_path = folder / "manifest.json"
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = parse_json(manifest_path.read_text(encoding="utf-8"))
     except OSError as error:
         return None, [f"{where}: manifest.json cannot be read ({error.strerror or error}); allowed: {_ALLOWED_OUTPUT}"]
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except ValueError as error:
         return None, [f"{where}: manifest.json is not JSON ({error}); allowed: {_ALLOWED_OUTPUT}"]
     entries = manifest.get("stacks") if isinstance(manifest, dict) else None
     if not isinstance(entries, dict):
@@ -132,8 +134,8 @@ def terraform_text(path: Path) -> str:
     """A stack's Terraform in canonical form: parsed, comments removed, keys sorted. Raises ValueError for a
     file that is not JSON (the caller names the file)."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        document = parse_json(path.read_text(encoding="utf-8"))
+    except ValueError as error:
         raise ValueError(str(error)) from error
     return json.dumps(_without_comments(document), sort_keys=True, separators=(",", ":"))
 

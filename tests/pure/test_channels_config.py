@@ -87,9 +87,9 @@ def test_sqs_applies_only_in_its_queues_region_and_user_notifications_only_in_it
 
 def test_user_notifications_home_is_the_given_region_else_us_east_1_else_the_first_alphabetically() -> None:
     lead = {"kind": "user_notifications", "addresses": ["lead@example.com"]}
-    assert config_with({**lead, "home_region": "eu-west-1"}).user_notifications_home_region == "eu-west-1"
-    assert config_with(lead).user_notifications_home_region == "us-east-1"
-    config = parse_config({"regions": ["eu-west-1", "ap-south-1"], "channels": [lead]})
+    assert config_with({**lead, "home_region": "eu-west-1"}, WEBHOOK).user_notifications_home_region == "eu-west-1"
+    assert config_with(lead, WEBHOOK).user_notifications_home_region == "us-east-1"
+    config = parse_config({"regions": ["eu-west-1", "ap-south-1"], "channels": [lead, WEBHOOK]})
     assert config.user_notifications_home_region == "ap-south-1"
 
 

@@ -46,7 +46,7 @@ def test_stack_names_are_name_and_region() -> None:
 @pytest.mark.parametrize(
     ("document", "expected"),
     [
-        (with_(colour="red"), "colour: unknown key; allowed keys: accounts, central_inbox, channels, delivery, detector, event_pattern_size_limit, finding_types, name, new_findings_only, organization, protection_plans, provider, recipients, regions, sample_findings, severity_threshold, state, subject_formatter, suppression_rules, tags, topic_encryption"),
+        (with_(colour="red"), "colour: unknown key; allowed keys: accounts, central_inbox, channels, delivery, detector, event_pattern_size_limit, finding_types, name, new_findings_only, organization, protection_plans, provider, recipients, regions, sample_findings, severity_threshold, state, subject_formatter, suppression_rules, tags, topic_encryption, and any key starting with x- (ignored: a place for anchors)"),
         (with_(detector={"frequency": "ONE_HOUR"}), "detector.frequency: unknown key; allowed keys: existing_detector_ids, finding_publishing_frequency"),
         (with_(regions="us-east-1"), 'regions: "us-east-1" is not allowed; allowed: a non-empty list of AWS region names, or \"all\" for the regions enabled by default'),
         (with_(recipients=["not-an-address"]), 'recipients[0]: "not-an-address" is not allowed; allowed: one email address'),
@@ -65,7 +65,7 @@ def test_stack_names_are_name_and_region() -> None:
         (with_(detector={"existing_detector_ids": {"us-east-1": "abc"}}), 'detector.existing_detector_ids.us-east-1: "abc" is not allowed; allowed: a 32-character detector id, as `aws guardduty list-detectors` prints it'),
         (with_(detector={"existing_detector_ids": {"eu-west-1": "0" * 32}}), 'detector.existing_detector_ids.eu-west-1: region "eu-west-1" is not in regions; allowed: one of us-east-1'),
         (with_(name="Guard_Duty"), 'name: "Guard_Duty" is not allowed; allowed: 2 to 40 lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen'),
-        (with_(tags={"team": 7}), "tags.team: 7 is not allowed; allowed: a string of at most 256 characters"),
+        (with_(tags={"team": 7}), "tags.team: 7 is not text; allowed: a string of at most 256 characters"),
         (with_(tags={"aws:owner": "x"}), 'tags: key "aws:owner" is not allowed; allowed: 1 to 128 characters, not starting with \'aws:\''),
         (with_(provider={"endpoint_url": "localhost:5000"}), 'provider.endpoint_url: "localhost:5000" is not allowed; allowed: an http(s) URL such as http://127.0.0.1:5000, used for every AWS service'),
         ({"regions": ["us-east-1"]}, "recipients: missing; required: a non-empty list of email addresses, or channels (see the README's channels table)"),
@@ -79,7 +79,7 @@ def test_rejects_bad_setting_with_its_key_path(document: object, expected: str) 
 def test_rejects_every_problem_at_once() -> None:
     problems = problems_of({"regions": ["us-east-1", "us-east-1", "nowhere"], "recipients": [], "severity_threshold": 0, "extra": 1})
     assert problems == [
-        "extra: unknown key; allowed keys: accounts, central_inbox, channels, delivery, detector, event_pattern_size_limit, finding_types, name, new_findings_only, organization, protection_plans, provider, recipients, regions, sample_findings, severity_threshold, state, subject_formatter, suppression_rules, tags, topic_encryption",
+        "extra: unknown key; allowed keys: accounts, central_inbox, channels, delivery, detector, event_pattern_size_limit, finding_types, name, new_findings_only, organization, protection_plans, provider, recipients, regions, sample_findings, severity_threshold, state, subject_formatter, suppression_rules, tags, topic_encryption, and any key starting with x- (ignored: a place for anchors)",
         "recipients: the list is empty; allowed: a non-empty list of email addresses",
         'regions[1]: "us-east-1" repeats regions[0]; allowed: each region once',
         'regions[2]: "nowhere" is not an AWS region; allowed: an AWS commercial region name',
@@ -113,7 +113,7 @@ def test_rejects_key_given_twice(tmp_path: Path) -> None:
     path.write_text("regions: [us-east-1]\nrecipients: [a@example.com]\nrecipients: [b@example.com]\n")
     with pytest.raises(ConfigError) as caught:
         load_config(path)
-    assert caught.value.problems == ("line 3, column 1: not valid YAML: key 'recipients' is given twice in one mapping",)
+    assert caught.value.problems == ("line 3, column 1: key 'recipients' is given twice in one mapping; allowed: each key once",)
 
 
 def test_rejects_missing_file(tmp_path: Path) -> None:
@@ -121,7 +121,7 @@ def test_rejects_missing_file(tmp_path: Path) -> None:
         load_config(tmp_path / "absent.yaml")
     assert str(caught.value) == (
         f"invalid configuration in {tmp_path / 'absent.yaml'}: 1 problem\n"
-        "  - file not found; set GUARDDUTY_ALERTS_CONFIG or pass --config to name the configuration file"
+        "  - file not found; allowed: the path of an existing configuration file"
     )
 
 

@@ -192,7 +192,7 @@ ORG = {"management_account": "111111111111", "administrator_account": "222222222
         ),
         (
             estate(accounts=[{"id": 123456789012, "name": "unquoted"}], organization=None),
-            "accounts[0].id: 123456789012 is not allowed; allowed: a 12-digit AWS account id, quoted so that YAML keeps it a string",
+            "accounts[0].id: 123456789012 is not text; allowed: a 12-digit AWS account id, quoted so that YAML keeps it a string",
         ),
         (
             estate(

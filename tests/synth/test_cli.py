@@ -65,7 +65,7 @@ def test_rejects_missing_file_named_by_environment(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr == (
         f"error: invalid configuration in {missing}: 1 problem\n"
-        "  - file not found; set GUARDDUTY_ALERTS_CONFIG or pass --config to name the configuration file\n"
+        "  - file not found (named by $GUARDDUTY_ALERTS_CONFIG); allowed: the path of an existing configuration file\n"
     )
     assert not (tmp_path / "cdktf.out").exists()
 

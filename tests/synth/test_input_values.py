@@ -197,7 +197,7 @@ def problems_of(tmp_path: Path, text: str) -> list[str]:
         ),
         (
             criterion("severity", "less_than", ".inf"),
-            "suppression_rules[0].criteria.severity.less_than: Infinity is not allowed; allowed: a number "
+            "suppression_rules[0].criteria.severity.less_than: .inf is not a finite number; allowed: a number "
             "(severity, count) or a timestamp such as 2026-01-01T00:00:00Z",
         ),
         (
@@ -216,16 +216,16 @@ def problems_of(tmp_path: Path, text: str) -> list[str]:
             "70000 is out of range; allowed: a port number from 0 to 65535",
         ),
         # --- Numbers finite, names without a line break ---
-        ("severity_threshold: .nan\n", f"severity_threshold: NaN is not allowed; allowed: {SEVERITY_ALLOWED}"),
-        ("severity_threshold: .inf\n", f"severity_threshold: Infinity is not allowed; allowed: {SEVERITY_ALLOWED}"),
+        ("severity_threshold: .nan\n", f"severity_threshold: .nan is not a finite number; allowed: {SEVERITY_ALLOWED}"),
+        ("severity_threshold: .inf\n", f"severity_threshold: .inf is not a finite number; allowed: {SEVERITY_ALLOWED}"),
         (
             "delivery:\n  maximum_event_age_seconds: .nan\n",
-            "delivery.maximum_event_age_seconds: NaN is not allowed; allowed: an integer from 60 (1 minute) to "
+            "delivery.maximum_event_age_seconds: .nan is not a finite number; allowed: an integer from 60 (1 minute) to "
             "86400 (24 hours), EventBridge's bounds",
         ),
         (
             "channels:\n  - kind: webhook\n    url: https://hooks.example.com/x\n    severity_threshold: -.inf\n",
-            f"channels[0].severity_threshold: -Infinity is not allowed; allowed: {SEVERITY_ALLOWED}",
+            f"channels[0].severity_threshold: -.inf is not a finite number; allowed: {SEVERITY_ALLOWED}",
         ),
         (
             "channels:\n  - kind: slack_webhook\n    url_ssm_parameter: /a/b\n    name: |\n      chat\n",

@@ -4,7 +4,7 @@ sections that have rules of their own (estate.py, suppression.py, protection.py)
 
 from __future__ import annotations
 
-from .load import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, config_path, load_config, parse_config
+from .load import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, config_path, config_path_and_origin, load_config, parse_config
 from .settings import Account, AlertsConfig, OrganizationSettings, S3State
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "OrganizationSettings",
     "S3State",
     "config_path",
+    "config_path_and_origin",
     "load_config",
     "parse_config",
 ]

@@ -33,8 +33,7 @@ from guardduty_alerts.channels import (
 from guardduty_alerts.patterns import FindingFilters, SampleHandling
 from guardduty_alerts.regions import ALL_REGIONS
 from guardduty_alerts.validation import EMAIL_PATTERN
-
-from .validator import ConfigValidator
+from jsonschema.protocols import Validator
 
 __all__ = [
     "DEFAULT_HOME_REGION",
@@ -214,16 +213,19 @@ def chat_home_region(document: Mapping[str, Any]) -> str | None:
     return _inbox_home(document) or default
 
 
-def channels_problems(document: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
+def channels_problems(document: Mapping[str, Any], schema: Validator) -> list[str]:
     """What the schema cannot say about channels: formats (by the library's rules), duplicates, regions.
-    Only for a `channels` section that passes `schema` (its own schema): the schema reports the rest, once."""
+    Only for a `channels` section that passes `schema` (a validator of its own schema): the schema reports the
+    rest, once."""
     items = document.get("channels")
-    if items is None or not ConfigValidator(schema).is_valid(items):
+    regions = document.get("regions")
+    if items is None or not schema.is_valid(items):
         return []
+    if not isinstance(regions, list) or not all(isinstance(region, str) for region in regions):
+        return []  # channels are placed by region: the schema reports the regions first
     channels = parse_channels(document)
     recipients = document.get("recipients") if isinstance(document.get("recipients"), list) else []
     problems = channel_problems(channels, region=None, recipients=recipients)
-    regions = document.get("regions") if isinstance(document.get("regions"), list) else []
     inbox = _inbox_home(document)
     for index, channel in enumerate(channels):
         if isinstance(channel, SqsChannel) and not any(p.startswith(f"channels[{index}].queue_arn") for p in problems):
@@ -250,6 +252,36 @@ def channels_problems(document: Mapping[str, Any], schema: Mapping[str, Any]) ->
                     f"channels[{index}].home_region: {home!r} forwards its findings to the central inbox in "
                     f"{inbox} and holds no alerting resources; allowed: {inbox}, or leave home_region out"
                 )
+    if not recipients and inbox is None and not problems:
+        problems += _undelivered_regions(channels, regions, user_notifications_home_region(document))
+    return problems
+
+
+def _undelivered_regions(channels: Sequence[Channel], regions: Sequence[object], home: str | None) -> list[str]:
+    """Regions whose stack would deliver to nothing: each stack builds its rules, topic and subscriptions
+    around its own destinations, and the construct refuses a stack without any (there is no stack that only
+    runs the detector). Said here, with the reason, rather than as the construct's "no channels are given"."""
+    problems = []
+    for position, region in enumerate(regions):
+        if not isinstance(region, str) or channels_for_region(channels, region, home_region=home):
+            continue
+        reasons = []
+        queues = sorted({c.queue_region for c in channels if isinstance(c, SqsChannel)})
+        if queues:
+            reasons.append(
+                f"the sqs queues are in {', '.join(queues)}, and a region's topic delivers to queues of its own "
+                "region only"
+            )
+        if any(isinstance(c, UserNotificationsChannel) for c in channels):
+            reasons.append(
+                f"user_notifications is configured in the {home} stack (it notifies {region}'s findings from "
+                f"there), so the {region} stack would only run the detector, which no stack does on its own"
+            )
+        problems.append(
+            f"regions[{position}]: {region} has no recipients or channel of its own: {'; '.join(reasons)}; "
+            f"allowed: recipients, a channel of another kind, or an sqs queue in {region}; or leave {region} out of "
+            "regions"
+        )
     return problems
 
 

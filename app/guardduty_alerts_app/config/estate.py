@@ -326,6 +326,8 @@ def _organization_region_problems(
 ) -> list[str]:
     # The administrator is designated region by region, from the management account's stacks of that region.
     management, administrator = organization.get("management_account"), organization.get("administrator_account")
+    if not isinstance(management, str) or not isinstance(administrator, str):
+        return []  # the schema reports them
     if management not in ids or administrator not in ids:
         return []
 

@@ -8,15 +8,15 @@ ConfigError.
 
 from __future__ import annotations
 
-import difflib
 import json
+import math
 import os
+import re
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import jsonschema
-import yaml
 from guardduty_alerts.delivery_settings import (
     DEFAULT_DEAD_LETTER_RETENTION_SECONDS,
     DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
@@ -39,11 +39,13 @@ from .estate import (
     parse_organization,
     parse_state,
 )
+from .hints import closest, did_you_mean
 from .protection import protection_plans_from_config
 from .schema import SCHEMA
 from .settings import AlertsConfig
 from .suppression import parse_suppression_rules, suppression_problems
 from .validator import ConfigValidator
+from .yaml_file import WrittenInt, read_yaml
 
 __all__ = [
     "CONFIG_ENV_VAR",
@@ -51,33 +53,15 @@ __all__ = [
     "SCHEMA",
     "AlertsConfig",
     "config_path",
+    "config_path_and_origin",
     "load_config",
     "parse_config",
 ]
 
 CONFIG_ENV_VAR = "GUARDDUTY_ALERTS_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config/guardduty-alerts.yaml")
-
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping instead of keeping the last silently."""
-
-
-def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            mark = key_node.start_mark
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} is given twice in one mapping", mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+# The channels' schema on its own, with the definitions its `$ref`s point to (a channel's finding_types).
+_CHANNELS_SCHEMA = {"$defs": SCHEMA["$defs"], **SCHEMA["properties"]["channels"]}
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -88,22 +72,28 @@ def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(from_env) if from_env else DEFAULT_CONFIG_PATH
 
 
-def load_config(path: str | os.PathLike[str]) -> AlertsConfig:
-    """Read, parse and validate a configuration file; ConfigError lists every problem."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            [f"file not found; set {CONFIG_ENV_VAR} or pass --config to name the configuration file"],
-            source=str(path),
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError([f"cannot read the file: {error}"], source=str(path)) from None
-    try:
-        document = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as error:
-        raise ConfigError([_yaml_problem(error)], source=str(path)) from None
+def config_path_and_origin(explicit: str | os.PathLike[str] | None = None) -> tuple[Path, str]:
+    """`config_path(explicit)` and how it was chosen (`--config`, the environment variable or the default), for
+    the message when the file does not exist."""
+    if explicit:
+        return Path(explicit), "--config"
+    return config_path(), (f"${CONFIG_ENV_VAR}" if os.environ.get(CONFIG_ENV_VAR) else "default")
+
+
+def load_config(path: str | os.PathLike[str], *, origin: str | None = None) -> AlertsConfig:
+    """Read, parse and validate a configuration file; ConfigError lists every problem, naming the file.
+    `origin` says how the path was chosen (`config_path_and_origin`), for the message when it does not exist."""
+    allowed = "allowed: the path of an existing configuration file"
+    if origin == "default":
+        missing = (
+            f"file not found (the default path, read when neither --config nor ${CONFIG_ENV_VAR} names a file); "
+            f"allowed: a configuration file there, or --config FILE or ${CONFIG_ENV_VAR} naming one"
+        )
+    elif origin:
+        missing = f"file not found (named by {origin}); {allowed}"
+    else:
+        missing = f"file not found; {allowed}"
+    document = read_yaml(Path(path), not_found=missing)
     return parse_config(document, source=str(path))
 
 
@@ -115,20 +105,32 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         )
     document = expand_all_regions(document)
     validator = ConfigValidator(SCHEMA)
-    problems = [_schema_problem(error) for error in validator.iter_errors(document)]
+    errors = list(validator.iter_errors(document))
+    # A value of the wrong type also fails the checks of the right one (a region given as a number is not one
+    # of the names either): the type is the one problem to report there.
+    mistyped = {tuple(error.absolute_path) for error in errors if error.validator == "type"}
+    problems = [
+        problem
+        for error in errors
+        if error.validator == "type"
+        or error.validator not in _SAME_VALUE_CHECKS
+        or tuple(error.absolute_path) not in mistyped
+        for problem in _schema_problems(error)
+    ]
     if isinstance(document, dict):
         problems += _semantic_problems(document)
         problems += estate_problems(document)
         problems += _delivery_problems(document)
-        problems += channels_problems(document, SCHEMA["properties"]["channels"])
+        problems += channels_problems(document, ConfigValidator(_CHANNELS_SCHEMA))
         if "recipients" not in document and "channels" not in document:
             problems.append(
                 "recipients: missing; required: a non-empty list of email addresses, or channels (see the README's "
                 "channels table)"
             )
     if problems:
-        # Sorted by key path, so that the same file always gives the same message.
-        raise ConfigError(sorted(set(problems)), source=source)
+        # Sorted by key path, so that the same file always gives the same message; list positions as numbers
+        # (recipients[9] before recipients[10]), so that the first problems shown are the first in the file.
+        raise ConfigError(sorted(set(problems), key=_natural_order), source=source)
     assert isinstance(document, dict)
     detector = document.get("detector", {})
     config = AlertsConfig(
@@ -160,13 +162,15 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         **_delivery_fields(document),
     )
     # Known only once the settings are typed: how long the rules' event patterns get with these filters.
-    rules = mail_rules(
-        parse_threshold(config.severity_threshold), config.filters, formatter=config.subject_formatter
-    )
+    rules = mail_rules(parse_threshold(config.severity_threshold), config.filters, formatter=config.subject_formatter)
     too_long = pattern_size_problem(rules, config.event_pattern_size_limit)
     if too_long:
         raise ConfigError([f"finding_types: {too_long}"], source=source)
     return config
+
+
+def _natural_order(problem: str) -> list[str | int]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"([0-9]+)", problem)]
 
 
 def _delivery_fields(document: dict[str, Any]) -> dict[str, Any]:
@@ -233,41 +237,99 @@ def _key_path(parts: Any) -> str:
     return path or "(top level)"
 
 
+# Checks of a value that only say more when its type is right.
+_SAME_VALUE_CHECKS = frozenset({"enum", "const", "pattern", "minLength", "maxLength", "minimum", "maximum"})
+# A value longer than this is shown shortened: a message names the value, it need not repeat a whole list.
+_SHOWN_VALUE_CHARS = 120
+
+
 def _show(value: object) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")  # as YAML writes them
     try:
-        return json.dumps(value, sort_keys=True, default=str)
-    except (TypeError, ValueError):
-        return repr(value)
+        shown = json.dumps(value, sort_keys=True, default=str)
+    except (TypeError, ValueError, RecursionError):
+        shown = repr(value)
+    return shown if len(shown) <= _SHOWN_VALUE_CHARS else shown[: _SHOWN_VALUE_CHARS - 1] + "…"
 
 
-def _schema_problem(error: jsonschema.ValidationError) -> str:
+def _unknown_key(key: object, schema: dict[str, Any]) -> str:
+    """The hint for an unknown key: a key of this mapping, else a key of one of its mappings, that is close."""
+    properties = schema.get("properties", {})
+    hint = did_you_mean(key, properties)
+    if hint or not isinstance(key, str):
+        return hint
+    nested = {
+        f"{name}.{inner}": inner
+        for name, sub in properties.items()
+        if isinstance(sub, dict)
+        for inner in sub.get("properties", {})
+    }
+    near = closest(key, set(nested.values()))
+    exact = [path for path, inner in nested.items() if inner == key]
+    paths = exact or [path for path, inner in sorted(nested.items()) if inner in near]
+    if not paths:
+        return ""
+    return f" (did you mean {' or '.join(paths[:3])}?)"
+
+
+def _type_hint(value: object) -> str:
+    """Why YAML read a value as a number or a boolean where text was meant, and how to write it."""
+    if isinstance(value, bool):
+        return " (an unquoted yes, no, on, off, true or false is a boolean in YAML; write it in quotes)"
+    if isinstance(value, WrittenInt):  # read from the file: the text it was written as is known
+        if value.written == str(int(value)):
+            return f' (YAML reads it unquoted as a number; write it in quotes: "{value.written}")'
+        octal = value.written.lstrip("+-").startswith("0") and value.written.strip("+-0_").isdigit()
+        kind = "the octal number" if octal else "the number"
+        return f' (YAML reads {value.written} unquoted as {kind} {int(value)}; write it in quotes: "{value.written}")'
+    return ""
+
+
+def _schema_problems(error: jsonschema.ValidationError) -> list[str]:
     where = _key_path(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = sorted(error.schema.get("properties", {}))
-        unknown = sorted(set(error.instance) - set(known), key=str)
+        patterns = list(error.schema.get("patternProperties", {}))
+        unknown = sorted(
+            (key for key in set(error.instance) - set(known) if not any(re.search(p, str(key)) for p in patterns)),
+            key=str,
+        )
         prefix = f"{where}." if error.absolute_path else ""
         allowed = ", ".join(known) if known else "none"
-        return "; ".join(f"{prefix}{key}: unknown key; allowed keys: {allowed}" for key in unknown)
+        if "^x-" in patterns:
+            allowed += ", and any key starting with x- (ignored: a place for anchors)"
+        return [
+            f"{prefix}{key}: unknown key{_unknown_key(key, error.schema)}; allowed keys: {allowed}" for key in unknown
+        ]
     if error.validator == "required":
         missing = error.message.split("'")[1]
         prefix = f"{where}." if error.absolute_path else ""
         allowed = error.schema["properties"][missing].get("x-allowed", "a value")
-        return f"{prefix}{missing}: missing; required: {allowed}"
+        return [f"{prefix}{missing}: missing; required: {allowed}"]
     if "propertyNames" in error.relative_schema_path:
         allowed = "1 to 128 characters, not starting with 'aws:'"
-        return f"{where}: key {_show(error.instance)} is not allowed; allowed: {allowed}"
+        return [f"{where}: key {_show(error.instance)} is not allowed; allowed: {allowed}"]
     allowed = error.schema.get("x-allowed", error.message)
     value = error.instance
     if error.validator == "pattern" and isinstance(value, str) and not value.isprintable():
         # A line break kept by a YAML block scalar is invisible in most editors: say what it is.
-        return f"{where}: {text_problem(value)}; allowed: {allowed}"
+        return [f"{where}: {text_problem(value)}; allowed: {allowed}"]
     if error.validator == "minItems" and value == []:
-        return f"{where}: the list is empty; allowed: {allowed}"
-    if error.validator == "enum" and isinstance(value, str) and error.schema.get("enum") == list(ALL_REGIONS):
-        close = difflib.get_close_matches(value, ALL_REGIONS, n=1, cutoff=0.8)
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        return f"{where}: {_show(value)} is not an AWS region{hint}; allowed: {allowed}"
-    return f"{where}: {_show(value)} is not allowed; allowed: {allowed}"
+        return [f"{where}: the list is empty; allowed: {allowed}"]
+    if isinstance(value, float) and not math.isfinite(value):
+        return [f"{where}: {_show(value)} is not a finite number; allowed: {allowed}"]
+    if error.validator == "enum" and isinstance(value, str):
+        choices = [str(choice) for choice in error.schema.get("enum", ())]
+        what = "an AWS region" if choices == list(ALL_REGIONS) else "allowed"
+        return [f"{where}: {_show(value)} is not {what}{did_you_mean(value, choices)}; allowed: {allowed}"]
+    if error.validator == "type" and "string" in _types(error.validator_value):
+        return [f"{where}: {_show(value)} is not text{_type_hint(value)}; allowed: {allowed}"]
+    return [f"{where}: {_show(value)} is not allowed; allowed: {allowed}"]
+
+
+def _types(declared: object) -> list[str]:
+    return [declared] if isinstance(declared, str) else list(declared) if isinstance(declared, list) else []
 
 
 def _semantic_problems(document: dict[str, Any]) -> list[str]:
@@ -307,12 +369,3 @@ def _duplicates(key: str, values: list[Any], allowed: str, *, fold: bool = False
         else:
             first[norm] = index
     return problems
-
-
-def _yaml_problem(error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None)
-    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-    problem = getattr(error, "problem", None) or str(error)
-    context = getattr(error, "context", None)
-    detail = f"{problem} ({context})" if context else problem
-    return f"{where}not valid YAML: {detail}"

@@ -48,6 +48,9 @@ SCHEMA: dict[str, Any] = {
     "type": "object",
     "x-allowed": "a mapping of settings",
     "additionalProperties": False,
+    # Keys starting with x- are ignored: a place for the anchors YAML merge keys copy (`x-mail: &mail {...}`,
+    # then `<<: *mail`), as Compose files do.
+    "patternProperties": {"^x-": {}},
     # recipients or channels: checked by the semantic pass, which can say "one of them".
     "required": ["regions"],
     "properties": {

@@ -18,9 +18,6 @@ from jsonschema import Draft202012Validator, ValidationError
 
 __all__ = ["ConfigValidator"]
 
-_TYPE = Draft202012Validator.VALIDATORS["type"]
-
-
 def _whole_pattern(validator: Any, pattern: str, instance: object, schema: dict[str, Any]) -> Iterator[ValidationError]:
     if isinstance(instance, str) and re.search(pattern, instance) and instance == instance.rstrip("\n"):
         return
@@ -28,10 +25,14 @@ def _whole_pattern(validator: Any, pattern: str, instance: object, schema: dict[
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-def _finite_type(validator: Any, types: Any, instance: object, schema: dict[str, Any]) -> Iterator[ValidationError]:
-    yield from _TYPE(validator, types, instance, schema)
-    if isinstance(instance, float) and not math.isfinite(instance):
-        yield ValidationError(f"{instance!r} is not a finite number")
+def _is_finite_number(checker: object, instance: object) -> bool:
+    return Draft202012Validator.TYPE_CHECKER.is_type(instance, "number") and not (
+        isinstance(instance, float) and not math.isfinite(instance)
+    )
 
 
-ConfigValidator = jsonschema.validators.extend(Draft202012Validator, {"pattern": _whole_pattern, "type": _finite_type})
+ConfigValidator = jsonschema.validators.extend(
+    Draft202012Validator,
+    {"pattern": _whole_pattern},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("number", _is_finite_number),
+)

@@ -7,10 +7,14 @@
     ├── PlanFileError           a file given to `main.py plan-summary` is not a usable Terraform plan
     ├── UsageError              the options given to a command cannot work together or name nothing
     ├── StackSelectionError     `main.py changed-stacks` / `plan`: a synth output folder or an option is unusable
+    ├── EndpointError           `main.py verify` / `preview --aws`: the endpoint answered, but not as AWS does
     └── SynthError              a synthesis worker process failed for a reason other than its input
 
 Each carries every problem found, not only the first, so that one run shows all there is to fix; each
-problem names the setting (or file), the value received and what is allowed. The command line prints the
+problem names the setting (or file), the value received and what is allowed. The message shows the first
+MAX_PROBLEMS_SHOWN problems, each shortened to MAX_PROBLEM_CHARS characters, and how many more there are
+(`problems` keeps them all): a generated file with a hundred thousand bad entries gives a screenful, not
+megabytes. The command line prints the
 message without a traceback and exits with code 2, or 1 for SynthError (the input may be fine: a worker was
 killed, ran out of memory or hit a bug).
 """
@@ -20,7 +24,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "MAX_PROBLEMS_SHOWN",
+    "MAX_PROBLEM_CHARS",
     "ConfigError",
+    "EndpointError",
     "EventFileError",
     "GuardDutyAlertsError",
     "InvalidPropsError",
@@ -29,6 +36,14 @@ __all__ = [
     "SynthError",
     "UsageError",
 ]
+
+
+MAX_PROBLEMS_SHOWN = 20
+MAX_PROBLEM_CHARS = 600
+
+
+def _shortened(problem: str) -> str:
+    return problem if len(problem) <= MAX_PROBLEM_CHARS else problem[: MAX_PROBLEM_CHARS - 1] + "…"
 
 
 class GuardDutyAlertsError(Exception):
@@ -48,7 +63,9 @@ class GuardDutyAlertsError(Exception):
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
         lines = [f"{self.headline}{where}: {count} {noun}"]
-        lines += [f"  - {problem}" for problem in self.problems]
+        lines += [f"  - {_shortened(problem)}" for problem in self.problems[:MAX_PROBLEMS_SHOWN]]
+        if count > MAX_PROBLEMS_SHOWN:
+            lines.append(f"  … and {count - MAX_PROBLEMS_SHOWN} more")
         return "\n".join(lines)
 
 
@@ -85,6 +102,13 @@ class StackSelectionError(GuardDutyAlertsError):
     """The stacks to compare or plan cannot be selected: a synth output folder or an option is unusable."""
 
     headline = "cannot select stacks"
+
+
+class EndpointError(GuardDutyAlertsError):
+    """The AWS endpoint in use (provider.endpoint_url, AWS_ENDPOINT_URL) answered with something that is not an
+    AWS reply: another web server, a proxy's error page. Nothing can be checked there."""
+
+    headline = "not an AWS endpoint"
 
 
 class SynthError(GuardDutyAlertsError):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from guardduty_alerts.errors import PlanFileError
 
+from ..json_input import parse_json
 from ..redaction import redact_plan
 from .model import Change, StackChanges
 
@@ -57,11 +57,11 @@ def _read_plans(arguments: Iterable[str]) -> tuple[list[StackChanges], list[str]
         path = Path(path_text if sep else argument)
         name = name if sep else _stack_name(path)
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
+            document = parse_json(path.read_text(encoding="utf-8"))
         except OSError as error:
             problems.append(f"{path}: cannot be read ({error.strerror or error}); allowed: {_PLAN_ALLOWED}")
             continue
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        except ValueError as error:
             problems.append(f"{path}: is not JSON ({error}); allowed: {_PLAN_ALLOWED}")
             continue
         problem = _plan_problem(document)
@@ -93,10 +93,10 @@ def _check_changed_stacks(
     path: Path, plans: Sequence[StackChanges], plan_problems: Sequence[str]
 ) -> tuple[int, list[str]]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = parse_json(path.read_text(encoding="utf-8"))
     except OSError as error:
         return 0, [f"{path}: cannot be read ({error.strerror or error}); allowed: {_CHANGED_ALLOWED}"]
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except ValueError as error:
         return 0, [f"{path}: is not JSON ({error}); allowed: {_CHANGED_ALLOWED}"]
     lists = {key: document.get(key) if isinstance(document, dict) else None for key in _CHANGE_KEYS}
     bad = [key for key, names in lists.items() if not _names_list(names)]
@@ -127,9 +127,23 @@ def _plan_problem(document: object) -> str | None:
     if document.get("errored") is True:
         return "Terraform reported errors while planning (errored: true); this plan is incomplete"
     changes = document.get("resource_changes", [])
-    if not isinstance(changes, list) or not all(isinstance(c, dict) and "change" in c for c in changes):
+    if not isinstance(changes, list) or not all(_is_change(c) for c in changes):
         return "resource_changes is not a list of changes"
+    configuration = document.get("configuration", {})
+    if not isinstance(configuration, dict) or not all(
+        isinstance(configuration.get(key, {}), dict) for key in ("root_module", "provider_config")
+    ):
+        return "configuration is not a mapping with root_module and provider_config mappings"
     return None
+
+
+def _is_change(item: object) -> bool:
+    """Shaped as Terraform writes a resource change (what the summary reads of it), whatever the values."""
+    if not isinstance(item, dict) or not isinstance(item.get("change"), dict):
+        return False
+    actions = item["change"].get("actions", [])
+    texts = all(isinstance(item.get(key, ""), str) for key in ("address", "type", "mode"))
+    return texts and isinstance(actions, list) and all(isinstance(action, str) for action in actions)
 
 
 def provider_identity(plan: Mapping[str, Any]) -> tuple[str | None, str | None]:

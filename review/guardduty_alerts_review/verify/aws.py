@@ -8,7 +8,10 @@ that meets one fails with that sentence instead of a traceback; an access denial
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from types import TracebackType
+from typing import Any, NoReturn
+
+from guardduty_alerts.errors import EndpointError
 
 __all__ = [
     "ACCESS_DENIED_CODES",
@@ -98,12 +101,40 @@ def _action(client: Any, method: str) -> str:
     return f"{_IAM_PREFIX[service]}:{operation}"
 
 
+def _in_parser(traceback: TracebackType | None) -> bool:
+    """Whether an exception was raised by botocore's response parsers (the reply was not what AWS sends)."""
+    last = None
+    while traceback is not None:
+        last, traceback = traceback, traceback.tb_next
+    return last is not None and str(last.tb_frame.f_globals.get("__name__", "")).startswith("botocore.parsers")
+
+
+def _not_aws(client: Any, method: str, error: Exception) -> NoReturn:
+    # Every later call would meet the same endpoint: one error for the command, not a failed check per call.
+    endpoint = client.meta.endpoint_url
+    raise EndpointError(
+        [
+            f"{endpoint} answered {_action(client, method)} with a reply that is not AWS's ({type(error).__name__}: "
+            f"{str(error)[:200]}); allowed: AWS, or an emulator of it (moto), as provider.endpoint_url or "
+            "AWS_ENDPOINT_URL"
+        ]
+    ) from None
+
+
 def call(client: Any, method: str, **params: Any) -> dict[str, Any]:
-    """`client.<method>(**params)`, with any botocore failure raised as AwsCallFailed."""
+    """`client.<method>(**params)`, with any botocore failure raised as AwsCallFailed; a reply that is not
+    AWS's (botocore cannot parse it) as EndpointError."""
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
 
     try:
         return getattr(client, method)(**params)
+    except ResponseParserError as error:
+        _not_aws(client, method, error)
+    except (KeyError, ValueError, TypeError, AttributeError) as error:
+        if not _in_parser(error.__traceback__):
+            raise  # a bug, not a reply: keep its traceback
+        _not_aws(client, method, error)
     except ClientError as error:
         details = error.response.get("Error", {})
         raise AwsCallFailed(
@@ -117,10 +148,17 @@ def call(client: Any, method: str, **params: Any) -> dict[str, Any]:
 def pages(client: Any, method: str, key: str, **params: Any) -> Iterator[Any]:
     """Every item under `key` across the pages of a paginated call."""
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
 
     try:
         for page in client.get_paginator(method).paginate(**params):
             yield from page.get(key, [])
+    except ResponseParserError as error:
+        _not_aws(client, method, error)
+    except (KeyError, ValueError, TypeError, AttributeError) as error:
+        if not _in_parser(error.__traceback__):
+            raise
+        _not_aws(client, method, error)
     except ClientError as error:
         details = error.response.get("Error", {})
         raise AwsCallFailed(
