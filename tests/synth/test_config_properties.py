@@ -6,10 +6,9 @@ unique in its scope, or exits 2 with one bounded message, no traceback, and the 
 In-process (`guardduty_alerts_app.cli.main`) for speed; derandomized and without an example database, so CI
 runs the same examples every time.
 
-Left out of the strategy until issue 19 part 1 (YAML loading, brief D) is merged, each a known crash there:
-a channel's own `finding_types` (PointerToNowhere), non-string and complex keys, YAML aliases and anchors,
-nesting deeper than a few levels, and unquoted template placeholders. The documents are written with
-`yaml.safe_dump`, which quotes every string, so none of those arise by accident.
+Hostile structures are generated too: keys that are not text, nesting deeper than the loader allows, YAML aliases
+(a channel written twice as one object), unquoted template placeholders written into the file, and a
+channel's own `finding_types`.
 """
 
 from __future__ import annotations
@@ -71,16 +70,27 @@ HOSTILE_NUMBER = st.one_of(
     st.integers(),
 )
 SCALAR = st.one_of(st.none(), st.booleans(), HOSTILE_TEXT, HOSTILE_NUMBER)
-# Shallow on purpose: deep nesting is issue 19 part 1 (see the module docstring).
+KEY = st.one_of(st.text(max_size=8), st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False))
 STRUCTURE = st.recursive(
     SCALAR,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=5,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEY, inner, max_size=3),
+    max_leaves=8,
 )
 
 
+def _nested(depth: int) -> Any:
+    value: Any = "deep"
+    for level in range(depth):
+        value = [value] if level % 2 else {"k": value}
+    return value
+
+
+# Around the loader's nesting limit (32) and far beyond it.
+DEEP = st.sampled_from([5, 31, 32, 33, 200]).map(_nested)
+
+
 def hostile() -> st.SearchStrategy[Any]:
-    return st.one_of(HOSTILE_TEXT, HOSTILE_NUMBER, STRUCTURE)
+    return st.one_of(HOSTILE_TEXT, HOSTILE_NUMBER, STRUCTURE, DEEP)
 
 
 NAME = st.from_regex(r"[a-z][a-z0-9-]{0,38}[a-z0-9]", fullmatch=True)
@@ -99,7 +109,15 @@ def documents(draw: st.DrawFn, *, hostile_values: bool) -> dict[str, Any]:
 
     regions = draw(st.lists(st.sampled_from(ALL_REGIONS), min_size=1, max_size=2, unique=True))
     queue = st.sampled_from(regions).map(lambda region: f"arn:aws:sqs:{region}:123456789012:intake")
-    common = {"name": either(CHANNEL_NAME), "severity_threshold": either(THRESHOLD)}
+    types = st.lists(
+        st.sampled_from(["Recon:", "UnauthorizedAccess:EC2/", "Trojan:EC2/DropPoint!DNS"]), min_size=1, max_size=2
+    )
+    finding_types = st.sampled_from(["include", "exclude"]).flatmap(lambda key: st.fixed_dictionaries({key: types}))
+    common = {
+        "name": either(CHANNEL_NAME),
+        "severity_threshold": either(THRESHOLD),
+        "finding_types": either(finding_types),
+    }
     channel = st.one_of(
         st.fixed_dictionaries({"kind": st.just("webhook"), "url": either(URL)}, optional=common),
         st.fixed_dictionaries({"kind": st.just("sqs"), "queue_arn": either(queue)}, optional=common),
@@ -128,8 +146,7 @@ def documents(draw: st.DrawFn, *, hostile_values: bool) -> dict[str, Any]:
             "name": either(st.from_regex(r"[a-z][a-z0-9-]{2,63}", fullmatch=True)),
             "criteria": either(
                 st.dictionaries(
-                    # Keys are strings: a non-string key is issue 19 part 1.
-                    st.one_of(st.sampled_from(sorted(FILTER_FIELDS)), HOSTILE_TEXT)
+                    st.one_of(st.sampled_from(sorted(FILTER_FIELDS)), HOSTILE_TEXT, KEY)
                     if hostile_values
                     else st.sampled_from(sorted(FILTER_FIELDS)),
                     either(criterion),
@@ -165,24 +182,24 @@ def documents(draw: st.DrawFn, *, hostile_values: bool) -> dict[str, Any]:
             document[key] = draw(strategy)
     if hostile_values and draw(st.integers(0, 9)) == 0:
         document[draw(st.sampled_from(["nmae", "recipient", "chanels"]))] = draw(hostile())
+    if hostile_values and document.get("channels") and draw(st.integers(0, 4)) == 0:
+        # The same object twice: yaml writes it once with an anchor, then an alias.
+        document["channels"].append(document["channels"][0])
     return document
 
 
-class _NoAliases(yaml.SafeDumper):
-    """Every value written in full: YAML aliases are issue 19 part 1 (see the module docstring)."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
+# Appended as written, unquoted: what a file that was meant to be rendered by a template engine holds.
+RAW_TAILS = ["", "", "", "extra: {{ value }}\n", "recipients: [{{ address }}]\n", "{% if prod %}\nname: x\n"]
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
     return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
-def _synth_and_check(root: Path, document: dict[str, Any]) -> int:
+def _synth_and_check(root: Path, document: dict[str, Any], tail: str = "") -> int:
     """Synth `document` in-process; assert the property; the exit code."""
     config = root / "config.yaml"
-    config.write_text(yaml.dump(document, Dumper=_NoAliases, allow_unicode=True), encoding="utf-8")
+    config.write_text(yaml.safe_dump(document, allow_unicode=True) + tail, encoding="utf-8")
     outdir = root / "cdktf.out"
     outdir.mkdir()
     (outdir / "previous-output").write_text("kept unless synth succeeds")
@@ -225,8 +242,8 @@ def test_valid_documents_synthesize_with_every_name_within_its_limit_and_unique(
 
 
 @settings(PROFILE, max_examples=250)
-@given(document=documents(hostile_values=True))
+@given(document=documents(hostile_values=True), tail=st.sampled_from(RAW_TAILS))
 def test_hostile_documents_synthesize_or_exit_2_with_one_bounded_message(
-    tmp_path_factory: pytest.TempPathFactory, document: dict[str, Any]
+    tmp_path_factory: pytest.TempPathFactory, document: dict[str, Any], tail: str
 ) -> None:
-    _synth_and_check(tmp_path_factory.mktemp("hostile"), document)
+    _synth_and_check(tmp_path_factory.mktemp("hostile"), document, tail)
