@@ -242,8 +242,8 @@ def test_slack_webhook_from_ssm_is_an_api_destination_targeted_from_each_band_ru
         assert target["dead_letter_config"]["arn"] == ref(doc, "aws_sqs_queue", "dead-letter-queue", "arn")
         transformer = target["input_transformer"]
         text = message_text("slack", filled(transformer["input_template"], transformer["input_paths"]))
-        assert f"GuardDuty {label} 7.5: Unusual API call from a Tor exit node" in text
-        assert "Recon:EC2/Portscan in account 123456789012, region eu-west-1" in text
+        assert f"GuardDuty {label} 7.5: Recon:EC2/Portscan" in text
+        assert "In account 123456789012, region eu-west-1" in text
         assert "https://eu-west-1.console.aws.amazon.com/guardduty/home?region=eu-west-1#/findings" in text
         assert "fId=a1b2c3d4e5f6" in text
     assert alerts.chat_webhooks is not None and set(alerts.chat_webhooks.destinations) == {key}
@@ -268,8 +268,8 @@ def test_teams_webhook_from_the_environment_is_a_sensitive_variable_and_its_url_
     for band, label in (("high", "HIGH"), ("critical", "CRITICAL"), ("sample", "SAMPLE")):
         transformer = targets[f"target-high-up-{band}-{key}"]["input_transformer"]
         card_text = message_text("teams", filled(transformer["input_template"], transformer["input_paths"]))
-        assert f"GuardDuty {label} 7.5: Unusual API call from a Tor exit node" in card_text
-        assert "Recon:EC2/Portscan in account 123456789012, region eu-west-1" in card_text
+        assert f"GuardDuty {label} 7.5: Recon:EC2/Portscan" in card_text
+        assert "In account 123456789012, region eu-west-1" in card_text
     assert f"target-high-up-medium-{key}" not in targets
 
 
