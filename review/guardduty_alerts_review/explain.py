@@ -71,12 +71,28 @@ def _table(alerting: StackAlerting) -> str:
         channel_rules = _channel_rule_keys(alerting)
         if channel_rules:
             rows[-1] = (rows[-1][0], rows[-1][1] + f" + {len(channel_rules)} for channels ({', '.join(channel_rules)})")
+    rows.append(("alarms notify", alarms_text(alerting)))
     width = max(len(key) for key, _ in rows)
     lines = [f"stack {alerting.name} (region {alerting.region})"]
     lines += [f"  {key.ljust(width)}  {value}" for key, value in rows]
     if alerting.channels:
         lines += _destination_lines(alerting)
     return "\n".join(lines)
+
+
+def alarms_text(alerting: StackAlerting) -> str:
+    """Who hears of failed deliveries and dead letters, in words (GuardDutyAlerts `alarm_actions`)."""
+    if alerting.alarm_actions:
+        return ", ".join(alerting.alarm_actions)
+    if alerting.alarm_actions is not None:
+        return "no one (delivery.alarm_actions is empty): the alarms only change state in CloudWatch"
+    own_mail = next((g for g in alerting.routing().mail_groups if g.key == "" and g.addresses), None)
+    if own_mail is None:
+        return (
+            "NO ONE: this stack has no mail topic (no recipients) and no delivery.alarm_actions; set "
+            "delivery.alarm_actions to an on-call SNS topic of the region"
+        )
+    return f"the alert topic {alerting.alerts_name}, mailed to {', '.join(own_mail.addresses)}"
 
 
 def _types_text(filters: FindingFilters) -> str:

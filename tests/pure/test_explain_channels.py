@@ -59,7 +59,27 @@ def test_severities_are_said_as_bands_and_the_lowest_score(threshold: float, exp
 def test_a_stack_without_channels_prints_no_destinations() -> None:
     text = explain([_stack()])
     assert "destinations" not in text
-    assert text.splitlines()[-1] == "  EventBridge rules      4 (medium, high, critical, sample)"
+    assert text.splitlines()[-2:] == [
+        "  EventBridge rules      4 (medium, high, critical, sample)",
+        "  alarms notify          the alert topic guardduty-alerts, mailed to soc@example.com",
+    ]
+
+
+def test_explain_says_who_the_delivery_alarms_notify() -> None:
+    oncall = "arn:aws:sns:eu-west-1:123456789012:oncall"
+
+    def said(**changes: object) -> str:
+        (line,) = [row for row in explain([_stack(**changes)]).splitlines() if row.startswith("  alarms notify")]
+        return line.split("alarms notify", 1)[1].strip()
+
+    assert said(alarm_actions=(oncall,)) == oncall
+    assert said(alarm_actions=()) == (
+        "no one (delivery.alarm_actions is empty): the alarms only change state in CloudWatch"
+    )
+    assert said(recipients=(), channels=(SlackWebhookChannel(url_ssm_parameter="/chat/hook"),)) == (
+        "NO ONE: this stack has no mail topic (no recipients) and no delivery.alarm_actions; set "
+        "delivery.alarm_actions to an on-call SNS topic of the region"
+    )
 
 
 def test_a_slack_channel_with_its_own_threshold_gets_high_and_critical_after_authorizing_the_workspace() -> None:

@@ -57,7 +57,6 @@ CONFIG_ENV_VAR = "GUARDDUTY_ALERTS_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config/guardduty-alerts.yaml")
 
 
-
 class _UniqueKeyLoader(yaml.SafeLoader):
     """SafeLoader that refuses a key given twice in one mapping instead of keeping the last silently."""
 
@@ -68,9 +67,7 @@ def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, 
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             mark = key_node.start_mark
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} is given twice in one mapping", mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"key {key!r} is given twice in one mapping", mark)
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
@@ -157,9 +154,7 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         **_delivery_fields(document),
     )
     # Known only once the settings are typed: how long the rules' event patterns get with these filters.
-    rules = mail_rules(
-        parse_threshold(config.severity_threshold), config.filters, formatter=config.subject_formatter
-    )
+    rules = mail_rules(parse_threshold(config.severity_threshold), config.filters, formatter=config.subject_formatter)
     too_long = pattern_size_problem(rules, config.event_pattern_size_limit)
     if too_long:
         raise ConfigError([f"finding_types: {too_long}"], source=source)
@@ -177,10 +172,16 @@ def _delivery_fields(document: dict[str, Any]) -> dict[str, Any]:
         "dead_letter_retention_seconds": delivery.get(
             "dead_letter_retention_seconds", DEFAULT_DEAD_LETTER_RETENTION_SECONDS
         ),
-        "alarm_actions": MappingProxyType(
-            {region: tuple(arns) for region, arns in sorted(delivery.get("alarm_actions", {}).items())}
-        ),
+        "alarm_actions": MappingProxyType(_alarm_actions(document, delivery.get("alarm_actions", {}))),
     }
+
+
+def _alarm_actions(document: dict[str, Any], actions: dict[str, list[str]] | list[str]) -> dict[str, tuple[str, ...]]:
+    """Region -> the ARNs its delivery alarms notify; a region left out notifies its alert topic. `[]` (the
+    schema allows only an empty list) opts every region out."""
+    if isinstance(actions, list):
+        return {region: () for region in sorted(document.get("regions", ()))}
+    return {region: tuple(arns) for region, arns in sorted(actions.items())}
 
 
 def _delivery_problems(document: dict[str, Any]) -> list[str]:
