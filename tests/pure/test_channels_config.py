@@ -208,3 +208,59 @@ def test_an_account_may_give_channels_of_its_own() -> None:
     accounts = {account.name: account for account in config.accounts}
     assert [type(c) for c in accounts["prod"].config.channels] == [SlackChannel]
     assert [type(c) for c in accounts["dev"].config.channels] == [WebhookChannel]
+
+
+UN = {"kind": "user_notifications", "addresses": ["soc-lead@example.com"]}
+WILDCARD_PROBLEM = (
+    '["Recon:", "UnauthorizedAccess:EC2/TorClient"] excludes more than one prefix, or prefixes with exact types, '
+    "which EventBridge can express only with a wildcard pattern, and AWS User Notifications does not support "
+    "wildcards in event patterns; allowed for a user_notifications channel: exact finding types, or a single "
+    "prefix (ending in ':', '/' or '*')"
+)
+MIXED = {"exclude": ["Recon:", "UnauthorizedAccess:EC2/TorClient"]}
+
+
+# AWS User Notifications user guide, "Filtering event rules using customized JSON event patterns in AWS User
+# Notifications": "Wildcards aren't currently supported." A mixed exclusion is EventBridge's
+# anything-but/wildcard (patterns.py).
+def test_rejects_a_mixed_exclusion_of_the_user_notifications_channel_itself() -> None:
+    assert problems_of({**UN, "finding_types": MIXED}, recipients=["security@example.com"]) == [
+        f"channels[0].finding_types.exclude: {WILDCARD_PROBLEM}"
+    ]
+
+
+def test_rejects_a_top_level_mixed_exclusion_that_the_user_notifications_channel_inherits() -> None:
+    assert problems_of(UN, finding_types=MIXED) == [
+        f"finding_types.exclude (used by channels[0], a user_notifications channel): {WILDCARD_PROBLEM}"
+    ]
+
+
+def test_a_mixed_exclusion_is_fine_for_other_channels_and_one_prefix_for_user_notifications() -> None:
+    config = config_with({**UN, "finding_types": {"exclude": ["Recon:"]}}, SLACK, finding_types=MIXED)
+    assert len(config.channels) == 2
+    # Exact types only: anything-but with a list, no wildcard.
+    assert config_with({**UN, "finding_types": {"exclude": ["Recon:EC2/Portscan", "Trojan:EC2/DropPoint"]}})
+
+
+def test_rejects_an_address_in_recipients_and_in_the_user_notifications_channel() -> None:
+    assert problems_of({**UN, "addresses": ["SOC-lead@example.com"]}, recipients=["soc-lead@example.com"]) == [
+        "channels[0].addresses[0]: 'SOC-lead@example.com' is also in recipients, so that mailbox would get every "
+        "finding twice, once from SNS and once from AWS User Notifications; allowed: each address either in "
+        "recipients and email channels or in the user_notifications channel"
+    ]
+
+
+def test_rejects_an_address_in_an_email_channel_after_the_user_notifications_channel() -> None:
+    assert problems_of(UN, {"kind": "email", "addresses": ["soc-lead@example.com"]}) == [
+        "channels[1].addresses[0]: 'soc-lead@example.com' is also in channels[0].addresses, so that mailbox would "
+        "get every finding twice, once from SNS and once from AWS User Notifications; allowed: each address either "
+        "in recipients and email channels or in the user_notifications channel"
+    ]
+
+
+def test_create_hub_is_read_and_refused_when_not_a_boolean() -> None:
+    (channel,) = config_with({**UN, "create_hub": True}).channels
+    assert isinstance(channel, UserNotificationsChannel) and channel.create_hub is True
+    assert problems_of({**UN, "create_hub": "yes"}) == [
+        'channels[0].create_hub: "yes" is not allowed; allowed: true or false'
+    ]

@@ -115,7 +115,8 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         problems += _semantic_problems(document)
         problems += estate_problems(document)
         problems += _delivery_problems(document)
-        problems += channels_problems(document, SCHEMA["properties"]["channels"])
+        # With $defs: a channel's own finding_types refer to the shared type_list definition.
+        problems += channels_problems(document, {**SCHEMA["properties"]["channels"], "$defs": SCHEMA["$defs"]})
         if "recipients" not in document and "channels" not in document:
             problems.append(
                 "recipients: missing; required: a non-empty list of email addresses, or channels (see the README's "

@@ -53,6 +53,7 @@ from .channels import (
     WebhookChannel,
     channel_problems,
     route_channels,
+    user_notifications_filter_problem,
 )
 from .checkov_skips import skip_check
 from .delivery import (
@@ -428,6 +429,9 @@ class GuardDutyAlerts(Construct):
                 regions=channel.regions or ((region,) if region else ()),
                 provider=notifications_provider,
                 tags=self._tags,
+                # The hub in the stack's own region; us-east-1 (where User Notifications keeps every
+                # configuration anyway) when the provider's region is not a plain string.
+                hub_region=region or USER_NOTIFICATIONS_API_REGION,
             )
 
         self.rules: Mapping[str, CloudwatchEventRule] = MappingProxyType({**rules, **channel_rules})
@@ -732,6 +736,12 @@ def _channel_setup_problems(
                 f"provider is in {region or 'an unknown region'}; allowed: pass notifications_provider, an "
                 f"AwsProvider (with an alias) in {USER_NOTIFICATIONS_API_REGION}"
             )
+        if isinstance(channel, UserNotificationsChannel):
+            own = channel.filters is not None
+            problem = user_notifications_filter_problem(channel.filters or filters or FindingFilters())
+            if problem:
+                where = f"{at}.filters.exclude_types" if own else f"filters.exclude_types (used by {at})"
+                problems.append(f"{where}: {problem}")
         if (
             subject_formatter
             and isinstance(channel, EmailChannel)
