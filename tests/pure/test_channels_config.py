@@ -94,56 +94,157 @@ def test_user_notifications_home_is_the_given_region_else_us_east_1_else_the_fir
 
 
 def test_email_channel_keeps_its_addresses_and_threshold() -> None:
-    config = config_with({"kind": "email", "addresses": ["ciso@example.com"], "severity_threshold": "CRITICAL"},
-                         recipients=["soc@example.com"])
+    config = config_with(
+        {"kind": "email", "addresses": ["ciso@example.com"], "severity_threshold": "CRITICAL"},
+        recipients=["soc@example.com"],
+    )
     assert config.channels == (EmailChannel(addresses=("ciso@example.com",), severity_threshold="CRITICAL"),)
 
 
 @pytest.mark.parametrize(
     ("channels", "expected"),
     [
-        ([{"kind": "webhook", "url": "http://example.com/hook"}],
-         ["channels[0].url: 'http://example.com/hook' is refused: plain http sends findings unencrypted; allowed: an https:// URL"]),
-        ([{"kind": "slack", "workspace_id": "t01", "channel_id": "C0123ABCDE"}],
-         ["channels[0].workspace_id: 't01' is not a Slack workspace id; allowed: T followed by upper-case letters and digits, as the chat integration's console shows it (T0123ABCDE)"]),
-        ([{"kind": "slack", "workspace_id": "T0123ABCDE", "channel_id": "general"}],
-         ["channels[0].channel_id: 'general' is not a Slack channel id; allowed: C, G or D followed by upper-case letters and digits, the end of the channel's link (C0123ABCDE)"]),
-        ([{"kind": "teams", "tenant_id": "x", "team_id": "00000000-0000-0000-0000-000000000000", "channel_id": "19:abc@thread.tacv2"}],
-         ["channels[0].tenant_id: 'x' is not a Microsoft tenant id; allowed: a GUID such as 00000000-0000-0000-0000-000000000000"]),
-        ([{"kind": "teams", "tenant_id": "00000000-0000-0000-0000-000000000000", "team_id": "00000000-0000-0000-0000-000000000000", "channel_id": "abc"}],
-         ["channels[0].channel_id: 'abc' is not a Teams channel id; allowed: 19:<id>@thread.tacv2, from the channel's link (URL-decoded)"]),
-        ([{"kind": "sqs", "queue_arn": "arn:aws:sqs:ap-south-1:123456789012:q"}],
-         ["channels[0].queue_arn: the queue is in ap-south-1, which is not one of regions (us-east-1, eu-west-1); allowed: a queue in a configured region (SNS subscribes queues of its own region, so the stack of that region delivers to it)"]),
-        ([{"kind": "sqs", "queue_arn": "my-queue"}],
-         ["channels[0].queue_arn: 'my-queue' is not an SQS queue ARN; allowed: arn:aws:sqs:<region>:<account>:<queue name>"]),
-        ([{"kind": "email", "addresses": []}],
-         ["channels[0].addresses: the list is empty, so this channel delivers nothing; allowed: at least one email address"]),
-        ([{"kind": "user_notifications", "addresses": []}],
-         ["channels[0].addresses: the list is empty, so this channel delivers nothing; allowed: at least one email address"]),
-        ([WEBHOOK, {**WEBHOOK, "severity_threshold": "HIGH"}],
-         ["channels[1]: HTTPS webhook at events.pagerduty.com is the same destination as channels[0]; allowed: each destination once (give one channel the addresses or the threshold it needs)"]),
-        ([SLACK, {**SLACK, "severity_threshold": "HIGH"}],
-         ["channels[1]: Slack channel C0123ABCDE (workspace T0123ABCDE) is the same destination as channels[0]; allowed: each destination once (give one channel the addresses or the threshold it needs)"]),
-        ([WEBHOOK, {"kind": "webhook", "url": "https://events.pagerduty.com/integration/other/enqueue"}],
-         ["channels[1].name: 'webhook-events-pagerduty-com' is also the name of channels[0]; allowed: a distinct name for each channel (set name on one of them)"]),
-        ([{"kind": "pager", "url": "x"}],
-         ['channels[0].kind: "pager" is not allowed; allowed: one of email, slack, teams, slack_webhook, teams_webhook, webhook, sqs, user_notifications']),
-        ([{**SLACK, "colour": "red"}],
-         ["channels[0].colour: unknown key; allowed keys: channel_id, finding_types, kind, name, new_findings_only, sample_findings, severity_threshold, workspace_id"]),
-        ([{"kind": "slack_webhook", "url_env_var": "SLACK_URL"}],
-         ["channels[0].url_env_var: 'SLACK_URL' is not allowed; allowed: TF_VAR_<name> (letters, digits, underscores): Terraform reads the URL from it at plan time, so the secret never enters the synthesized JSON"]),
-        ([{"kind": "slack_webhook", "url_env_var": "TF_VAR_hook"}, {"kind": "teams_webhook", "url_env_var": "TF_VAR_hook"}],
-         ["channels[1].url_env_var: 'TF_VAR_hook' is also the URL of channels[0]; allowed: one variable per webhook (two channels posting to one URL are one destination)"]),
-        ([{"kind": "teams_webhook"}],
-         ["channels[0].url_ssm_parameter: give exactly one of url_ssm_parameter or url_env_var; allowed: the name of an SSM SecureString parameter holding the webhook URL (/security/slack-webhook), or TF_VAR_<name>, an environment variable Terraform reads at plan time"]),
-        ([{"kind": "user_notifications", "addresses": ["a@example.com"], "home_region": "ap-south-1"}],
-         ["channels[0].home_region: 'ap-south-1' is not one of regions; allowed: one of us-east-1, eu-west-1"]),
-        ([{"kind": "user_notifications", "addresses": ["a@example.com"], "aggregation": "DAILY"}],
-         ['channels[0].aggregation: "DAILY" is not allowed; allowed: NONE (a mail per finding), SHORT (5-minute digests) or LONG (12-hour digests)']),
-        ([{**SLACK, "severity_threshold": "SEVERE"}],
-         ['channels[0].severity_threshold: "SEVERE" is not allowed; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0']),
-        ([{**SLACK, "name": "Team Slack"}],
-         ["channels[0].name: 'Team Slack' is not allowed; allowed: 2 to 32 lowercase letters, digits and hyphens, starting with a letter"]),
+        (
+            [{"kind": "webhook", "url": "http://example.com/hook"}],
+            [
+                "channels[0].url: 'http://example.com/hook' is refused: plain http sends findings unencrypted; allowed: an https:// URL"
+            ],
+        ),
+        (
+            [{"kind": "slack", "workspace_id": "t01", "channel_id": "C0123ABCDE"}],
+            [
+                "channels[0].workspace_id: 't01' is not a Slack workspace id; allowed: T followed by upper-case letters and digits, as the chat integration's console shows it (T0123ABCDE)"
+            ],
+        ),
+        (
+            [{"kind": "slack", "workspace_id": "T0123ABCDE", "channel_id": "general"}],
+            [
+                "channels[0].channel_id: 'general' is not a Slack channel id; allowed: C, G or D followed by upper-case letters and digits, the end of the channel's link (C0123ABCDE)"
+            ],
+        ),
+        (
+            [
+                {
+                    "kind": "teams",
+                    "tenant_id": "x",
+                    "team_id": "00000000-0000-0000-0000-000000000000",
+                    "channel_id": "19:abc@thread.tacv2",
+                }
+            ],
+            [
+                "channels[0].tenant_id: 'x' is not a Microsoft tenant id; allowed: a GUID such as 00000000-0000-0000-0000-000000000000"
+            ],
+        ),
+        (
+            [
+                {
+                    "kind": "teams",
+                    "tenant_id": "00000000-0000-0000-0000-000000000000",
+                    "team_id": "00000000-0000-0000-0000-000000000000",
+                    "channel_id": "abc",
+                }
+            ],
+            [
+                "channels[0].channel_id: 'abc' is not a Teams channel id; allowed: 19:<id>@thread.tacv2, from the channel's link (URL-decoded)"
+            ],
+        ),
+        (
+            [{"kind": "sqs", "queue_arn": "arn:aws:sqs:ap-south-1:123456789012:q"}],
+            [
+                "channels[0].queue_arn: the queue is in ap-south-1, which is not one of regions (us-east-1, eu-west-1); allowed: a queue in a configured region (SNS subscribes queues of its own region, so the stack of that region delivers to it)"
+            ],
+        ),
+        (
+            [{"kind": "sqs", "queue_arn": "my-queue"}],
+            [
+                "channels[0].queue_arn: 'my-queue' is not an SQS queue ARN; allowed: arn:aws:sqs:<region>:<account>:<queue name>"
+            ],
+        ),
+        (
+            [{"kind": "email", "addresses": []}],
+            [
+                "channels[0].addresses: the list is empty, so this channel delivers nothing; allowed: at least one email address"
+            ],
+        ),
+        (
+            [{"kind": "user_notifications", "addresses": []}],
+            [
+                "channels[0].addresses: the list is empty, so this channel delivers nothing; allowed: at least one email address"
+            ],
+        ),
+        (
+            [WEBHOOK, {**WEBHOOK, "severity_threshold": "HIGH"}],
+            [
+                "channels[1]: HTTPS webhook at events.pagerduty.com is the same destination as channels[0]; allowed: each destination once (give one channel the addresses or the threshold it needs)"
+            ],
+        ),
+        (
+            [SLACK, {**SLACK, "severity_threshold": "HIGH"}],
+            [
+                "channels[1]: Slack channel C0123ABCDE (workspace T0123ABCDE) is the same destination as channels[0]; allowed: each destination once (give one channel the addresses or the threshold it needs)"
+            ],
+        ),
+        (
+            [WEBHOOK, {"kind": "webhook", "url": "https://events.pagerduty.com/integration/other/enqueue"}],
+            [
+                "channels[1].name: 'webhook-events-pagerduty-com' is also the name of channels[0]; allowed: a distinct name for each channel (set name on one of them)"
+            ],
+        ),
+        (
+            [{"kind": "pager", "url": "x"}],
+            [
+                'channels[0].kind: "pager" is not allowed; allowed: one of email, slack, teams, slack_webhook, teams_webhook, webhook, sqs, user_notifications'
+            ],
+        ),
+        (
+            [{**SLACK, "colour": "red"}],
+            [
+                "channels[0].colour: unknown key; allowed keys: channel_id, finding_types, kind, name, new_findings_only, sample_findings, severity_threshold, workspace_id"
+            ],
+        ),
+        (
+            [{"kind": "slack_webhook", "url_env_var": "SLACK_URL"}],
+            [
+                "channels[0].url_env_var: 'SLACK_URL' is not allowed; allowed: TF_VAR_<name> (letters, digits, underscores): Terraform reads the URL from it at plan time, so the secret never enters the synthesized JSON"
+            ],
+        ),
+        (
+            [
+                {"kind": "slack_webhook", "url_env_var": "TF_VAR_hook"},
+                {"kind": "teams_webhook", "url_env_var": "TF_VAR_hook"},
+            ],
+            [
+                "channels[1].url_env_var: 'TF_VAR_hook' is also the URL of channels[0]; allowed: one variable per webhook (two channels posting to one URL are one destination)"
+            ],
+        ),
+        (
+            [{"kind": "teams_webhook"}],
+            [
+                "channels[0].url_ssm_parameter: give exactly one of url_ssm_parameter or url_env_var; allowed: the name of an SSM SecureString parameter holding the webhook URL (/security/slack-webhook), or TF_VAR_<name>, an environment variable Terraform reads at plan time"
+            ],
+        ),
+        (
+            [{"kind": "user_notifications", "addresses": ["a@example.com"], "home_region": "ap-south-1"}],
+            ["channels[0].home_region: 'ap-south-1' is not one of regions; allowed: one of us-east-1, eu-west-1"],
+        ),
+        (
+            [{"kind": "user_notifications", "addresses": ["a@example.com"], "aggregation": "DAILY"}],
+            [
+                'channels[0].aggregation: "DAILY" is not allowed; allowed: NONE (a mail per finding), SHORT (5-minute digests) or LONG (12-hour digests)'
+            ],
+        ),
+        (
+            [{**SLACK, "severity_threshold": "SEVERE"}],
+            [
+                'channels[0].severity_threshold: "SEVERE" is not allowed; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0'
+            ],
+        ),
+        (
+            [{**SLACK, "name": "Team Slack"}],
+            [
+                "channels[0].name: 'Team Slack' is not allowed; allowed: 2 to 32 lowercase letters, digits and hyphens, starting with a letter"
+            ],
+        ),
     ],
 )
 def test_rejects_bad_channel_with_its_key_path(channels: list[dict], expected: list[str]) -> None:
