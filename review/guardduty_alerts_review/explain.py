@@ -189,7 +189,12 @@ def _once(alerting: StackAlerting, channel: Channel | None) -> str:
                 )
             )
         )
-    return "each address accepts the activation mail AWS User Notifications sends; nothing arrives before that"
+    hub = (
+        f"this stack registers the account's notification hub in {alerting.region}"
+        if isinstance(channel, UserNotificationsChannel) and channel.create_hub
+        else "the account needs a notification hub (create_hub: true, or once in the console) before the apply"
+    )
+    return f"{hub}; each address accepts the activation mail AWS User Notifications sends; nothing arrives before that"
 
 
 def _topic_arn(alerting: StackAlerting, channel: SqsChannel) -> str:

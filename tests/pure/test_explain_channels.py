@@ -229,3 +229,19 @@ def test_preview_lists_channels_only_for_findings_on_the_stacks_bus(tmp_path) ->
         "-- there.json: not mailed: the event is from region eu-west-1, not us-east-1",
         "",
     ]
+
+
+@pytest.mark.parametrize(
+    ("create_hub", "hub_words"),
+    [
+        (True, "this stack registers the account's notification hub in us-east-1"),
+        (False, "the account needs a notification hub (create_hub: true, or once in the console) before the apply"),
+    ],
+)
+def test_explain_says_who_registers_the_notification_hub(create_hub: bool, hub_words: str) -> None:
+    channel = UserNotificationsChannel(addresses=("soc-lead@example.com",), create_hub=create_hub)
+    block = _destination(explain([_stack(channels=(channel,))]), "AWS User Notifications mail to soc-lead@example.com")
+    assert block[-1] == (
+        f"      once     {hub_words}; each address accepts the activation mail AWS User Notifications sends; "
+        "nothing arrives before that"
+    )
