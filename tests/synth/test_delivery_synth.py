@@ -264,3 +264,10 @@ def test_rejects_a_key_when_encryption_is_off() -> None:
         f"existing_kms_key_arn: {KEY!r} is given but encrypt_topic is False; allowed: leave it out, or set "
         "encrypt_topic to True",
     )
+
+
+def test_rejects_alarm_actions_given_as_one_string() -> None:
+    assert props_problems(alarm_actions=ONCALL) == (
+        f"alarm_actions: {ONCALL!r} is not a list; allowed: a list of ARNs, an empty list (no one is notified) or "
+        "None (the alerts topic)",
+    )
