@@ -14,7 +14,9 @@ resource by type (RESOURCE_LINES), which needs a branch only code can make.
 
 The template is a multi-line string in which each line is one JSON string literal: the form EventBridge
 accepts for text targets such as SNS. EventBridge keeps the quotes, so each line of the delivered mail is
-wrapped in double quotes; the formatter sends clean text instead.
+wrapped in double quotes; the formatter sends clean text instead. Values go in unescaped (EventBridge user
+guide, "Common Issues with transforming input"); SNS takes any text as a message, so a quote or a line break
+in a title shows as it is and nothing is refused. A JSON body is another matter: see chat_messages.py.
 """
 
 from __future__ import annotations
