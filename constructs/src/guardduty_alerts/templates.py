@@ -108,7 +108,7 @@ def _number(value: float) -> str:
 
 
 def band_legend(bands: Sequence[Severity]) -> str:
-    """"MEDIUM 4.0-6.9, HIGH 7.0-8.9, CRITICAL 9.0-10.0": the bands a sample mail may be in, in words."""
+    """ "MEDIUM 4.0-6.9, HIGH 7.0-8.9, CRITICAL 9.0-10.0": the bands a sample mail may be in, in words."""
     members = list(Severity)
     parts = []
     for band in bands:
