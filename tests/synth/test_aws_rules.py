@@ -115,6 +115,16 @@ def test_every_delivery_alarm_notifies_someone_unless_the_config_opts_out(synthe
     assert opted_out and notified
 
 
+# CloudWatch API reference, PutMetricAlarm: AlarmDescription is at most 1024 characters. The descriptions name
+# every rule and topic an alarm watches (up to 10, CloudWatch's metrics per alarm) and the dead-letter queue.
+def test_every_alarm_description_fits_cloudwatch_s_limit(synthesized: dict) -> None:
+    longest = max(
+        (len(alarm["alarm_description"]), config, address)
+        for config, _, address, alarm in resources_of(synthesized, "aws_cloudwatch_metric_alarm")
+    )
+    assert longest[0] <= 1024, longest
+
+
 # AWS User Notifications user guide, "Filtering event rules using customized JSON event patterns in AWS User
 # Notifications": "Wildcards aren't currently supported."
 def test_no_user_notifications_event_rule_uses_a_wildcard(synthesized: dict) -> None:
