@@ -34,6 +34,7 @@ def _alerting(plan: StackPlan, plans: list[StackPlan]) -> StackAlerting:
         suppression_rules=settings.suppression_rules,
         subject_formatter=settings.subject_formatter,
         regions_served=served,
+        alarm_actions=settings.alarm_actions.get(plan.region),
     )
 
 

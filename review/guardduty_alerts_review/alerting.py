@@ -36,6 +36,8 @@ class StackAlerting:
     channels: tuple[Channel, ...] = ()
     # The stack's AWS account, when known: explain writes it into the queue policy statement of sqs channels.
     account_id: str | None = None
+    # GuardDutyAlerts `alarm_actions`: None notifies the alert topic (when there is one), () no one.
+    alarm_actions: tuple[str, ...] | None = None
 
     @property
     def threshold(self) -> float:

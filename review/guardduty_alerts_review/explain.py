@@ -71,12 +71,28 @@ def _table(alerting: StackAlerting) -> str:
         channel_rules = _channel_rule_keys(alerting)
         if channel_rules:
             rows[-1] = (rows[-1][0], rows[-1][1] + f" + {len(channel_rules)} for channels ({', '.join(channel_rules)})")
+    rows.append(("alarms notify", alarms_text(alerting)))
     width = max(len(key) for key, _ in rows)
     lines = [f"stack {alerting.name} (region {alerting.region})"]
     lines += [f"  {key.ljust(width)}  {value}" for key, value in rows]
     if alerting.channels:
         lines += _destination_lines(alerting)
     return "\n".join(lines)
+
+
+def alarms_text(alerting: StackAlerting) -> str:
+    """Who hears of failed deliveries and dead letters, in words (GuardDutyAlerts `alarm_actions`)."""
+    if alerting.alarm_actions:
+        return ", ".join(alerting.alarm_actions)
+    if alerting.alarm_actions is not None:
+        return "no one (delivery.alarm_actions is empty): the alarms only change state in CloudWatch"
+    own_mail = next((g for g in alerting.routing().mail_groups if g.key == "" and g.addresses), None)
+    if own_mail is None:
+        return (
+            "NO ONE: this stack has no mail topic (no recipients) and no delivery.alarm_actions; set "
+            "delivery.alarm_actions to an on-call SNS topic of the region"
+        )
+    return f"the alert topic {alerting.alerts_name}, mailed to {', '.join(own_mail.addresses)}"
 
 
 def _types_text(filters: FindingFilters) -> str:
@@ -185,7 +201,12 @@ def _once(alerting: StackAlerting, channel: Channel | None) -> str:
                 )
             )
         )
-    return "each address accepts the activation mail AWS User Notifications sends; nothing arrives before that"
+    hub = (
+        f"this stack registers the account's notification hub in {alerting.region}"
+        if isinstance(channel, UserNotificationsChannel) and channel.create_hub
+        else "the account needs a notification hub (create_hub: true, or once in the console) before the apply"
+    )
+    return f"{hub}; each address accepts the activation mail AWS User Notifications sends; nothing arrives before that"
 
 
 def _topic_arn(alerting: StackAlerting, channel: SqsChannel) -> str:

@@ -3,6 +3,7 @@ configuration file with their rejections."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -17,7 +18,6 @@ QUEUE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:guardduty-alerts-dead-letters"
 RULE = f"arn:aws:events:us-east-1:{ACCOUNT}:rule/guardduty-alerts-findings"
 KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 ONCALL = f"arn:aws:sns:us-east-1:{ACCOUNT}:oncall"
-
 
 
 ACCOUNT = "123456789012"
@@ -127,6 +127,15 @@ def test_config_reads_keys_and_alarm_actions_per_region() -> None:
     assert config.maximum_retry_attempts == 0
 
 
+def test_config_alarm_actions_empty_list_opts_every_region_out_and_a_region_left_out_keeps_the_default() -> None:
+    everywhere = parse_config({**MINIMAL, "delivery": {"alarm_actions": []}})
+    assert dict(everywhere.alarm_actions) == {"eu-west-1": (), "us-east-1": ()}
+    one = parse_config({**MINIMAL, "delivery": {"alarm_actions": {"eu-west-1": []}}})
+    # us-east-1 is left out: its alarms notify its alert topic (None reaches the construct).
+    assert dict(one.alarm_actions) == {"eu-west-1": ()}
+    assert one.alarm_actions.get("us-east-1") is None
+
+
 def test_rejects_the_aws_managed_key_in_the_config_file() -> None:
     assert config_problems(topic_encryption={"existing_kms_key_arns": {"us-east-1": "alias/aws/sns"}}) == (
         f"topic_encryption.existing_kms_key_arns.us-east-1: 'alias/aws/sns' {AWS_MANAGED_KEY_PROBLEM}",
@@ -168,6 +177,12 @@ def test_rejects_a_key_arn_from_another_region_in_the_config_file() -> None:
             {"maximum_retry_attempts": 1.5},
             "delivery.maximum_retry_attempts: 1.5 is not allowed; allowed: an integer from 0 to 185, "
             "EventBridge's bounds",
+        ),
+        (
+            {"alarm_actions": [ONCALL]},
+            f"delivery.alarm_actions: [{json.dumps(ONCALL)}] is not allowed; allowed: a mapping of region name to a "
+            "list of alarm action ARNs in that region (an empty list: no one is notified there), or [] to notify "
+            "no one in any region",
         ),
         (
             {"alarm_actions": {"ap-south-1": [ONCALL]}},

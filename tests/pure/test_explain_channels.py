@@ -59,7 +59,27 @@ def test_severities_are_said_as_bands_and_the_lowest_score(threshold: float, exp
 def test_a_stack_without_channels_prints_no_destinations() -> None:
     text = explain([_stack()])
     assert "destinations" not in text
-    assert text.splitlines()[-1] == "  EventBridge rules      4 (medium, high, critical, sample)"
+    assert text.splitlines()[-2:] == [
+        "  EventBridge rules      4 (medium, high, critical, sample)",
+        "  alarms notify          the alert topic guardduty-alerts, mailed to soc@example.com",
+    ]
+
+
+def test_explain_says_who_the_delivery_alarms_notify() -> None:
+    oncall = "arn:aws:sns:eu-west-1:123456789012:oncall"
+
+    def said(**changes: object) -> str:
+        (line,) = [row for row in explain([_stack(**changes)]).splitlines() if row.startswith("  alarms notify")]
+        return line.split("alarms notify", 1)[1].strip()
+
+    assert said(alarm_actions=(oncall,)) == oncall
+    assert said(alarm_actions=()) == (
+        "no one (delivery.alarm_actions is empty): the alarms only change state in CloudWatch"
+    )
+    assert said(recipients=(), channels=(SlackWebhookChannel(url_ssm_parameter="/chat/hook"),)) == (
+        "NO ONE: this stack has no mail topic (no recipients) and no delivery.alarm_actions; set "
+        "delivery.alarm_actions to an on-call SNS topic of the region"
+    )
 
 
 def test_a_slack_channel_with_its_own_threshold_gets_high_and_critical_after_authorizing_the_workspace() -> None:
@@ -212,3 +232,19 @@ def test_preview_lists_channels_only_for_findings_on_the_stacks_bus(tmp_path) ->
         "-- there.json: not mailed: the event is from region eu-west-1, not us-east-1",
         "",
     ]
+
+
+@pytest.mark.parametrize(
+    ("create_hub", "hub_words"),
+    [
+        (True, "this stack registers the account's notification hub in us-east-1"),
+        (False, "the account needs a notification hub (create_hub: true, or once in the console) before the apply"),
+    ],
+)
+def test_explain_says_who_registers_the_notification_hub(create_hub: bool, hub_words: str) -> None:
+    channel = UserNotificationsChannel(addresses=("soc-lead@example.com",), create_hub=create_hub)
+    block = _destination(explain([_stack(channels=(channel,))]), "AWS User Notifications mail to soc-lead@example.com")
+    assert block[-1] == (
+        f"      once     {hub_words}; each address accepts the activation mail AWS User Notifications sends; "
+        "nothing arrives before that"
+    )

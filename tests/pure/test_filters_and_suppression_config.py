@@ -77,7 +77,10 @@ def test_filters_and_suppression_rules_are_read() -> None:
             {"finding_types": {"exclude": ["Recon:", "Recon:"]}},
             'finding_types.exclude[1]: "Recon:" repeats finding_types.exclude[0]; allowed: each type once',
         ),
-        ({"sample_findings": "keep"}, 'sample_findings: "keep" is not allowed; allowed: deliver (mailed, marked as samples) or drop'),
+        (
+            {"sample_findings": "keep"},
+            'sample_findings: "keep" is not allowed; allowed: deliver (mailed, marked as samples) or drop',
+        ),
         (
             {"new_findings_only": "yes"},
             'new_findings_only: "yes" is not allowed; allowed: true (mail a finding once, when first seen) or false '
@@ -134,10 +137,17 @@ def test_explain_prints_a_table_per_stack(capsys: pytest.CaptureFixture[str]) ->
         "vulnerability-scanner, type equals Recon:EC2/PortProbeUnprotectedPort)",
         "  subject formatter      off",
         "  EventBridge rules      4 (medium, high, critical, sample)",
+        "  alarms notify          the alert topic guardduty-alerts, mailed to oncall@example.com, "
+        "security-team@example.com",
     ]
     expected = "\n".join(
-        ["stack guardduty-alerts-eu-west-1 (region eu-west-1)", *block, "",
-         "stack guardduty-alerts-us-east-1 (region us-east-1)", *block]
+        [
+            "stack guardduty-alerts-eu-west-1 (region eu-west-1)",
+            *block,
+            "",
+            "stack guardduty-alerts-us-east-1 (region us-east-1)",
+            *block,
+        ]
     )
     assert capsys.readouterr().out == expected + "\n"
 

@@ -26,6 +26,7 @@ from guardduty_alerts import (
     UserNotificationsChannel,
     WebhookChannel,
 )
+from guardduty_alerts.patterns import FindingFilters
 from guardduty_alerts.policies import chat_notifications_policy
 from helpers import RECIPIENTS
 
@@ -242,8 +243,8 @@ def test_slack_webhook_from_ssm_is_an_api_destination_targeted_from_each_band_ru
         assert target["dead_letter_config"]["arn"] == ref(doc, "aws_sqs_queue", "dead-letter-queue", "arn")
         transformer = target["input_transformer"]
         text = message_text("slack", filled(transformer["input_template"], transformer["input_paths"]))
-        assert f"GuardDuty {label} 7.5: Unusual API call from a Tor exit node" in text
-        assert "Recon:EC2/Portscan in account 123456789012, region eu-west-1" in text
+        assert f"GuardDuty {label} 7.5: Recon:EC2/Portscan" in text
+        assert "In account 123456789012, region eu-west-1" in text
         assert "https://eu-west-1.console.aws.amazon.com/guardduty/home?region=eu-west-1#/findings" in text
         assert "fId=a1b2c3d4e5f6" in text
     assert alerts.chat_webhooks is not None and set(alerts.chat_webhooks.destinations) == {key}
@@ -268,8 +269,8 @@ def test_teams_webhook_from_the_environment_is_a_sensitive_variable_and_its_url_
     for band, label in (("high", "HIGH"), ("critical", "CRITICAL"), ("sample", "SAMPLE")):
         transformer = targets[f"target-high-up-{band}-{key}"]["input_transformer"]
         card_text = message_text("teams", filled(transformer["input_template"], transformer["input_paths"]))
-        assert f"GuardDuty {label} 7.5: Unusual API call from a Tor exit node" in card_text
-        assert "Recon:EC2/Portscan in account 123456789012, region eu-west-1" in card_text
+        assert f"GuardDuty {label} 7.5: Recon:EC2/Portscan" in card_text
+        assert "In account 123456789012, region eu-west-1" in card_text
     assert f"target-high-up-medium-{key}" not in targets
 
 
@@ -386,6 +387,28 @@ def test_user_notifications_in_us_east_1_defaults_to_the_stacks_provider_and_reg
     assert rule["regions"] == ["us-east-1"]
     assert "provider" not in rule
     assert json.loads(rule["event_pattern"]) == {"detail": {"severity": [{"numeric": [">=", 4]}]}}
+
+
+# AWS User Notifications user guide, "Storing, processing, and replicating notifications using notification
+# hubs": a hub must exist before any notification configuration. Provider 5.100 `aws_notifications_notification_hub`
+# takes only notification_hub_region (internal/service/notifications/notification_hub.go).
+def test_user_notifications_create_hub_registers_the_hub_in_the_stacks_region_before_the_configuration() -> None:
+    channel = UserNotificationsChannel(addresses=("soc-lead@example.com",), create_hub=True)
+    _, doc, alerts = synth([channel], region="eu-west-1", chat=False, notifications=True)
+    (hub_key,) = doc["resource"]["aws_notifications_notification_hub"]
+    hub = doc["resource"]["aws_notifications_notification_hub"][hub_key]
+    assert hub == {"notification_hub_region": "eu-west-1", "provider": "aws.notifications"}
+    (configuration,) = by_id(doc, "aws_notifications_notification_configuration").values()
+    assert configuration["depends_on"] == [f"aws_notifications_notification_hub.{hub_key}"]
+    assert alerts.user_notifications is not None and alerts.user_notifications.hub is not None
+
+
+def test_user_notifications_without_create_hub_registers_no_hub() -> None:
+    _, doc, alerts = synth([USER_NOTIFICATIONS], chat=False)
+    assert "aws_notifications_notification_hub" not in doc["resource"]
+    (configuration,) = by_id(doc, "aws_notifications_notification_configuration").values()
+    assert "depends_on" not in configuration
+    assert alerts.user_notifications is not None and alerts.user_notifications.hub is None
 
 
 # --- lean routing -------------------------------------------------------------------------------------------
@@ -615,6 +638,44 @@ def test_channel_failures_alarm_watches_every_channel_rule_and_raw_topic() -> No
                 "the synthesized JSON"
             ],
             id="url-env-var-without-tf-var",
+        ),
+        # AWS User Notifications user guide, "Filtering event rules using customized JSON event patterns in
+        # AWS User Notifications": "Wildcards aren't currently supported."
+        pytest.param(
+            {"channels": [USER_NOTIFICATIONS], "filters": FindingFilters(exclude_types=("Recon:", "Trojan:"))},
+            [
+                'filters.exclude_types (used by channels[0]): ["Recon:", "Trojan:"] excludes more than one prefix, '
+                "or prefixes with exact types, which EventBridge can express only with a wildcard pattern, and AWS "
+                "User Notifications does not support wildcards in event patterns; allowed for a user_notifications "
+                "channel: exact finding types, or a single prefix (ending in ':', '/' or '*')"
+            ],
+            id="user-notifications-wildcard-inherited",
+        ),
+        pytest.param(
+            {
+                "channels": [
+                    UserNotificationsChannel(
+                        addresses=("soc-lead@example.com",),
+                        filters=FindingFilters(exclude_types=("Recon:EC2/Portscan", "Trojan:")),
+                    )
+                ]
+            },
+            [
+                'channels[0].filters.exclude_types: ["Recon:EC2/Portscan", "Trojan:"] excludes more than one '
+                "prefix, or prefixes with exact types, which EventBridge can express only with a wildcard pattern, "
+                "and AWS User Notifications does not support wildcards in event patterns; allowed for a "
+                "user_notifications channel: exact finding types, or a single prefix (ending in ':', '/' or '*')"
+            ],
+            id="user-notifications-wildcard-own",
+        ),
+        pytest.param(
+            {"channels": [UserNotificationsChannel(addresses=("OnCall@example.com",))]},
+            [
+                "channels[0].addresses[0]: 'OnCall@example.com' is also in recipients, so that mailbox would get "
+                "every finding twice, once from SNS and once from AWS User Notifications; allowed: each address "
+                "either in recipients and email channels or in the user_notifications channel"
+            ],
+            id="user-notifications-address-also-in-recipients",
         ),
     ],
 )

@@ -22,7 +22,6 @@ KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab
 ONCALL = f"arn:aws:sns:us-east-1:{ACCOUNT}:oncall"
 
 
-
 def synth(region: str = "us-east-1", **props: Any) -> dict:
     return synth_construct(region, **props)[1]
 
@@ -42,7 +41,8 @@ def test_default_topic_is_encrypted_with_a_rotated_customer_managed_key(default:
     (identity,) = default["data"]["aws_caller_identity"]
     account = f"${{data.aws_caller_identity.{identity}.account_id}}"
     root = f"arn:${{data.aws_partition.{partition}.partition}}:iam::{account}:root"
-    assert policy == key_policy(account_root_arn=root)
+    # The delivery alarms notify this topic by default, so CloudWatch may use the key too.
+    assert policy == key_policy(account_root_arn=root, cloudwatch_alarms=True)
     alias = only(resources, "aws_kms_alias")
     assert alias == {"name": "alias/guardduty-alerts", "target_key_id": ref(resources, "aws_kms_key", "key_id")}
     assert only(resources, "aws_sns_topic")["kms_master_key_id"] == ref(resources, "aws_kms_key", "arn")
@@ -79,10 +79,19 @@ def test_one_alarm_sums_every_rule_s_failed_invocations_and_one_watches_the_dead
     assert total == {"id": "failed", "expression": "SUM(METRICS())", "label": "Failed", "return_data": True}
     metrics = [q["metric"] for q in failed["metric_query"] if "metric" in q]
     for metric in metrics:
-        assert (metric["namespace"], metric["metric_name"], metric["stat"]) == ("AWS/Events", "FailedInvocations", "Sum")
+        assert (metric["namespace"], metric["metric_name"], metric["stat"]) == (
+            "AWS/Events",
+            "FailedInvocations",
+            "Sum",
+        )
     rule_names = [f"${{aws_cloudwatch_event_rule.{key}.name}}" for key in resources["aws_cloudwatch_event_rule"]]
     assert sorted(metric["dimensions"]["RuleName"] for metric in metrics) == sorted(rule_names)  # every rule once
-    assert "(rules critical, high, medium, sample)" in failed["alarm_description"]
+    assert failed["alarm_description"] == (
+        "GuardDuty findings could not be delivered by EventBridge (rules guardduty-alerts-critical, "
+        "guardduty-alerts-high, guardduty-alerts-medium, guardduty-alerts-sample): check the KMS key policy, the "
+        "topic policy or the function. EventBridge retries for up to the maximum event age, then sends them to the "
+        "SQS dead-letter queue guardduty-alerts-dead-letters."
+    )
     dead = alarms["guardduty-alerts-dead-letters"]
     assert (dead["namespace"], dead["metric_name"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
     assert dead["dimensions"] == {"QueueName": ref(resources, "aws_sqs_queue", "name")}
@@ -92,7 +101,62 @@ def test_one_alarm_sums_every_rule_s_failed_invocations_and_one_watches_the_dead
             0,
             "notBreaching",
         )
+        assert alarm["alarm_actions"] == [ref(resources, "aws_sns_topic", "arn")]
+    assert "guardduty-alerts-dead-letters: read them" in dead["alarm_description"]
+
+
+# SNS developer guide, "Encryption at rest" > "Enable compatibility between event sources from AWS services and
+# encrypted topics": CloudWatch needs kms:Decrypt and kms:GenerateDataKey* on the topic's key. SNS developer
+# guide, "Amazon SNS access control case examples": CloudWatch alarms publish as cloudwatch.amazonaws.com,
+# conditioned on the alarm's ARN and the account.
+def test_alarms_notify_the_alert_topic_by_default_which_lets_cloudwatch_publish(default: dict) -> None:
+    resources = default["resource"]
+    statements = json.loads(only(resources, "aws_sns_topic_policy")["policy"])["Statement"]
+    (alarms,) = [s for s in statements if s["Sid"] == "AllowDeliveryAlarmsToPublish"]
+    owner = ref(resources, "aws_sns_topic", "owner")
+    assert alarms == {
+        "Sid": "AllowDeliveryAlarmsToPublish",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": "sns:Publish",
+        "Resource": ref(resources, "aws_sns_topic", "arn"),
+        "Condition": {
+            "ArnLike": {
+                "aws:SourceArn": [
+                    f"arn:*:cloudwatch:*:{owner}:alarm:guardduty-alerts-{alarm}"
+                    for alarm in ("failed-invocations", "dead-letters", "channel-failures")
+                ]
+            },
+            "StringEquals": {"aws:SourceAccount": owner},
+        },
+    }
+    key_statements = json.loads(only(resources, "aws_kms_key")["policy"])["Statement"]
+    (cloudwatch,) = [s for s in key_statements if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+    assert cloudwatch["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+
+
+def test_an_empty_alarm_actions_list_notifies_no_one_and_grants_cloudwatch_nothing() -> None:
+    resources = synth(alarm_actions=[])["resource"]
+    for alarm in resources["aws_cloudwatch_metric_alarm"].values():
         assert "alarm_actions" not in alarm
+    assert "cloudwatch.amazonaws.com" not in only(resources, "aws_sns_topic_policy")["policy"]
+    assert "cloudwatch.amazonaws.com" not in only(resources, "aws_kms_key")["policy"]
+
+
+def test_without_recipients_and_alarm_actions_there_is_no_topic_and_no_one_is_notified() -> None:
+    from guardduty_alerts import SlackWebhookChannel
+
+    resources = synth(recipients=[], channels=[SlackWebhookChannel(url_ssm_parameter="/chat/hook")])["resource"]
+    assert "aws_sns_topic" not in resources
+    for alarm in resources["aws_cloudwatch_metric_alarm"].values():
+        assert "alarm_actions" not in alarm
+    assert "cloudwatch.amazonaws.com" not in only(resources, "aws_kms_key")["policy"]
+
+
+def test_given_alarm_actions_replace_the_topic_and_grant_cloudwatch_nothing_on_it() -> None:
+    resources = synth(alarm_actions=[ONCALL])["resource"]
+    assert "cloudwatch.amazonaws.com" not in only(resources, "aws_sns_topic_policy")["policy"]
+    assert "cloudwatch.amazonaws.com" not in only(resources, "aws_kms_key")["policy"]
 
 
 def test_with_the_formatter_the_delivery_alarm_also_counts_the_function_s_lost_dead_letters() -> None:
@@ -133,14 +197,13 @@ def test_custom_delivery_settings_reach_target_and_queue() -> None:
     resources = synth(maximum_event_age_seconds=3600, maximum_retry_attempts=10, dead_letter_retention_seconds=345600)[
         "resource"
     ]
-    assert {json.dumps(t["retry_policy"], sort_keys=True) for t in resources["aws_cloudwatch_event_target"].values()} == {
-        json.dumps({"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 10}, sort_keys=True)
-    }
+    assert {
+        json.dumps(t["retry_policy"], sort_keys=True) for t in resources["aws_cloudwatch_event_target"].values()
+    } == {json.dumps({"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 10}, sort_keys=True)}
     assert only(resources, "aws_sqs_queue")["message_retention_seconds"] == 345600
 
 
 # --- rejections ------------------------------------------------------------------------------------------
-
 
 
 def props_problems(region: str = "us-east-1", **props: Any) -> tuple[str, ...]:
@@ -200,4 +263,11 @@ def test_rejects_a_key_when_encryption_is_off() -> None:
     assert props_problems(encrypt_topic=False, existing_kms_key_arn=KEY) == (
         f"existing_kms_key_arn: {KEY!r} is given but encrypt_topic is False; allowed: leave it out, or set "
         "encrypt_topic to True",
+    )
+
+
+def test_rejects_alarm_actions_given_as_one_string() -> None:
+    assert props_problems(alarm_actions=ONCALL) == (
+        f"alarm_actions: {ONCALL!r} is not a list; allowed: a list of ARNs, an empty list (no one is notified) or "
+        "None (the alerts topic)",
     )

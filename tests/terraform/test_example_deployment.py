@@ -30,7 +30,9 @@ def client(service: str, deployment: ExampleDeployment) -> Any:
     )
 
 
-def test_example_creates_the_detector_topic_subscriptions_rules_and_filter(example_deployment: ExampleDeployment) -> None:
+def test_example_creates_the_detector_topic_subscriptions_rules_and_filter(
+    example_deployment: ExampleDeployment,
+) -> None:
     deployment = example_deployment
     outputs = deployment.outputs
     guardduty, sns, events = (client(s, deployment) for s in ("guardduty", "sns", "events"))
@@ -168,7 +170,9 @@ def test_every_target_retries_then_dead_letters_to_the_encrypted_queue(example_d
     (allow,) = [s for s in queue_policy["Statement"] if s["Effect"] == "Allow"]
     assert sorted(allow["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(rule_arns.values())
 
-    alarms = {a["AlarmName"]: a for a in cloudwatch.describe_alarms(AlarmNamePrefix="guardduty-alerts-")["MetricAlarms"]}
+    alarms = {
+        a["AlarmName"]: a for a in cloudwatch.describe_alarms(AlarmNamePrefix="guardduty-alerts-")["MetricAlarms"]
+    }
     assert sorted(alarms) == ["guardduty-alerts-dead-letters", "guardduty-alerts-failed-invocations"]
     watched = [
         query["MetricStat"]["Metric"]["Dimensions"][0]["Value"]
@@ -179,6 +183,11 @@ def test_every_target_retries_then_dead_letters_to_the_encrypted_queue(example_d
     assert alarms["guardduty-alerts-dead-letters"]["Dimensions"] == [
         {"Name": "QueueName", "Value": "guardduty-alerts-dead-letters"}
     ]
+    # Without delivery.alarm_actions the alarms notify the alerts topic, which CloudWatch may publish to.
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"] == [deployment.outputs["topic_arn"]]
+    (cloudwatch_key_use,) = [s for s in key_policy["Statement"] if s["Sid"] == "CloudWatchAlarmsNotifyEncryptedTopic"]
+    assert cloudwatch_key_use["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
 
 
 def test_a_second_plan_finds_nothing_to_change(example_deployment: ExampleDeployment) -> None:

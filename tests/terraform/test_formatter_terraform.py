@@ -84,6 +84,10 @@ def test_formatter_stack_validates_applies_and_is_least_privilege(
     sns = client("sns", moto_endpoint, region)
     topic_policy = json.loads(sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]["Policy"])
     publishers = [s for s in topic_policy["Statement"] if s["Action"] == "sns:Publish"]
+    # The delivery alarms notify this topic too (no alarm_actions given): CloudWatch, for those alarms only.
+    (alarms,) = [s for s in publishers if s["Sid"] == "AllowDeliveryAlarmsToPublish"]
+    assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    publishers.remove(alarms)
     role_arn = iam.get_role(RoleName="guardduty-alerts-formatter-eu-west-1")["Role"]["Arn"]
     assert publishers == [
         {

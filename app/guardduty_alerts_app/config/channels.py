@@ -29,6 +29,7 @@ from guardduty_alerts.channels import (
     UserNotificationsChannel,
     WebhookChannel,
     channel_problems,
+    user_notifications_filter_problem,
 )
 from guardduty_alerts.patterns import FindingFilters, SampleHandling
 from guardduty_alerts.regions import ALL_REGIONS
@@ -80,6 +81,8 @@ _KIND_KEYS: dict[ChannelKind, tuple[dict[str, Any], list[str]]] = {
                 "enum": list(ALL_REGIONS),
                 "x-allowed": "one of the configured regions: the stack that holds the configuration",
             },
+            # The account's notification hub, in the home region's stack (one stack per account).
+            "create_hub": _BOOLEAN,
         },
         ["addresses"],
     ),
@@ -183,6 +186,19 @@ def parse_channels(document: Mapping[str, Any]) -> tuple[Channel, ...]:
     return tuple(channels)
 
 
+def _top_level_filters(document: Mapping[str, Any]) -> FindingFilters:
+    """The top-level finding types, as far as they are well formed (the schema reports the rest)."""
+    types = document.get("finding_types")
+    if not isinstance(types, dict):
+        return FindingFilters()
+
+    def entries(key: str) -> tuple[str, ...]:
+        value = types.get(key, ())
+        return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+    return FindingFilters(include_types=entries("include"), exclude_types=entries("exclude"))
+
+
 def _inbox_home(document: Mapping[str, Any]) -> str | None:
     """The central inbox's home region, if the document has one: the only region whose stack delivers."""
     inbox = document.get("central_inbox")
@@ -241,6 +257,15 @@ def channels_problems(document: Mapping[str, Any], schema: Validator) -> list[st
                     f"central inbox in {inbox}; allowed: a queue in {inbox}, where every finding is delivered"
                 )
         if isinstance(channel, UserNotificationsChannel):
+            own = "finding_types" in items[index]
+            problem = user_notifications_filter_problem(channel.filters or _top_level_filters(document))
+            if problem:
+                where = (
+                    f"channels[{index}].finding_types.exclude"
+                    if own
+                    else f"finding_types.exclude (used by channels[{index}], a user_notifications channel)"
+                )
+                problems.append(f"{where}: {problem}")
             home = items[index].get("home_region")
             if home is not None and home not in regions:
                 problems.append(

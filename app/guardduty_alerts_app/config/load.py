@@ -184,10 +184,16 @@ def _delivery_fields(document: dict[str, Any]) -> dict[str, Any]:
         "dead_letter_retention_seconds": delivery.get(
             "dead_letter_retention_seconds", DEFAULT_DEAD_LETTER_RETENTION_SECONDS
         ),
-        "alarm_actions": MappingProxyType(
-            {region: tuple(arns) for region, arns in sorted(delivery.get("alarm_actions", {}).items())}
-        ),
+        "alarm_actions": MappingProxyType(_alarm_actions(document, delivery.get("alarm_actions", {}))),
     }
+
+
+def _alarm_actions(document: dict[str, Any], actions: dict[str, list[str]] | list[str]) -> dict[str, tuple[str, ...]]:
+    """Region -> the ARNs its delivery alarms notify; a region left out notifies its alert topic. `[]` (the
+    schema allows only an empty list) opts every region out."""
+    if isinstance(actions, list):
+        return {region: () for region in sorted(document.get("regions", ()))}
+    return {region: tuple(arns) for region, arns in sorted(actions.items())}
 
 
 def _delivery_problems(document: dict[str, Any]) -> list[str]:

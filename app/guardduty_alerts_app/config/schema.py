@@ -20,7 +20,6 @@ __all__ = ["SCHEMA"]
 _SEVERITY_ALLOWED = "one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0"
 
 
-
 def _bounded(bounds: Bounds) -> dict[str, Any]:
     return {"type": "integer", "minimum": bounds.minimum, "maximum": bounds.maximum, "x-allowed": bounds.allowed}
 
@@ -133,9 +132,13 @@ SCHEMA: dict[str, Any] = {
                 "maximum_event_age_seconds": _bounded(MAXIMUM_EVENT_AGE),
                 "maximum_retry_attempts": _bounded(MAXIMUM_RETRY_ATTEMPTS),
                 "dead_letter_retention_seconds": _bounded(DEAD_LETTER_RETENTION),
+                # Left out: each region's alarms notify its alert topic. [] turns notification off everywhere,
+                # a region's [] there only.
                 "alarm_actions": {
-                    "type": "object",
-                    "x-allowed": "a mapping of region name to a list of alarm action ARNs in that region",
+                    "type": ["object", "array"],
+                    "maxItems": 0,
+                    "x-allowed": "a mapping of region name to a list of alarm action ARNs in that region (an empty "
+                    "list: no one is notified there), or [] to notify no one in any region",
                     "additionalProperties": {
                         "type": "array",
                         "x-allowed": "a list of ARNs",

@@ -70,7 +70,7 @@ class GuardDutyAlertsStack(TerraformStack):
             maximum_event_age_seconds=config.maximum_event_age_seconds,
             maximum_retry_attempts=config.maximum_retry_attempts,
             dead_letter_retention_seconds=config.dead_letter_retention_seconds,
-            alarm_actions=config.alarm_actions.get(region, ()),
+            alarm_actions=config.alarm_actions.get(region),
             event_pattern_size_limit=config.event_pattern_size_limit,
         )
         if self.alerts.topic is not None:

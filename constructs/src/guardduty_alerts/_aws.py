@@ -58,6 +58,7 @@ from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.notifications_channel_association import NotificationsChannelAssociation
 from cdktf_cdktf_provider_aws.notifications_event_rule import NotificationsEventRule
 from cdktf_cdktf_provider_aws.notifications_notification_configuration import NotificationsNotificationConfiguration
+from cdktf_cdktf_provider_aws.notifications_notification_hub import NotificationsNotificationHub
 from cdktf_cdktf_provider_aws.notificationscontacts_email_contact import NotificationscontactsEmailContact
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderEndpoints
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
@@ -112,6 +113,7 @@ __all__ = [
     "NotificationsChannelAssociation",
     "NotificationsEventRule",
     "NotificationsNotificationConfiguration",
+    "NotificationsNotificationHub",
     "NotificationscontactsEmailContact",
     "SnsTopic",
     "SnsTopicPolicy",

@@ -53,6 +53,7 @@ from .channels import (
     WebhookChannel,
     channel_problems,
     route_channels,
+    user_notifications_filter_problem,
 )
 from .checkov_skips import skip_check
 from .delivery import (
@@ -78,7 +79,7 @@ from .delivery_settings import (
 )
 from .errors import InvalidPropsError
 from .formatter import PUBLISH_SID, SubjectFormatter, publish_statement
-from .naming import channel_topic_name, rule_name, topic_name
+from .naming import channel_failures_alarm_name, channel_topic_name, delivery_alarm_names, rule_name, topic_name
 from .notifications import MailRule, mail_rules, pattern_size_limit_problem, pattern_size_problem
 from .patterns import DEFAULT_EVENT_PATTERN_SIZE_LIMIT, FindingFilters, finding_event_pattern
 from .policies import topic_policy
@@ -144,7 +145,7 @@ class GuardDutyAlerts(Construct):
         maximum_event_age_seconds: int = DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
         maximum_retry_attempts: int = DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
         dead_letter_retention_seconds: int = DEFAULT_DEAD_LETTER_RETENTION_SECONDS,
-        alarm_actions: Sequence[str] = (),
+        alarm_actions: Sequence[str] | None = None,
         event_pattern_size_limit: int = DEFAULT_EVENT_PATTERN_SIZE_LIMIT,
         chat_provider: AwsProvider | None = None,
         notifications_provider: AwsProvider | None = None,
@@ -185,9 +186,13 @@ class GuardDutyAlerts(Construct):
         :param dead_letter_retention_seconds: how long undelivered findings stay in the dead-letter queue,
             60 to 1209600. Default: 1209600 (14 days, SQS's maximum).
         :param alarm_actions: ARNs notified when a delivery fails or a finding is dead-lettered (an SNS topic
-            of the on-call system, in the stack's region). Not the alerts topic itself: when that topic is
-            what is broken, the alarm would be lost with the findings. Default: no action; the alarms still
-            change state in CloudWatch.
+            of the on-call system, in the stack's region); not the alerts topic itself (that is the default).
+            An empty list notifies no one: the alarms only change state in CloudWatch. Default: the
+            construct's own mail topic, so its recipients hear of failed deliveries (most failures, a chat
+            webhook's 400s, the formatter's errors, a channel's topic, are not failures of that topic); the
+            created key and the topic policy then let CloudWatch publish. With `existing_kms_key_arn` that
+            key's policy must let cloudwatch.amazonaws.com use kms:GenerateDataKey* and kms:Decrypt. Without
+            recipients (channels only) there is no such topic and no one is notified.
         :param event_pattern_size_limit: EventBridge's "Event pattern size" quota of the account and region,
             2048 to 4096 characters; a finding type filter whose rules' patterns exceed it is refused at synth
             (AWS would refuse it at apply). Default: 2048, AWS's default quota; raise it only after raising
@@ -298,9 +303,16 @@ class GuardDutyAlerts(Construct):
         self.kms_key: KmsKey | None = None
         self.kms_alias: KmsAlias | None = None
         self.topic_key_arn: str | None = existing_kms_key_arn
+        # Who hears of failed deliveries: the given actions, else the construct's own mail (its recipients).
+        own_mail = any(group.key == "" and group.addresses for group in self.routing.mail_groups)
+        self.alarms_notify_topic: bool = alarm_actions is None and own_mail
         if encrypt_topic and existing_kms_key_arn is None:
             self.kms_key, self.kms_alias = create_topic_key(
-                self, name=name, tags=tag_map, sns_dead_letters=raw_topics_dead_letter
+                self,
+                name=name,
+                tags=tag_map,
+                sns_dead_letters=raw_topics_dead_letter,
+                cloudwatch_alarms=self.alarms_notify_topic,
             )
             self.topic_key_arn = self.kms_key.arn
 
@@ -367,6 +379,10 @@ class GuardDutyAlerts(Construct):
                 topic_arn=self.topic.arn,
                 rule_arns=[rule.arn for rule in rules.values()],
                 owner_account=self.topic.owner,
+                # Every alarm the construct may create: a name without an alarm grants nothing.
+                alarm_names=(*delivery_alarm_names(name), channel_failures_alarm_name(name))
+                if self.alarms_notify_topic
+                else (),
             )
             if self.formatter is not None:
                 # With the formatter EventBridge never publishes; only the function's role does.
@@ -430,6 +446,9 @@ class GuardDutyAlerts(Construct):
                 regions=channel.regions or ((region,) if region else ()),
                 provider=notifications_provider,
                 tags=self._tags,
+                # The hub in the stack's own region; us-east-1 (where User Notifications keeps every
+                # configuration anyway) when the provider's region is not a plain string.
+                hub_region=region or USER_NOTIFICATIONS_API_REGION,
             )
 
         self.rules: Mapping[str, CloudwatchEventRule] = MappingProxyType({**rules, **channel_rules})
@@ -440,13 +459,18 @@ class GuardDutyAlerts(Construct):
             list(self.rules.values()),
             topics=[raw_groups[key].topic for key in sorted(raw_groups) if raw_groups[key].subscriptions],
         )
+        notify: tuple[str, ...] = (
+            (self.topic.arn,) if self.alarms_notify_topic and self.topic is not None else tuple(alarm_actions or ())
+        )
+        # What the alarms notify (the topic's ARN by default, the given ARNs, or nothing).
+        self.alarm_actions: tuple[str, ...] = notify
         alarms = dict(
             create_delivery_alarms(
                 self,
                 name=name,
                 rules=rules,
                 dead_letter_queue=self.dead_letter_queue,
-                actions=alarm_actions,
+                actions=notify,
                 tags=tag_map,
                 formatter_function_name=self.formatter.function.function_name if self.formatter else None,
             )
@@ -458,7 +482,7 @@ class GuardDutyAlerts(Construct):
                 rules=channel_rules,
                 # Every raw topic: SNS delivers to the chat integration's endpoint too, and fails there as well.
                 topics={key: res.topic for key, res in raw_groups.items()},
-                actions=alarm_actions,
+                actions=notify,
                 tags=tag_map,
             )
         self.alarms: Mapping[str, CloudwatchMetricAlarm] = MappingProxyType(alarms)
@@ -734,6 +758,12 @@ def _channel_setup_problems(
                 f"provider is in {region or 'an unknown region'}; allowed: pass notifications_provider, an "
                 f"AwsProvider (with an alias) in {USER_NOTIFICATIONS_API_REGION}"
             )
+        if isinstance(channel, UserNotificationsChannel):
+            own = channel.filters is not None
+            problem = user_notifications_filter_problem(channel.filters or filters or FindingFilters())
+            if problem:
+                where = f"{at}.filters.exclude_types" if own else f"filters.exclude_types (used by {at})"
+                problems.append(f"{where}: {problem}")
         if (
             subject_formatter
             and isinstance(channel, EmailChannel)
@@ -830,8 +860,13 @@ def _delivery_problems(
     check("maximum_event_age_seconds", bounds_problem(maximum_event_age_seconds, MAXIMUM_EVENT_AGE))
     check("maximum_retry_attempts", bounds_problem(maximum_retry_attempts, MAXIMUM_RETRY_ATTEMPTS))
     check("dead_letter_retention_seconds", bounds_problem(dead_letter_retention_seconds, DEAD_LETTER_RETENTION))
-    if isinstance(alarm_actions, str) or not isinstance(alarm_actions, Sequence):
-        problems.append(f"alarm_actions: {alarm_actions!r} is not a list; allowed: a list of ARNs")
+    if alarm_actions is None:
+        pass
+    elif isinstance(alarm_actions, str) or not isinstance(alarm_actions, Sequence):
+        problems.append(
+            f"alarm_actions: {alarm_actions!r} is not a list; allowed: a list of ARNs, an empty list (no one is "
+            "notified) or None (the alerts topic)"
+        )
     else:
         for index, action in enumerate(alarm_actions):
             check(f"alarm_actions[{index}]", alarm_action_problem(action, region=region, topic_name=str(name)))

@@ -39,6 +39,7 @@ from ._aws import (
     NotificationscontactsEmailContact,
     NotificationsEventRule,
     NotificationsNotificationConfiguration,
+    NotificationsNotificationHub,
     SnsTopic,
     SnsTopicPolicy,
     SnsTopicSubscription,
@@ -392,6 +393,8 @@ class UserNotificationsResources:
     event_rule: NotificationsEventRule
     contacts: Mapping[str, NotificationscontactsEmailContact]
     associations: Mapping[str, NotificationsChannelAssociation]
+    # The account's notification hub, when the channel has create_hub.
+    hub: NotificationsNotificationHub | None = None
 
 
 def add_user_notifications(
@@ -404,9 +407,18 @@ def add_user_notifications(
     regions: Sequence[str],
     provider: AwsProvider | None,
     tags: dict[str, str] | None,
+    hub_region: str = USER_NOTIFICATIONS_API_REGION,
 ) -> UserNotificationsResources:
     """A notification configuration whose event rule selects GuardDuty findings at or above the threshold in
-    `regions`, and one email contact (activated by its owner once) per address."""
+    `regions`, and one email contact (activated by its owner once) per address; with `create_hub`, the
+    account's notification hub in `hub_region`, registered before the configuration."""
+    hub = None
+    if channel.create_hub:
+        # AWS User Notifications user guide, "Storing, processing, and replicating notifications using
+        # notification hubs": at least one hub must exist before any notification configuration.
+        hub = NotificationsNotificationHub(
+            scope, "user-notifications-hub", notification_hub_region=hub_region, provider=provider
+        )
     configuration = NotificationsNotificationConfiguration(
         scope,
         "user-notifications",
@@ -415,6 +427,7 @@ def add_user_notifications(
         aggregation_duration=channel.aggregation_value,
         tags=tags,
         provider=provider,
+        depends_on=[hub] if hub is not None else None,
     )
     # The source and detail type are fields of their own; the pattern narrows by severity and the filters.
     detail_pattern = {"detail": all_findings_pattern(threshold, filters)["detail"]}
@@ -452,6 +465,7 @@ def add_user_notifications(
         event_rule=event_rule,
         contacts=MappingProxyType(contacts),
         associations=MappingProxyType(associations),
+        hub=hub,
     )
 
 

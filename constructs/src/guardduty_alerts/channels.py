@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from .patterns import FindingFilters
+from .patterns import FindingFilters, exclusion_uses_wildcard
 from .regions import ALL_REGIONS
 from .severity import Severity, parse_threshold, threshold_problem
 from .validation import address_list_problems, arn_problem, https_url_problem, parse_arn, text_problem
@@ -49,6 +50,7 @@ __all__ = [
     "channel_problems",
     "route_channels",
     "threshold_label",
+    "user_notifications_filter_problem",
 ]
 
 
@@ -417,15 +419,23 @@ class UserNotificationsChannel(_ChannelBase):
     :param aggregation: NONE (one mail per finding), SHORT (5-minute digests) or LONG (12-hour digests).
         Default: NONE.
     :param regions: regions whose findings this configuration receives. Default: the stack's region.
+    :param create_hub: register the account's notification hub in the stack's region
+        (`aws_notifications_notification_hub`). AWS User Notifications needs a hub before any configuration
+        ("Storing, processing, and replicating notifications using notification hubs" in its user guide); a
+        hub is an account-wide setting, at most one per region and three per account, so set this in one
+        stack of the account only. Default: False, a hub registered once in the console (Notification hubs).
     """
 
     kind: ClassVar[ChannelKind] = ChannelKind.USER_NOTIFICATIONS
     addresses: tuple[str, ...]
     aggregation: Aggregation | str = Aggregation.NONE
     regions: tuple[str, ...] = ()
+    create_hub: bool = False
 
     def _problems(self) -> list[tuple[str, str]]:
         problems = _address_problems(self.addresses)
+        if not isinstance(self.create_hub, bool):
+            problems.append(("create_hub", f"{self.create_hub!r} is not allowed; allowed: true or false"))
         allowed = [item.value for item in Aggregation]
         value = self.aggregation.value if isinstance(self.aggregation, Aggregation) else self.aggregation
         if value not in allowed:
@@ -466,6 +476,23 @@ Channel = (
 )
 
 
+def user_notifications_filter_problem(filters: FindingFilters) -> str | None:
+    """Why AWS User Notifications would refuse the event rule of these filters, or None.
+
+    Its user guide ("Filtering event rules using customized JSON event patterns in AWS User Notifications")
+    says: "Wildcards aren't currently supported." Excluding several prefixes, or a prefix with exact types,
+    needs EventBridge's `anything-but: {wildcard: [...]}`; there is no other form for it in one condition.
+    """
+    if filters.include_types or not exclusion_uses_wildcard(filters.exclude_types):
+        return None
+    return (
+        f"{json.dumps(list(filters.exclude_types))} excludes more than one prefix, or prefixes with exact types, "
+        "which EventBridge can express only with a wildcard pattern, and AWS User Notifications does not support "
+        "wildcards in event patterns; allowed for a user_notifications channel: exact finding types, or a single "
+        "prefix (ending in ':', '/' or '*')"
+    )
+
+
 def _matches(pattern: str, value: object) -> bool:
     # fullmatch: a pattern's `$` also matches before a final line break, which YAML's block scalars keep.
     return isinstance(value, str) and re.fullmatch(pattern, value) is not None
@@ -491,6 +518,8 @@ def channel_problems(
     if isinstance(channels, str) or not isinstance(channels, Sequence):
         return [f"{where}: {channels!r} is not a list; allowed: a list of channels"]
     mailed: dict[str, str] = {address.lower(): "recipients" for address in recipients if isinstance(address, str)}
+    # Addresses of the user_notifications channel: AWS mails them itself, apart from our SNS mail.
+    notified: dict[str, str] = {}
     destinations: dict[str, int] = {}
     keys: dict[str, int] = {}
     variables: dict[str, int] = {}
@@ -542,6 +571,13 @@ def channel_problems(
                         "both deliver twice; allowed: each address in one email channel (the one with the lowest "
                         "threshold it needs)"
                     )
+                elif address.lower() in notified:
+                    problems.append(_mailed_twice(f"{at}.addresses[{number}]", address, notified[address.lower()]))
+        if isinstance(channel, UserNotificationsChannel):
+            for number, address in enumerate(channel.addresses):
+                notified.setdefault(address.lower(), f"{at}.addresses")
+                if address.lower() in mailed:
+                    problems.append(_mailed_twice(f"{at}.addresses[{number}]", address, mailed[address.lower()]))
         if isinstance(channel, _ChatWebhookChannel) and channel.url_env_var is not None:
             first = variables.setdefault(channel.url_env_var, index)
             if first != index:
@@ -582,6 +618,14 @@ def channel_problems(
                 )
             keys.setdefault(key, index)
     return problems
+
+
+def _mailed_twice(where: str, address: str, first: str) -> str:
+    return (
+        f"{where}: {address!r} is also in {first}, so that mailbox would get every finding twice, once from SNS "
+        "and once from AWS User Notifications; allowed: each address either in recipients and email channels or "
+        "in the user_notifications channel"
+    )
 
 
 @dataclass(frozen=True)

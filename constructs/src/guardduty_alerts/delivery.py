@@ -37,6 +37,7 @@ from .naming import (
     dead_letter_queue_name,
     failed_invocations_alarm_name,
     key_alias_name,
+    rule_name,
 )
 from .policies import KEY_USE_ACTIONS, dead_letter_queue_policy, key_policy
 
@@ -57,7 +58,12 @@ ALARM_PERIOD_SECONDS = 300
 
 
 def create_topic_key(
-    scope: Construct, *, name: str, tags: Mapping[str, str] | None, sns_dead_letters: bool = False
+    scope: Construct,
+    *,
+    name: str,
+    tags: Mapping[str, str] | None,
+    sns_dead_letters: bool = False,
+    cloudwatch_alarms: bool = False,
 ) -> tuple[KmsKey, KmsAlias]:
     """A customer-managed key for the topic (and the dead-letter queue), rotated yearly, with alias/<name>."""
     partition = DataAwsPartition(scope, "partition")
@@ -70,7 +76,12 @@ def create_topic_key(
         enable_key_rotation=True,
         # The longest waiting period: a key deleted by mistake can be recovered for 30 days.
         deletion_window_in_days=30,
-        policy=json.dumps(key_policy(account_root_arn=account_root, sns_dead_letters=sns_dead_letters), sort_keys=True),
+        policy=json.dumps(
+            key_policy(
+                account_root_arn=account_root, sns_dead_letters=sns_dead_letters, cloudwatch_alarms=cloudwatch_alarms
+            ),
+            sort_keys=True,
+        ),
         tags=dict(tags) if tags else None,
     )
     alias = KmsAlias(scope, "topic-key-alias", name=key_alias_name(name), target_key_id=key.key_id)
@@ -179,7 +190,8 @@ def create_delivery_alarms(
 
     One alarm sums the metrics with metric math: whichever rule failed, the fix is the same (the key policy,
     the topic policy or the function), and the alarm description names every rule it watches. Missing data
-    means nothing happened, which is not a failure. With no actions the alarms still change state.
+    means nothing happened, which is not a failure. With no actions the alarms still change state, and no
+    one is told.
     """
     common: dict[str, Any] = {
         "comparison_operator": "GreaterThanThreshold",
@@ -195,7 +207,9 @@ def create_delivery_alarms(
         # The function could not write a failed event to the dead-letter queue: that event is lost.
         metrics.append(("AWS/Lambda", "DeadLetterErrors", {"FunctionName": formatter_function_name}))
     queries = _summed_metrics(metrics)
-    watched = f"rules {', '.join(sorted(rules))}" if len(rules) > 1 else f"rule {next(iter(rules), '')}"
+    # The rules' names as the EventBridge console lists them: where to look for FailedInvocations.
+    names = [rule_name(name, key) for key in sorted(rules)]
+    watched = f"rules {', '.join(names)}" if len(names) > 1 else f"rule {next(iter(names), '')}"
     if formatter_function_name is not None:
         watched += " and the subject formatter's dead-letter writes"
     alarms: dict[str, CloudwatchMetricAlarm] = {}
@@ -206,9 +220,9 @@ def create_delivery_alarms(
             "alarm-failed-invocations",
             alarm_name=failed_invocations_alarm_name(name),
             alarm_description=(
-                f"GuardDuty findings could not be delivered ({watched}): check the KMS key policy, the topic "
-                "policy or the function. EventBridge retries for up to the maximum event age, then sends them "
-                "to the dead-letter queue."
+                f"GuardDuty findings could not be delivered by EventBridge ({watched}): check the KMS key "
+                "policy, the topic policy or the function. EventBridge retries for up to the maximum event age, "
+                f"then sends them to the SQS dead-letter queue {dead_letter_queue_name(name)}."
             ),
             metric_query=queries,
             **common,
@@ -218,8 +232,9 @@ def create_delivery_alarms(
         "alarm-dead-letters",
         alarm_name=dead_letter_alarm_name(name),
         alarm_description=(
-            "GuardDuty findings that were never delivered wait in the dead-letter queue: read them, fix the "
-            "cause, then redrive or delete them."
+            f"GuardDuty findings that were never delivered wait in the SQS dead-letter queue "
+            f"{dead_letter_queue_name(name)}: read them (each says which rule and target failed, and why), fix "
+            "the cause, then redrive or delete them."
         ),
         namespace="AWS/SQS",
         metric_name="ApproximateNumberOfMessagesVisible",
@@ -276,14 +291,17 @@ def create_channel_alarm(
         ("AWS/SNS", "NumberOfNotificationsFailed", {"TopicName": topic.name}) for _, topic in sorted(topics.items())
     ]
     queries = _summed_metrics(metrics)
-    watched = ", ".join([*sorted(rules), *(f"topic {key}" for key in sorted(topics))])
+    watched = ", ".join(
+        [*(f"rule {rule_name(name, key)}" for key in sorted(rules)), *(f"topic {name}-{key}" for key in sorted(topics))]
+    )
     return CloudwatchMetricAlarm(
         scope,
         "alarm-channel-failures",
         alarm_name=channel_failures_alarm_name(name),
         alarm_description=(
             f"GuardDuty findings could not be delivered to a channel ({watched}): check the webhook URL, the "
-            "queue policy or the chat configuration. Undelivered findings wait in the dead-letter queue."
+            "queue policy or the chat configuration. Undelivered findings wait in the SQS dead-letter queue "
+            f"{dead_letter_queue_name(name)}."
         ),
         metric_query=queries,
         comparison_operator="GreaterThanThreshold",

@@ -22,6 +22,7 @@ __all__ = [
     "band_pattern",
     "band_range",
     "bands_at_or_above",
+    "exclusion_uses_wildcard",
     "finding_event_pattern",
     "pattern_json",
     "sample_pattern",
@@ -101,6 +102,12 @@ def _exclude_condition(entries: Sequence[str]) -> list[Any]:
     # Several exclusions of mixed kinds in one condition: EventBridge's wildcard form of anything-but.
     wildcards = sorted([text for text in exact] + [f"{text}*" for text in prefixes])
     return [{"anything-but": {"wildcard": wildcards}}]
+
+
+def exclusion_uses_wildcard(entries: Sequence[str]) -> bool:
+    """Whether excluding `entries` takes EventBridge's wildcard form of anything-but: more than one prefix, or
+    a prefix together with exact types."""
+    return any("wildcard" in condition.get("anything-but", {}) for condition in _exclude_condition(entries))
 
 
 def bands_at_or_above(threshold: float) -> list[Severity]:

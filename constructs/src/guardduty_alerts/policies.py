@@ -7,6 +7,7 @@ from typing import Any
 
 __all__ = [
     "CHAT_NOTIFICATION_ACTIONS",
+    "CLOUDWATCH_PRINCIPAL",
     "EVENTS_PRINCIPAL",
     "KEY_USE_ACTIONS",
     "SNS_PRINCIPAL",
@@ -22,6 +23,7 @@ __all__ = [
 ]
 
 EVENTS_PRINCIPAL = "events.amazonaws.com"
+CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
 SNS_PRINCIPAL = "sns.amazonaws.com"
 CHATBOT_PRINCIPAL = "chatbot.amazonaws.com"
 
@@ -37,12 +39,37 @@ TOPIC_ADMIN_ACTIONS = (
 )
 
 
-def topic_policy(*, topic_arn: str, rule_arns: list[str], owner_account: str) -> dict[str, Any]:
+def topic_policy(
+    *, topic_arn: str, rule_arns: list[str], owner_account: str, alarm_names: Sequence[str] = ()
+) -> dict[str, Any]:
     """Topic policy: EventBridge may publish for our rule(s) only; the owning account administers; no plain HTTP.
 
     Without the `aws:SourceArn` condition any rule in any account could publish through the service
     principal; without the publish statement at all EventBridge is refused and no mail is ever sent.
+
+    `alarm_names`: the construct's delivery alarms that notify this topic. CloudWatch publishes alarm
+    notifications as the service principal cloudwatch.amazonaws.com, which this policy would otherwise not
+    allow (the owner statement has no sns:Publish); the statement follows the SNS developer guide's
+    "Amazon SNS access control case examples" (CloudWatch alarms publishing to a topic): aws:SourceArn of the
+    alarms and aws:SourceAccount of the owner.
     """
+    alarms: list[dict[str, Any]] = []
+    if alarm_names:
+        alarms.append(
+            {
+                "Sid": "AllowDeliveryAlarmsToPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": CLOUDWATCH_PRINCIPAL},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {
+                    "ArnLike": {
+                        "aws:SourceArn": [f"arn:*:cloudwatch:*:{owner_account}:alarm:{name}" for name in alarm_names]
+                    },
+                    "StringEquals": {"aws:SourceAccount": owner_account},
+                },
+            }
+        )
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -62,6 +89,7 @@ def topic_policy(*, topic_arn: str, rule_arns: list[str], owner_account: str) ->
                 "Resource": topic_arn,
                 "Condition": {"StringEquals": {"AWS:SourceOwner": owner_account}},
             },
+            *alarms,
             deny_insecure_transport_statement(resource=topic_arn, actions=["sns:Publish", *TOPIC_ADMIN_ACTIONS]),
         ],
     }
@@ -89,7 +117,9 @@ def deny_insecure_transport_statement(*, resource: str, actions: list[str]) -> d
     }
 
 
-def key_policy(*, account_root_arn: str, sns_dead_letters: bool = False) -> dict[str, Any]:
+def key_policy(
+    *, account_root_arn: str, sns_dead_letters: bool = False, cloudwatch_alarms: bool = False
+) -> dict[str, Any]:
     """Key policy of the topic's customer-managed key.
 
     The account's root principal keeps `kms:*`: this is what lets IAM policies in the account grant use and
@@ -100,8 +130,23 @@ def key_policy(*, account_root_arn: str, sns_dead_letters: bool = False) -> dict
 
     `sns_dead_letters`: SNS moves what a webhook or queue subscription could not take into the dead-letter
     queue, which this key encrypts; the queue policy restricts SNS to this construct's topics.
+
+    `cloudwatch_alarms`: the delivery alarms notify the topic this key encrypts. The SNS developer guide
+    ("Encryption at rest", "Enable compatibility between event sources from AWS services and encrypted topics")
+    lists CloudWatch among the services that need kms:Decrypt and kms:GenerateDataKey* on the key of an
+    encrypted topic; without them the alarm's notification is dropped.
     """
     statements: list[dict[str, Any]] = []
+    if cloudwatch_alarms:
+        statements.append(
+            {
+                "Sid": "CloudWatchAlarmsNotifyEncryptedTopic",
+                "Effect": "Allow",
+                "Principal": {"Service": CLOUDWATCH_PRINCIPAL},
+                "Action": list(KEY_USE_ACTIONS),
+                "Resource": "*",
+            }
+        )
     if sns_dead_letters:
         statements.append(
             {

@@ -14,7 +14,9 @@ resource by type (RESOURCE_LINES), which needs a branch only code can make.
 
 The template is a multi-line string in which each line is one JSON string literal: the form EventBridge
 accepts for text targets such as SNS. EventBridge keeps the quotes, so each line of the delivered mail is
-wrapped in double quotes; the formatter sends clean text instead.
+wrapped in double quotes; the formatter sends clean text instead. Values go in unescaped (EventBridge user
+guide, "Common Issues with transforming input"); SNS takes any text as a message, so a quote or a line break
+in a title shows as it is and nothing is refused. A JSON body is another matter: see chat_messages.py.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ def _number(value: float) -> str:
 
 
 def band_legend(bands: Sequence[Severity]) -> str:
-    """"MEDIUM 4.0-6.9, HIGH 7.0-8.9, CRITICAL 9.0-10.0": the bands a sample mail may be in, in words."""
+    """ "MEDIUM 4.0-6.9, HIGH 7.0-8.9, CRITICAL 9.0-10.0": the bands a sample mail may be in, in words."""
     members = list(Severity)
     parts = []
     for band in bands:
