@@ -84,12 +84,16 @@ from .policies import (
 
 __all__ = [
     "CHAT_API_REGIONS",
+    "ChatTarget",
     "ChatWebhooks",
     "RawGroupResources",
     "UserNotificationsResources",
     "add_raw_group",
     "add_user_notifications",
+    "build_chat_role",
+    "build_chat_webhooks",
     "chat_topic_arns",
+    "raw_groups_need_chat_role",
 ]
 
 # Where Amazon Q Developer in chat applications (formerly AWS Chatbot) has its API: its configurations are
@@ -112,7 +116,14 @@ class RawGroupResources:
     sqs_policy_statements: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def _chat_role(
+def raw_groups_need_chat_role(groups: Sequence[RawGroup], chat_topic_regions: Sequence[str] | None) -> bool:
+    """Whether this stack holds a chat configuration (Slack or Teams channel), which needs the chat role."""
+    if chat_topic_regions is not None and not chat_topic_regions:
+        return False  # another stack of the account holds the configurations
+    return any(isinstance(channel, (SlackChannel, TeamsChannel)) for group in groups for channel in group.channels)
+
+
+def build_chat_role(
     scope: Construct, *, name: str, region: str | None, tags: dict[str, str] | None
 ) -> tuple[IamRole, IamPolicy]:
     """The role the chat integration assumes for our channels and the guardrail capping what members may do:
@@ -149,7 +160,7 @@ def add_raw_group(
     delivery_settings: dict[str, Any],
     tags: dict[str, str] | None,
     chat_provider: AwsProvider | None,
-    chat_role: list[Any],
+    chat_role: tuple[IamRole, IamPolicy] | None,
     chat_topic_regions: Sequence[str] | None = None,
 ) -> RawGroupResources:
     """One rule selecting the group's findings, its topic (the whole event), and each channel's delivery.
@@ -222,8 +233,7 @@ def add_raw_group(
             if chat_topic_regions is not None and not chat_topic_regions:
                 # Another stack of this account holds the configuration and subscribes to this topic by ARN.
                 continue
-            if not chat_role:
-                chat_role.extend(_chat_role(scope, name=name, region=region, tags=tags))
+            assert chat_role is not None, "build_chat_role first when raw_groups_need_chat_role"
             role, guardrail = chat_role
             common: dict[str, Any] = {
                 "configuration_name": chat_configuration_name(name, region, key),
@@ -277,114 +287,131 @@ def chat_topic_arns(topic: SnsTopic, topic_name: str, region: str | None, region
     ]
 
 
+@dataclass(frozen=True)
+class ChatTarget:
+    """One chat webhook channel riding on one band rule of its mail group (what `build_chat_webhooks` makes a
+    target of)."""
+
+    channel: _ChatWebhookChannel
+    mail_rule: MailRule
+    rule: CloudwatchEventRule
+    threshold: float
+
+
+@dataclass(frozen=True)
 class ChatWebhooks:
     """Slack and Teams incoming webhooks, called by EventBridge API destinations: one connection and one role
     for all of them, one API destination per channel, one target per channel on each band rule it rides on."""
 
-    def __init__(self, scope: Construct, *, name: str, region: str | None, tags: dict[str, str] | None) -> None:
-        self._scope = scope
-        self._name = name
-        self._region = region
-        self._tags = tags
-        # Incoming webhooks carry their secret in the URL; the connection's API key header is required by
-        # EventBridge and ignored by Slack and Teams.
-        self.connection = CloudwatchEventConnection(
-            scope,
-            "webhook-connection",
-            name=webhook_connection_name(name),
-            description="Chat incoming webhooks of the GuardDuty alerts (the secret is the URL)",
-            authorization_type="API_KEY",
-            auth_parameters=CloudwatchEventConnectionAuthParameters(
-                api_key=CloudwatchEventConnectionAuthParametersApiKey(key="X-GuardDuty-Alerts", value="webhook")
-            ),
+    connection: CloudwatchEventConnection
+    destinations: Mapping[str, CloudwatchEventApiDestination]
+    targets: Mapping[str, CloudwatchEventTarget]
+    role: IamRole
+    role_policy: IamRolePolicy
+
+
+def build_chat_webhooks(
+    scope: Construct,
+    chat_targets: Sequence[ChatTarget],
+    *,
+    name: str,
+    region: str | None,
+    tags: dict[str, str] | None,
+    delivery_settings: Mapping[str, Any],
+) -> ChatWebhooks | None:
+    """Everything the chat webhooks need, in one call once every band rule exists (None without any): the
+    role's policy can then list exactly the destinations, and no step can be left out or run early."""
+    if not chat_targets:
+        return None
+    # Incoming webhooks carry their secret in the URL; the connection's API key header is required by
+    # EventBridge and ignored by Slack and Teams.
+    connection = CloudwatchEventConnection(
+        scope,
+        "webhook-connection",
+        name=webhook_connection_name(name),
+        description="Chat incoming webhooks of the GuardDuty alerts (the secret is the URL)",
+        authorization_type="API_KEY",
+        auth_parameters=CloudwatchEventConnectionAuthParameters(
+            api_key=CloudwatchEventConnectionAuthParametersApiKey(key="X-GuardDuty-Alerts", value="webhook")
+        ),
+    )
+    destinations: dict[str, CloudwatchEventApiDestination] = {}
+    for chat_target in chat_targets:
+        key = chat_target.channel.key()
+        if key not in destinations:
+            destinations[key] = _api_destination(scope, chat_target.channel, name=name, connection=connection)
+    role = IamRole(
+        scope,
+        "webhooks-role",
+        name=regional_role_name(f"{name}-webhooks", region),
+        description="Assumed by EventBridge to call the GuardDuty alert chat webhooks",
+        assume_role_policy=json.dumps(service_role_trust_policy(EVENTS_PRINCIPAL), sort_keys=True),
+        tags=tags,
+    )
+    targets: dict[str, CloudwatchEventTarget] = {}
+    for chat_target in chat_targets:
+        channel, mail_rule = chat_target.channel, chat_target.mail_rule
+        paths, template = chat_transformer(
+            channel.kind, mail_rule.band, sample_bands=bands_at_or_above(chat_target.threshold)
         )
-        self.destinations: dict[str, CloudwatchEventApiDestination] = {}
-        self.targets: dict[str, CloudwatchEventTarget] = {}
-        self.role: IamRole | None = None
-        self.role_policy: IamRolePolicy | None = None
-
-    def destination(self, channel: _ChatWebhookChannel) -> CloudwatchEventApiDestination:
-        key = channel.key()
-        if key not in self.destinations:
-            if channel.url_ssm_parameter is not None:
-                parameter = DataAwsSsmParameter(
-                    self._scope, f"{key}-url", name=channel.url_ssm_parameter, with_decryption=True
-                )
-                url = parameter.value
-            else:
-                variable = TerraformVariable(
-                    self._scope,
-                    f"{key}-url",
-                    type="string",
-                    sensitive=True,
-                    description=f"Incoming webhook URL of the {channel.kind.value} channel {key} "
-                    f"(set {channel.url_env_var})",
-                )
-                assert channel.url_variable is not None
-                variable.override_logical_id(channel.url_variable)
-                url = variable.string_value
-            self.destinations[key] = CloudwatchEventApiDestination(
-                self._scope,
-                f"api-destination-{key}",
-                name=api_destination_name(self._name, key),
-                description=f"GuardDuty findings as chat messages ({channel.describe()})",
-                connection_arn=self.connection.arn,
-                invocation_endpoint=url,
-                http_method="POST",
-                # Incoming webhooks accept about one message a second; EventBridge queues and retries beyond.
-                invocation_rate_limit_per_second=1,
-            )
-        return self.destinations[key]
-
-    def add_target(
-        self,
-        channel: _ChatWebhookChannel,
-        mail_rule: MailRule,
-        rule: CloudwatchEventRule,
-        *,
-        threshold: float,
-        delivery_settings: dict[str, Any],
-    ) -> CloudwatchEventTarget:
-        destination = self.destination(channel)
-        paths, template = chat_transformer(channel.kind, mail_rule.band, sample_bands=bands_at_or_above(threshold))
         target_key = f"{mail_rule.key}-{channel.key()}"
-        self.targets[target_key] = CloudwatchEventTarget(
-            self._scope,
+        targets[target_key] = CloudwatchEventTarget(
+            scope,
             f"target-{target_key}",
-            rule=rule.name,
-            arn=destination.arn,
+            rule=chat_target.rule.name,
+            arn=destinations[channel.key()].arn,
             target_id=channel.key()[:64],
-            role_arn=self._role_arn(),
+            role_arn=role.arn,
             input_transformer=CloudwatchEventTargetInputTransformer(input_paths=paths, input_template=template),
             **delivery_settings,
         )
-        return self.targets[target_key]
+    role_policy = IamRolePolicy(
+        scope,
+        "webhooks-role-policy",
+        role=role.id,
+        name="invoke-chat-webhooks",
+        policy=json.dumps(
+            invoke_api_destinations_policy([d.arn for _, d in sorted(destinations.items())]), sort_keys=True
+        ),
+    )
+    return ChatWebhooks(
+        connection=connection,
+        destinations=MappingProxyType(destinations),
+        targets=MappingProxyType(targets),
+        role=role,
+        role_policy=role_policy,
+    )
 
-    def _role_arn(self) -> str:
-        if self.role is None:
-            self.role = IamRole(
-                self._scope,
-                "webhooks-role",
-                name=regional_role_name(f"{self._name}-webhooks", self._region),
-                description="Assumed by EventBridge to call the GuardDuty alert chat webhooks",
-                assume_role_policy=json.dumps(service_role_trust_policy(EVENTS_PRINCIPAL), sort_keys=True),
-                tags=self._tags,
-            )
-        return self.role.arn
 
-    def finish(self) -> None:
-        """The role's policy, once every destination exists: invoking exactly those."""
-        if self.role is not None and self.destinations:
-            self.role_policy = IamRolePolicy(
-                self._scope,
-                "webhooks-role-policy",
-                role=self.role.id,
-                name="invoke-chat-webhooks",
-                policy=json.dumps(
-                    invoke_api_destinations_policy([d.arn for _, d in sorted(self.destinations.items())]),
-                    sort_keys=True,
-                ),
-            )
+def _api_destination(
+    scope: Construct, channel: _ChatWebhookChannel, *, name: str, connection: CloudwatchEventConnection
+) -> CloudwatchEventApiDestination:
+    """The channel's API destination; its URL from SSM or from a sensitive variable (never in the JSON)."""
+    key = channel.key()
+    if channel.url_ssm_parameter is not None:
+        url = DataAwsSsmParameter(scope, f"{key}-url", name=channel.url_ssm_parameter, with_decryption=True).value
+    else:
+        variable = TerraformVariable(
+            scope,
+            f"{key}-url",
+            type="string",
+            sensitive=True,
+            description=f"Incoming webhook URL of the {channel.kind.value} channel {key} (set {channel.url_env_var})",
+        )
+        assert channel.url_variable is not None
+        variable.override_logical_id(channel.url_variable)
+        url = variable.string_value
+    return CloudwatchEventApiDestination(
+        scope,
+        f"api-destination-{key}",
+        name=api_destination_name(name, key),
+        description=f"GuardDuty findings as chat messages ({channel.describe()})",
+        connection_arn=connection.arn,
+        invocation_endpoint=url,
+        http_method="POST",
+        # Incoming webhooks accept about one message a second; EventBridge queues and retries beyond.
+        invocation_rate_limit_per_second=1,
+    )
 
 
 @dataclass(frozen=True)
