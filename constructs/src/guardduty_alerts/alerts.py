@@ -264,7 +264,7 @@ class GuardDutyAlerts(Construct):
         self.suppression_filters: Mapping[str, GuarddutyFilter] = add_suppression_filters(
             self, detector_id=self.detector_id, rules=props.suppression_rules
         )
-        self.delivery: DeliveryBase = self._build_delivery_base(own_mail=bool(own_group and own_group.addresses))
+        self._delivery: DeliveryBase = self._build_delivery_base(own_mail=bool(own_group and own_group.addresses))
 
         own = self._build_mail_group(own_group, self.mail_rules) if own_group else MailGroupResources({})
         channel_groups = {
@@ -279,7 +279,7 @@ class GuardDutyAlerts(Construct):
             name=self._name,
             region=region,
             tags=self._tags,
-            delivery_settings=self.delivery.settings,
+            delivery_settings=self._delivery.settings,
         )
         self.user_notifications: UserNotificationsResources | None = self._build_user_notifications()
 
@@ -307,12 +307,12 @@ class GuardDutyAlerts(Construct):
         raw_groups: Mapping[str, RawGroupResources],
     ) -> None:
         """The resources of the construct's own mail group, and every channel topic, as read-only attributes."""
-        self.kms_key: KmsKey | None = self.delivery.kms_key
-        self.kms_alias: KmsAlias | None = self.delivery.kms_alias
-        self.topic_key_arn: str | None = self.delivery.key_arn
-        self.dead_letter_queue: SqsQueue = self.delivery.dead_letter_queue
+        self.kms_key: KmsKey | None = self._delivery.kms_key
+        self.kms_alias: KmsAlias | None = self._delivery.kms_alias
+        self.topic_key_arn: str | None = self._delivery.key_arn
+        self.dead_letter_queue: SqsQueue = self._delivery.dead_letter_queue
         # Who hears of failed deliveries: the given actions, else the construct's own mail (its recipients).
-        self.alarms_notify_topic: bool = self.delivery.alarms_notify_topic
+        self.alarms_notify_topic: bool = self._delivery.alarms_notify_topic
         self.topic: SnsTopic | None = own.topic
         self.topic_policy: SnsTopicPolicy | None = own.topic_policy
         self.subscriptions: Mapping[str, SnsTopicSubscription] = own.subscriptions
@@ -386,7 +386,7 @@ class GuardDutyAlerts(Construct):
                 self,
                 f"topic{suffix}",
                 name=topic_name(self._name) if own else channel_topic_name(self._name, group.key),
-                kms_master_key_id=self.delivery.key_arn,
+                kms_master_key_id=self._delivery.key_arn,
                 tags=self._tags,
             )
             subscriptions = self._subscribe(topic, group.addresses, prefix="" if own else f"{group.key}-")
@@ -427,15 +427,15 @@ class GuardDutyAlerts(Construct):
             "formatter",
             name=self._name,
             topic_arn=topic.arn,
-            dead_letter_queue_arn=self.delivery.dead_letter_queue.arn,
+            dead_letter_queue_arn=self._delivery.dead_letter_queue.arn,
             tags=dict(self._tags or {}),
             region=self._region,
         )
         key_policy = None
-        if self.delivery.key_arn is not None:
+        if self._delivery.key_arn is not None:
             # Publishing to the encrypted topic, and dead-lettering into the queue encrypted with the same key,
             # need the key: without this every formatted mail is refused.
-            key_policy = allow_role_to_use_key(self, formatter.role, self.delivery.key_arn)
+            key_policy = allow_role_to_use_key(self, formatter.role, self._delivery.key_arn)
         return formatter, key_policy
 
     def _topic_policy(
@@ -449,7 +449,7 @@ class GuardDutyAlerts(Construct):
     ) -> SnsTopicPolicy:
         """Who may publish to a mail topic: the group's rules (or the formatter's role), and for the
         construct's own topic CloudWatch for every alarm the construct may create."""
-        notified = own and self.delivery.alarms_notify_topic
+        notified = own and self._delivery.alarms_notify_topic
         policy = topic_policy(
             topic_arn=topic.arn,
             rule_arns=[rule.arn for rule in rules],
@@ -483,9 +483,9 @@ class GuardDutyAlerts(Construct):
                     group,
                     name=self._name,
                     region=self._region,
-                    key_arn=self.delivery.key_arn,
-                    dead_letter_queue_arn=self.delivery.dead_letter_queue.arn,
-                    delivery_settings=dict(self.delivery.settings),
+                    key_arn=self._delivery.key_arn,
+                    dead_letter_queue_arn=self._delivery.dead_letter_queue.arn,
+                    delivery_settings=dict(self._delivery.settings),
                     tags=self._tags,
                     chat_provider=props.chat_provider,
                     chat_role=chat_role,
@@ -523,7 +523,7 @@ class GuardDutyAlerts(Construct):
     ) -> tuple[SqsQueuePolicy, tuple[str, ...], Mapping[str, CloudwatchMetricAlarm]]:
         """The dead-letter queue's policy (only our rules and raw topics may send) and the delivery alarms;
         returns them with what the alarms notify (the own topic by default, the given ARNs, or nothing)."""
-        queue = self.delivery.dead_letter_queue
+        queue = self._delivery.dead_letter_queue
         queue_policy = restrict_dead_letter_queue(
             self,
             queue,
@@ -532,7 +532,7 @@ class GuardDutyAlerts(Construct):
         )
         notify: tuple[str, ...] = (
             (own.topic.arn,)
-            if self.delivery.alarms_notify_topic and own.topic is not None
+            if self._delivery.alarms_notify_topic and own.topic is not None
             else tuple(self._props.alarm_actions or ())
         )
         tags = dict(self._tags or {})
@@ -596,7 +596,7 @@ class GuardDutyAlerts(Construct):
             arn=formatter.function.arn,
             target_id="subject-formatter",
             depends_on=[permission],
-            **self.delivery.settings,
+            **self._delivery.settings,
         )
 
     def _mail_target(
@@ -617,7 +617,7 @@ class GuardDutyAlerts(Construct):
             ),
             # Without the policy EventBridge's first deliveries are refused: create it before the target.
             depends_on=[policy],
-            **self.delivery.settings,
+            **self._delivery.settings,
         )
 
 
