@@ -67,7 +67,7 @@ from .delivery_settings import (
     DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
     DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
 )
-from .formatter import PUBLISH_SID, SubjectFormatter, publish_statement
+from .formatter import SubjectFormatter
 from .naming import channel_failures_alarm_name, channel_topic_name, delivery_alarm_names, rule_name, topic_name
 from .notifications import MailRule, mail_rules
 from .patterns import DEFAULT_EVENT_PATTERN_SIZE_LIMIT, FindingFilters, finding_event_pattern
@@ -458,14 +458,9 @@ class GuardDutyAlerts(Construct):
             alarm_names=(*delivery_alarm_names(self._name), channel_failures_alarm_name(self._name))
             if notified
             else (),
-        )
-        if formatter is not None:
             # With the formatter EventBridge never publishes; only the function's role does.
-            formatter_publishes = publish_statement(topic.arn, formatter.role.arn)
-            policy["Statement"] = [
-                formatter_publishes if statement["Sid"] == PUBLISH_SID else statement
-                for statement in policy["Statement"]
-            ]
+            publisher_role_arn=formatter.role.arn if formatter is not None else None,
+        )
         return SnsTopicPolicy(self, f"topic-policy{suffix}", arn=topic.arn, policy=json.dumps(policy, sort_keys=True))
 
     def _build_raw_groups(self) -> Mapping[str, RawGroupResources]:
