@@ -7,7 +7,7 @@ from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_guardduty_detector import DataAwsGuarddutyDetector
 from cdktf_cdktf_provider_aws.guardduty_detector import GuarddutyDetector
-from guardduty_alerts.alerts import add_suppression_filters
+from guardduty_alerts.detector import add_suppression_filters
 from guardduty_alerts.forwarder import FindingForwarder
 
 from constructs import Construct
