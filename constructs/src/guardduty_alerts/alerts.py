@@ -121,7 +121,9 @@ class GuardDutyAlerts(Construct):
     Creates, in the stack's account and region: a GuardDuty detector (unless an existing one is adopted), a
     standard SNS topic with one email subscription per recipient, a topic policy that lets EventBridge
     publish for this construct's rules only, and EventBridge rules on the default bus that forward
-    `GuardDuty Finding` events with `detail.severity >= threshold` to the topic as a readable mail.
+    `GuardDuty Finding` events with `detail.severity >= threshold` to the topic as a readable mail. Without
+    recipients (channels only) there is no such topic: `topic` is None and the channels' own rules, topics
+    and targets deliver (see channels.py and channel_delivery.py).
 
     There is one rule (and target) per severity band at or above the threshold, for real findings, plus one
     for sample findings: an input transformer cannot compute a band label, so each band's rule writes its
@@ -226,13 +228,56 @@ class GuardDutyAlerts(Construct):
         values = dict(locals())  # the keyword props, gathered into one typed object
         super().__init__(scope, id_)
         props = AlertsProps(**{prop.name: values[prop.name] for prop in dataclasses.fields(AlertsProps)})
-        region = _stack_region(self)
-        check_props(props, region=region)
-        self._props, self._region, self._name = props, region, props.name
+        self._region = _stack_region(self)
+        check_props(props, region=self._region)  # every problem at once, before anything is built
+        self._props, self._name = props, props.name
         self._tags: dict[str, str] | None = dict(sorted((props.tags or {}).items())) or None
+        own_group = self._route_channels()
+
+        self.detector, self.existing_detector, self.detector_id = add_detector(
+            self,
+            existing_detector_id=props.existing_detector_id,
+            finding_publishing_frequency=props.finding_publishing_frequency,
+            tags=self._tags,
+        )
+        self.suppression_filters: Mapping[str, GuarddutyFilter] = add_suppression_filters(
+            self, detector_id=self.detector_id, rules=props.suppression_rules
+        )
+        self._delivery = self._build_delivery_base(own_mail=bool(own_group and own_group.addresses))
+
+        own = self._build_mail_group(own_group, self.mail_rules) if own_group else MailGroupResources({})
+        channel_groups = {
+            group.key: self._build_mail_group(group, _channel_mail_rules(group))
+            for group in self.routing.mail_groups
+            if group.key
+        }
+
+        raw_groups = self._build_raw_groups()
+        self.chat_webhooks: ChatWebhooks | None = build_chat_webhooks(
+            self,
+            [chat for group in (own, *channel_groups.values()) for chat in group.chat_targets],
+            name=self._name,
+            region=self._region,
+            tags=self._tags,
+            delivery_settings=self._delivery.settings,
+        )
+        self.user_notifications: UserNotificationsResources | None = self._build_user_notifications()
+
+        channel_rules = _channel_rules(channel_groups, raw_groups)
+        self.rules: Mapping[str, CloudwatchEventRule] = MappingProxyType({**own.rules, **channel_rules})
+        self.dead_letter_queue_policy, self.alarm_actions, self.alarms = self._build_guards(
+            own, channel_rules, raw_groups
+        )
+        self._set_public_attributes(own, channel_groups, raw_groups)
+
+    def _route_channels(self) -> MailGroup | None:
+        """The threshold, filters and routing of the channels into groups (what every later step builds);
+        returns the mail group with the construct's own settings, if any."""
+        props = self._props
         self.threshold: float = parse_threshold(props.severity_threshold)
         self.filters: FindingFilters = props.filters or FindingFilters()
         self.event_pattern = finding_event_pattern(self.threshold)
+        # None: the configurations subscribe to this stack's topics; empty: another stack holds them.
         self.chat_topic_regions: tuple[str, ...] | None = (
             None if props.chat_topic_regions is None else tuple(sorted(props.chat_topic_regions))
         )
@@ -248,51 +293,7 @@ class GuardDutyAlerts(Construct):
         self.mail_rules: tuple[MailRule, ...] = (
             tuple(mail_rules(self.threshold, self.filters, formatter=props.subject_formatter)) if own_group else ()
         )
-
-        self.detector, self.existing_detector, self.detector_id = add_detector(
-            self,
-            existing_detector_id=props.existing_detector_id,
-            finding_publishing_frequency=props.finding_publishing_frequency,
-            tags=self._tags,
-        )
-        self.suppression_filters: Mapping[str, GuarddutyFilter] = add_suppression_filters(
-            self, detector_id=self.detector_id, rules=props.suppression_rules
-        )
-        self._delivery: DeliveryBase = self._build_delivery_base(own_mail=bool(own_group and own_group.addresses))
-
-        own = self._build_mail_group(own_group, self.mail_rules) if own_group else MailGroupResources({})
-        channel_groups = {
-            group.key: self._build_mail_group(group, _channel_mail_rules(group))
-            for group in self.routing.mail_groups
-            if group.key
-        }
-        raw_groups = self._build_raw_groups()
-        self.chat_webhooks: ChatWebhooks | None = build_chat_webhooks(
-            self,
-            [chat for group in (own, *channel_groups.values()) for chat in group.chat_targets],
-            name=self._name,
-            region=region,
-            tags=self._tags,
-            delivery_settings=self._delivery.settings,
-        )
-        self.user_notifications: UserNotificationsResources | None = self._build_user_notifications()
-
-        channel_rules = {
-            **{key: rule for group in channel_groups.values() for key, rule in group.rules.items()},
-            **{key: resources.rule for key, resources in raw_groups.items()},
-        }
-        self.rules: Mapping[str, CloudwatchEventRule] = MappingProxyType({**own.rules, **channel_rules})
-        self.targets: Mapping[str, CloudwatchEventTarget] = MappingProxyType(
-            {
-                **own.targets,
-                **{key: target for group in channel_groups.values() for key, target in group.targets.items()},
-                **{key: resources.target for key, resources in raw_groups.items()},
-            }
-        )
-        self.dead_letter_queue_policy, self.alarm_actions, self.alarms = self._build_guards(
-            own, channel_rules, raw_groups
-        )
-        self._set_public_attributes(own, channel_groups, raw_groups)
+        return own_group
 
     def _set_public_attributes(
         self,
@@ -312,6 +313,13 @@ class GuardDutyAlerts(Construct):
         self.subscriptions: Mapping[str, SnsTopicSubscription] = own.subscriptions
         self.formatter: SubjectFormatter | None = own.formatter
         self.formatter_key_policy: IamRolePolicy | None = own.formatter_key_policy
+        self.targets: Mapping[str, CloudwatchEventTarget] = MappingProxyType(
+            {
+                **own.targets,
+                **{key: target for group in channel_groups.values() for key, target in group.targets.items()},
+                **{key: resources.target for key, resources in raw_groups.items()},
+            }
+        )
         self.raw_groups: Mapping[str, RawGroupResources] = MappingProxyType(dict(raw_groups))
         self.channel_topics: Mapping[str, SnsTopic] = MappingProxyType(
             {
@@ -608,6 +616,18 @@ class GuardDutyAlerts(Construct):
             depends_on=[policy],
             **self._delivery.settings,
         )
+
+
+def _channel_rules(
+    channel_groups: Mapping[str, MailGroupResources], raw_groups: Mapping[str, RawGroupResources]
+) -> Mapping[str, CloudwatchEventRule]:
+    """The rules of the channels with settings of their own: mail groups' band rules, then raw groups' rules."""
+    return MappingProxyType(
+        {
+            **{key: rule for group in channel_groups.values() for key, rule in group.rules.items()},
+            **{key: resources.rule for key, resources in raw_groups.items()},
+        }
+    )
 
 
 def _channel_mail_rules(group: MailGroup) -> tuple[MailRule, ...]:
