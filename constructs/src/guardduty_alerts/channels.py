@@ -22,7 +22,7 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -132,11 +132,6 @@ class _ChannelBase:
     severity_threshold: Severity | str | float | None = None
     filters: FindingFilters | None = None
     name: str | None = None
-
-    @property
-    def raw(self) -> bool:
-        """Whether the channel gets the whole event on a topic of a raw group."""
-        return self.kind in (ChannelKind.SLACK, ChannelKind.TEAMS, ChannelKind.WEBHOOK, ChannelKind.SQS)
 
     def _problems(self) -> list[tuple[str, str]]:
         return []
@@ -654,7 +649,6 @@ class Routing:
     mail_groups: tuple[MailGroup, ...]
     raw_groups: tuple[RawGroup, ...]
     user_notifications: UserNotificationsChannel | None = None
-    channels: tuple[Channel, ...] = field(default=())
 
 
 def _settings(channel: _ChannelBase, threshold: float, filters: FindingFilters) -> tuple[float, FindingFilters, bool]:
@@ -741,6 +735,4 @@ def route_channels(
             key=lambda group: group.key,
         )
     )
-    return Routing(
-        mail_groups=mail_groups, raw_groups=raw_groups, user_notifications=user_notifications, channels=tuple(channels)
-    )
+    return Routing(mail_groups=mail_groups, raw_groups=raw_groups, user_notifications=user_notifications)
