@@ -47,7 +47,7 @@ from .channel_delivery import (
     build_chat_webhooks,
     raw_groups_need_chat_role,
 )
-from .channels import Channel, MailGroup, Routing, SqsChannel, WebhookChannel, route_channels
+from .channels import Channel, MailGroup, Routing, route_channels
 from .delivery import (
     allow_role_to_use_key,
     create_channel_alarm,
@@ -343,9 +343,7 @@ class GuardDutyAlerts(Construct):
         """The topic key, the dead-letter queue and the retry settings every target shares."""
         props = self._props
         raw_topics_dead_letter = any(
-            isinstance(channel, (WebhookChannel, SqsChannel))
-            for group in self.routing.raw_groups
-            for channel in group.channels
+            channel.topic_subscription for group in self.routing.raw_groups for channel in group.channels
         )
         alarms_notify_topic = props.alarm_actions is None and own_mail
         kms_key, kms_alias, key_arn = None, None, props.existing_kms_key_arn

@@ -120,7 +120,7 @@ def raw_groups_need_chat_role(groups: Sequence[RawGroup], chat_topic_regions: Se
     """Whether this stack holds a chat configuration (Slack or Teams channel), which needs the chat role."""
     if chat_topic_regions is not None and not chat_topic_regions:
         return False  # another stack of the account holds the configurations
-    return any(isinstance(channel, (SlackChannel, TeamsChannel)) for group in groups for channel in group.channels)
+    return any(channel.chat_configuration for group in groups for channel in group.channels)
 
 
 def build_chat_role(

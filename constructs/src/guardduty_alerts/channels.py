@@ -129,6 +129,11 @@ class _ChannelBase:
     """
 
     kind: ClassVar[ChannelKind]
+    # How the kind is delivered, read by the builders instead of switching on the class: SNS subscribes it to
+    # its raw group's topic (failed deliveries dead-letter through the subscription's redrive policy), or the
+    # chat integration holds a configuration for it (which needs the chat role).
+    topic_subscription: ClassVar[bool] = False
+    chat_configuration: ClassVar[bool] = False
     severity_threshold: Severity | str | float | None = None
     filters: FindingFilters | None = None
     name: str | None = None
@@ -175,6 +180,7 @@ class SlackChannel(_ChannelBase):
     GuardDuty findings from the raw event. The workspace must be authorized once in its console."""
 
     kind: ClassVar[ChannelKind] = ChannelKind.SLACK
+    chat_configuration: ClassVar[bool] = True
     workspace_id: str
     channel_id: str
 
@@ -217,6 +223,7 @@ class TeamsChannel(_ChannelBase):
     once in its console."""
 
     kind: ClassVar[ChannelKind] = ChannelKind.TEAMS
+    chat_configuration: ClassVar[bool] = True
     tenant_id: str
     team_id: str
     channel_id: str
@@ -343,6 +350,7 @@ class WebhookChannel(_ChannelBase):
     """
 
     kind: ClassVar[ChannelKind] = ChannelKind.WEBHOOK
+    topic_subscription: ClassVar[bool] = True
     url: str
     raw_delivery: bool = False
     auto_confirms: bool = False
@@ -372,6 +380,7 @@ class SqsChannel(_ChannelBase):
     sns.amazonaws.com use that key."""
 
     kind: ClassVar[ChannelKind] = ChannelKind.SQS
+    topic_subscription: ClassVar[bool] = True
     queue_arn: str
 
     def _problems(self) -> list[tuple[str, str]]:

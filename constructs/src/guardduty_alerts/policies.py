@@ -17,6 +17,8 @@ __all__ = [
     "dead_letter_queue_policy",
     "deny_insecure_transport_statement",
     "formatter_role_policy",
+    "forwarding_role_policy",
+    "forwarding_trust_policy",
     "invoke_api_destinations_policy",
     "key_policy",
     "key_use_policy",
@@ -337,4 +339,33 @@ def sqs_channel_statement(*, queue_arn: str, topic_arn: str) -> dict[str, Any]:
         "Action": "sqs:SendMessage",
         "Resource": queue_arn,
         "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+    }
+
+
+def forwarding_trust_policy(*, rule_arn: str, account_id: str) -> dict[str, Any]:
+    """EventBridge may assume the role only on behalf of our forwarding rule in our account (confused deputy)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ForwardingRuleAssumesRole",
+                "Effect": "Allow",
+                "Principal": {"Service": EVENTS_PRINCIPAL},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnEquals": {"aws:SourceArn": rule_arn},
+                },
+            }
+        ],
+    }
+
+
+def forwarding_role_policy(*, bus_arn: str) -> dict[str, Any]:
+    """Put events on the home region's default bus, and nothing else."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "PutEventsOnHomeBus", "Effect": "Allow", "Action": "events:PutEvents", "Resource": bus_arn}
+        ],
     }

@@ -15,8 +15,6 @@ from .channel_delivery import CHAT_API_REGIONS, USER_NOTIFICATIONS_API_REGION
 from .channels import (
     Channel,
     EmailChannel,
-    SlackChannel,
-    TeamsChannel,
     UserNotificationsChannel,
     channel_problems,
     route_channels,
@@ -182,7 +180,7 @@ def _channel_setup_problems(
     for index, channel in enumerate(channels):
         at = f"channels[{index}]"
         if (
-            isinstance(channel, (SlackChannel, TeamsChannel))
+            channel.chat_configuration
             and holds_chat_configurations
             and chat_provider is None
             and (region not in CHAT_API_REGIONS)
