@@ -348,23 +348,12 @@ def build_chat_webhooks(
         assume_role_policy=json.dumps(service_role_trust_policy(EVENTS_PRINCIPAL), sort_keys=True),
         tags=tags,
     )
-    targets: dict[str, CloudwatchEventTarget] = {}
-    for chat_target in chat_targets:
-        channel, mail_rule = chat_target.channel, chat_target.mail_rule
-        paths, template = chat_transformer(
-            channel.kind, mail_rule.band, sample_bands=bands_at_or_above(chat_target.threshold)
+    targets = {
+        f"{chat.mail_rule.key}-{chat.channel.key()}": _chat_target(
+            scope, chat, destinations[chat.channel.key()], role_arn=role.arn, delivery_settings=delivery_settings
         )
-        target_key = f"{mail_rule.key}-{channel.key()}"
-        targets[target_key] = CloudwatchEventTarget(
-            scope,
-            f"target-{target_key}",
-            rule=chat_target.rule.name,
-            arn=destinations[channel.key()].arn,
-            target_id=channel.key()[:64],
-            role_arn=role.arn,
-            input_transformer=CloudwatchEventTargetInputTransformer(input_paths=paths, input_template=template),
-            **delivery_settings,
-        )
+        for chat in chat_targets
+    }
     role_policy = IamRolePolicy(
         scope,
         "webhooks-role-policy",
@@ -380,6 +369,30 @@ def build_chat_webhooks(
         targets=MappingProxyType(targets),
         role=role,
         role_policy=role_policy,
+    )
+
+
+def _chat_target(
+    scope: Construct,
+    chat: ChatTarget,
+    destination: CloudwatchEventApiDestination,
+    *,
+    role_arn: str,
+    delivery_settings: Mapping[str, Any],
+) -> CloudwatchEventTarget:
+    """The target calling one channel's webhook from one band rule, with the band's chat message."""
+    channel, mail_rule = chat.channel, chat.mail_rule
+    paths, template = chat_transformer(channel.kind, mail_rule.band, sample_bands=bands_at_or_above(chat.threshold))
+    target_key = f"{mail_rule.key}-{channel.key()}"
+    return CloudwatchEventTarget(
+        scope,
+        f"target-{target_key}",
+        rule=chat.rule.name,
+        arn=destination.arn,
+        target_id=channel.key()[:64],
+        role_arn=role_arn,
+        input_transformer=CloudwatchEventTargetInputTransformer(input_paths=paths, input_template=template),
+        **delivery_settings,
     )
 
 

@@ -216,6 +216,16 @@ def _channel_setup_problems(
                 "allowed: email channels with the top-level settings (the formatter writes to one topic), or "
                 "subject_formatter off"
             )
+    return problems + _channel_alarm_problems(
+        channels, threshold=threshold, filters=filters, subject_formatter=subject_formatter
+    )
+
+
+def _channel_alarm_problems(
+    channels: Sequence[Channel], *, threshold: object, filters: FindingFilters | None, subject_formatter: bool
+) -> list[str]:
+    """CloudWatch's limit of metrics per alarm, which the one channel alarm sums over every channel rule."""
+    problems: list[str] = []
     routing = route_channels(
         channels,
         recipients=(),
