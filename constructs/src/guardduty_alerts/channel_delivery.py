@@ -45,13 +45,13 @@ from ._aws import (
     SnsTopicSubscription,
 )
 from .channels import (
+    ChatWebhookChannel,
     RawGroup,
     SlackChannel,
     SqsChannel,
     TeamsChannel,
     UserNotificationsChannel,
     WebhookChannel,
-    _ChatWebhookChannel,
 )
 from .chat_messages import chat_transformer
 from .naming import (
@@ -292,7 +292,7 @@ class ChatTarget:
     """One chat webhook channel riding on one band rule of its mail group (what `build_chat_webhooks` makes a
     target of)."""
 
-    channel: _ChatWebhookChannel
+    channel: ChatWebhookChannel
     mail_rule: MailRule
     rule: CloudwatchEventRule
     threshold: float
@@ -397,7 +397,7 @@ def _chat_target(
 
 
 def _api_destination(
-    scope: Construct, channel: _ChatWebhookChannel, *, name: str, connection: CloudwatchEventConnection
+    scope: Construct, channel: ChatWebhookChannel, *, name: str, connection: CloudwatchEventConnection
 ) -> CloudwatchEventApiDestination:
     """The channel's API destination; its URL from SSM or from a sensitive variable (never in the JSON)."""
     key = channel.key()

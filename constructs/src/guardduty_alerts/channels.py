@@ -36,6 +36,7 @@ __all__ = [
     "Aggregation",
     "Channel",
     "ChannelKind",
+    "ChatWebhookChannel",
     "EmailChannel",
     "MailGroup",
     "RawGroup",
@@ -262,7 +263,7 @@ class TeamsChannel(_ChannelBase):
 
 
 @dataclass(frozen=True, kw_only=True)
-class _ChatWebhookChannel(_ChannelBase):
+class ChatWebhookChannel(_ChannelBase):
     """An incoming webhook of a chat tool, called by an EventBridge API destination with a chat message built
     by an input transformer. The URL is a secret: it is read at plan time from an SSM parameter or from the
     environment (TF_VAR_<name>), never written in the configuration or the synthesized JSON. Terraform keeps it
@@ -327,12 +328,12 @@ class _ChatWebhookChannel(_ChannelBase):
 
 
 @dataclass(frozen=True, kw_only=True)
-class SlackWebhookChannel(_ChatWebhookChannel):
+class SlackWebhookChannel(ChatWebhookChannel):
     kind: ClassVar[ChannelKind] = ChannelKind.SLACK_WEBHOOK
 
 
 @dataclass(frozen=True, kw_only=True)
-class TeamsWebhookChannel(_ChatWebhookChannel):
+class TeamsWebhookChannel(ChatWebhookChannel):
     """Teams "Workflows" webhook (Post to a channel when a webhook request is received): an Adaptive Card."""
 
     kind: ClassVar[ChannelKind] = ChannelKind.TEAMS_WEBHOOK
@@ -582,7 +583,7 @@ def channel_problems(
                 notified.setdefault(address.lower(), f"{at}.addresses")
                 if address.lower() in mailed:
                     problems.append(_mailed_twice(f"{at}.addresses[{number}]", address, mailed[address.lower()]))
-        if isinstance(channel, _ChatWebhookChannel) and channel.url_env_var is not None:
+        if isinstance(channel, ChatWebhookChannel) and channel.url_env_var is not None:
             first = variables.setdefault(channel.url_env_var, index)
             if first != index:
                 problems.append(
@@ -640,7 +641,7 @@ class MailGroup:
     threshold: float
     filters: FindingFilters
     addresses: tuple[str, ...]
-    chat: tuple[_ChatWebhookChannel, ...]
+    chat: tuple[ChatWebhookChannel, ...]
 
 
 @dataclass(frozen=True)
@@ -695,7 +696,7 @@ def route_channels(
             user_notifications = channel
             continue
         own_threshold, own_filters, own = _settings(channel, threshold, filters)
-        if isinstance(channel, (EmailChannel, _ChatWebhookChannel)):
+        if isinstance(channel, (EmailChannel, ChatWebhookChannel)):
             apart = formatter and not isinstance(channel, EmailChannel)
             default = own_threshold == threshold and not own and not apart
             entry = mail.setdefault(
