@@ -202,68 +202,34 @@ def add_raw_group(
         **delivery_settings,
     )
     redrive = json.dumps({"deadLetterTargetArn": dead_letter_queue_arn}, sort_keys=True)
-    subscriptions: dict[str, SnsTopicSubscription] = {}
+    subscriptions = {
+        channel.key(): _raw_subscription(scope, channel, topic, redrive)
+        for channel in group.channels
+        if isinstance(channel, (WebhookChannel, SqsChannel))
+    }
+    statements = {
+        channel.key(): sqs_channel_statement(queue_arn=channel.queue_arn, topic_arn=topic.arn)
+        for channel in group.channels
+        if isinstance(channel, SqsChannel)
+    }
     chats: dict[str, Any] = {}
-    statements: dict[str, dict[str, Any]] = {}
-    for channel in group.channels:
-        key = channel.key()
-        if isinstance(channel, WebhookChannel):
-            subscriptions[key] = SnsTopicSubscription(
+    # An empty chat_topic_regions: another stack of this account holds the configurations and subscribes to
+    # this topic by ARN.
+    if chat_topic_regions is None or chat_topic_regions:
+        chats = {
+            channel.key(): _chat_configuration(
                 scope,
-                f"subscription-{key}",
-                topic_arn=topic.arn,
-                protocol="https",
-                endpoint=channel.url,
-                raw_message_delivery=channel.raw_delivery,
-                endpoint_auto_confirms=channel.auto_confirms,
-                redrive_policy=redrive,
+                channel,
+                topic_arns=chat_topic_arns(topic, channel_topic_name(name, group.key), region, chat_topic_regions),
+                name=name,
+                region=region,
+                tags=tags,
+                provider=chat_provider,
+                chat_role=chat_role,
             )
-        elif isinstance(channel, SqsChannel):
-            subscriptions[key] = SnsTopicSubscription(
-                scope,
-                f"subscription-{key}",
-                topic_arn=topic.arn,
-                protocol="sqs",
-                endpoint=channel.queue_arn,
-                raw_message_delivery=True,
-                redrive_policy=redrive,
-            )
-            statements[key] = sqs_channel_statement(queue_arn=channel.queue_arn, topic_arn=topic.arn)
-        elif isinstance(channel, (SlackChannel, TeamsChannel)):
-            if chat_topic_regions is not None and not chat_topic_regions:
-                # Another stack of this account holds the configuration and subscribes to this topic by ARN.
-                continue
-            assert chat_role is not None, "build_chat_role first when raw_groups_need_chat_role"
-            role, guardrail = chat_role
-            common: dict[str, Any] = {
-                "configuration_name": chat_configuration_name(name, region, key),
-                "iam_role_arn": role.arn,
-                "guardrail_policy_arns": [guardrail.arn],
-                "sns_topic_arns": chat_topic_arns(
-                    topic, channel_topic_name(name, group.key), region, chat_topic_regions
-                ),
-                "logging_level": "ERROR",
-                "user_authorization_required": False,
-                "tags": tags,
-                "provider": chat_provider,
-            }
-            if isinstance(channel, SlackChannel):
-                chats[key] = ChatbotSlackChannelConfiguration(
-                    scope,
-                    f"chat-{key}",
-                    slack_team_id=channel.workspace_id,
-                    slack_channel_id=channel.channel_id,
-                    **common,
-                )
-            else:
-                chats[key] = ChatbotTeamsChannelConfiguration(
-                    scope,
-                    f"chat-{key}",
-                    tenant_id=channel.tenant_id,
-                    team_id=channel.team_id,
-                    channel_id=channel.channel_id,
-                    **common,
-                )
+            for channel in group.channels
+            if isinstance(channel, (SlackChannel, TeamsChannel))
+        }
     return RawGroupResources(
         rule=rule,
         topic=topic,
@@ -272,6 +238,75 @@ def add_raw_group(
         subscriptions=MappingProxyType(subscriptions),
         chat_configurations=MappingProxyType(chats),
         sqs_policy_statements=MappingProxyType(statements),
+    )
+
+
+def _raw_subscription(
+    scope: Construct, channel: WebhookChannel | SqsChannel, topic: SnsTopic, redrive: str
+) -> SnsTopicSubscription:
+    """SNS's delivery of the raw topic to a webhook (HTTPS) or a queue, dead-lettering what fails."""
+    if isinstance(channel, WebhookChannel):
+        return SnsTopicSubscription(
+            scope,
+            f"subscription-{channel.key()}",
+            topic_arn=topic.arn,
+            protocol="https",
+            endpoint=channel.url,
+            raw_message_delivery=channel.raw_delivery,
+            endpoint_auto_confirms=channel.auto_confirms,
+            redrive_policy=redrive,
+        )
+    return SnsTopicSubscription(
+        scope,
+        f"subscription-{channel.key()}",
+        topic_arn=topic.arn,
+        protocol="sqs",
+        endpoint=channel.queue_arn,
+        raw_message_delivery=True,
+        redrive_policy=redrive,
+    )
+
+
+def _chat_configuration(
+    scope: Construct,
+    channel: SlackChannel | TeamsChannel,
+    *,
+    topic_arns: list[str],
+    name: str,
+    region: str | None,
+    tags: dict[str, str] | None,
+    provider: AwsProvider | None,
+    chat_role: tuple[IamRole, IamPolicy] | None,
+) -> ChatbotSlackChannelConfiguration | ChatbotTeamsChannelConfiguration:
+    """The chat integration's configuration of a Slack or Teams channel, subscribed to the raw topic(s)."""
+    assert chat_role is not None, "build_chat_role first when raw_groups_need_chat_role"
+    role, guardrail = chat_role
+    key = channel.key()
+    common: dict[str, Any] = {
+        "configuration_name": chat_configuration_name(name, region, key),
+        "iam_role_arn": role.arn,
+        "guardrail_policy_arns": [guardrail.arn],
+        "sns_topic_arns": topic_arns,
+        "logging_level": "ERROR",
+        "user_authorization_required": False,
+        "tags": tags,
+        "provider": provider,
+    }
+    if isinstance(channel, SlackChannel):
+        return ChatbotSlackChannelConfiguration(
+            scope,
+            f"chat-{key}",
+            slack_team_id=channel.workspace_id,
+            slack_channel_id=channel.channel_id,
+            **common,
+        )
+    return ChatbotTeamsChannelConfiguration(
+        scope,
+        f"chat-{key}",
+        tenant_id=channel.tenant_id,
+        team_id=channel.team_id,
+        channel_id=channel.channel_id,
+        **common,
     )
 
 
