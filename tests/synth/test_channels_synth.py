@@ -689,3 +689,25 @@ def test_slack_channel_needs_no_chat_provider_in_a_chat_api_region() -> None:
     _, doc, _ = synth([SLACK], region="us-west-2", chat=False)
     (configuration,) = by_id(doc, "aws_chatbot_slack_channel_configuration").values()
     assert "provider" not in configuration
+
+
+def test_rejects_every_prop_problem_at_once_the_channel_setup_and_the_pattern_size_among_them() -> None:
+    # The README promises every problem in one error: a channel's setup problem (no chat provider) and the
+    # event pattern size used to be checked only when nothing else had failed, or raised on their own.
+    long_list = tuple(f"UnauthorizedAccess:EC2/SomeLongFindingName{n:03}" for n in range(60))
+    with pytest.raises(InvalidPropsError) as caught:
+        synth([SLACK], chat=False, name="bad name!", filters=FindingFilters(exclude_types=long_list))
+    problems = caught.value.problems
+    assert [problem.split(":")[0] for problem in problems] == ["name", "channels[0]", "filters"]
+    assert problems[1] == (
+        "channels[0]: the chat integration's API is in ap-southeast-1, eu-west-1, us-east-2, us-west-2, "
+        "this stack's provider in us-east-1; allowed: pass chat_provider, an AwsProvider (with an alias) "
+        "in one of those regions"
+    )
+    assert problems[2].startswith("filters: the finding types make rule 'medium''s event pattern ")
+
+
+def test_rejects_an_invalid_threshold_and_still_checks_the_channels_setup_at_the_default() -> None:
+    with pytest.raises(InvalidPropsError) as caught:
+        synth([SLACK], chat=False, severity_threshold="SEVERE")
+    assert [problem.split(":")[0] for problem in caught.value.problems] == ["severity_threshold", "channels[0]"]

@@ -47,7 +47,9 @@ def test_creates_a_standard_topic_and_one_email_subscription_per_recipient(defau
 
 
 def rule_refs(resources: dict, attribute: str) -> list[str]:
-    return ["${" + f"aws_cloudwatch_event_rule.{key}.{attribute}" + "}" for key in resources["aws_cloudwatch_event_rule"]]
+    return [
+        "${" + f"aws_cloudwatch_event_rule.{key}.{attribute}" + "}" for key in resources["aws_cloudwatch_event_rule"]
+    ]
 
 
 def test_one_rule_per_mailed_band_and_one_for_samples_from_medium_up(default: tuple[str, dict]) -> None:
@@ -70,14 +72,19 @@ def test_one_rule_per_mailed_band_and_one_for_samples_from_medium_up(default: tu
         "detail-type": ["GuardDuty Finding"],
         "detail": {"severity": [{"numeric": [">=", 4, "<", 7]}], "service": not_sample},
     }
-    assert by_name["guardduty-alerts-critical"]["detail"] == {"severity": [{"numeric": [">=", 9]}], "service": not_sample}
+    assert by_name["guardduty-alerts-critical"]["detail"] == {
+        "severity": [{"numeric": [">=", 9]}],
+        "service": not_sample,
+    }
     assert by_name["guardduty-alerts-sample"]["detail"] == {
         "severity": [{"numeric": [">=", 4]}],
         "service": {"additionalInfo": {"sample": [True]}},
     }
     # The pattern as EventBridge counts it against its size quota: compact JSON.
     for rule in rules.values():
-        assert rule["event_pattern"] == json.dumps(json.loads(rule["event_pattern"]), sort_keys=True, separators=(",", ":"))
+        assert rule["event_pattern"] == json.dumps(
+            json.loads(rule["event_pattern"]), sort_keys=True, separators=(",", ":")
+        )
     assert CdktfTesting.to_have_resource(text, "aws_cloudwatch_event_rule")
 
 
@@ -116,7 +123,9 @@ def test_topic_policy_lets_eventbridge_publish_for_these_rules_only(default: tup
     source_arns = publish["Condition"]["ArnEquals"]["aws:SourceArn"]
     assert sorted(source_arns) == sorted(rule_refs(parsed["resource"], "arn"))
     assert len(source_arns) == 4
-    assert policy["Statement"][1]["Condition"] == {"StringEquals": {"AWS:SourceOwner": ref(parsed["resource"], "aws_sns_topic", "owner")}}
+    assert policy["Statement"][1]["Condition"] == {
+        "StringEquals": {"AWS:SourceOwner": ref(parsed["resource"], "aws_sns_topic", "owner")}
+    }
 
 
 def test_exposes_created_resources_as_attributes() -> None:
@@ -163,7 +172,9 @@ def test_tags_every_taggable_resource() -> None:
         (Severity.MEDIUM, "medium", [">=", 4, "<", 7], 4),
     ],
 )
-def test_threshold_reaches_the_first_band_rule(threshold: object, first_rule: str, numeric: list, rule_count: int) -> None:
+def test_threshold_reaches_the_first_band_rule(
+    threshold: object, first_rule: str, numeric: list, rule_count: int
+) -> None:
     _, parsed = synth(severity_threshold=threshold)
     rules = {rule["name"]: rule for rule in parsed["resource"]["aws_cloudwatch_event_rule"].values()}
     assert len(rules) == rule_count
@@ -208,7 +219,10 @@ def test_rejects_every_bad_prop_at_once() -> None:
 @pytest.mark.parametrize(
     ("recipients", "message"),
     [
-        ([], "recipients: the list is empty and no channels are given, so nothing would be delivered; allowed: at least one email address, or channels"),
+        (
+            [],
+            "recipients: the list is empty and no channels are given, so nothing would be delivered; allowed: at least one email address, or channels",
+        ),
         ("sec@example.com", "recipients: 'sec@example.com' is not a list; allowed: a list of email addresses"),
     ],
 )
@@ -283,3 +297,23 @@ def test_every_public_name_is_importable_from_the_package_root() -> None:
         assert getattr(guardduty_alerts, name) is not None, name
     # The README's own import line.
     from guardduty_alerts import DetectorProtection, FindingFilters, SuppressionRule  # noqa: F401
+
+
+def test_every_type_of_a_documented_property_is_importable_from_the_package_root() -> None:
+    import guardduty_alerts
+    from guardduty_alerts.alerts import GuardDutyAlerts as FromModule
+
+    # The README's properties table names these types; each resolves, from the root, to the defining class.
+    expected = {
+        "MailRule": "guardduty_alerts.notifications",
+        "Routing": "guardduty_alerts.channels",
+        "MailGroup": "guardduty_alerts.channels",
+        "RawGroup": "guardduty_alerts.channels",
+        "SubjectFormatter": "guardduty_alerts.formatter",
+        "RawGroupResources": "guardduty_alerts.channel_delivery",
+        "ChatWebhooks": "guardduty_alerts.channel_delivery",
+        "UserNotificationsResources": "guardduty_alerts.channel_delivery",
+        "GuardDutyAlerts": FromModule.__module__,
+    }
+    assert {name: getattr(guardduty_alerts, name).__module__ for name in expected} == expected
+    assert set(expected) <= set(guardduty_alerts.__all__)

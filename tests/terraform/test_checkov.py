@@ -130,11 +130,28 @@ def stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     maximal_file.write_text(yaml.safe_dump(MAXIMAL))
     files = {}
     channels = REPO / "config" / "channels.example.yaml"
-    for label, path in (("example", EXAMPLE_CONFIG), ("maximal", maximal_file), ("channels", channels)):
+    # The estate example: many accounts, Organizations and the central inbox's forwarding stacks (detector,
+    # suppression filters, forwarder, no topic).
+    estate = REPO / "config" / "estate.example.yaml"
+    configs = (("example", EXAMPLE_CONFIG), ("maximal", maximal_file), ("channels", channels), ("estate", estate))
+    for label, path in configs:
         outdir = root / label / "cdktf.out"
         for name in synth_to(load_config(path), outdir, state_dir=root / label):
-            files[f"{label}/{name}"] = outdir / "stacks" / name / "cdk.tf.json"
+            files[f"{label}/{name}"] = _without_import_blocks(outdir / "stacks" / name / "cdk.tf.json")
     return files
+
+
+def _without_import_blocks(stack_file: Path) -> Path:
+    """The stack for checkov: checkov 3.3.30's terraform_json parser reports a parsing error for a file with a
+    top-level `import` list (observed here: the estate's administrator stacks, which import the region's
+    detector, parse once the list is dropped). An import block creates nothing for checkov to check."""
+    document = json.loads(stack_file.read_text())
+    if "import" not in document:
+        return stack_file
+    del document["import"]
+    copy = stack_file.with_name("checkov.tf.json")
+    copy.write_text(json.dumps(document, indent=2))
+    return copy
 
 
 def suppressions(stack_file: Path) -> dict[tuple[str, str], str]:
@@ -150,7 +167,7 @@ def suppressions(stack_file: Path) -> dict[tuple[str, str], str]:
 
 
 def test_checkov_finds_no_failed_check_in_any_stack(checkov: Path, stacks: dict[str, Path]) -> None:
-    assert sorted(stacks) == [
+    assert sorted(name for name in stacks if not name.startswith("estate/")) == [
         "channels/guardduty-alerts-eu-west-1",
         "channels/guardduty-alerts-us-east-1",
         "example/guardduty-alerts-eu-west-1",
@@ -158,6 +175,8 @@ def test_checkov_finds_no_failed_check_in_any_stack(checkov: Path, stacks: dict[
         "maximal/guardduty-alerts-eu-west-1",
         "maximal/guardduty-alerts-us-east-1",
     ]
+    # Two accounts of the estate example, 17 regions each.
+    assert len([name for name in stacks if name.startswith("estate/")]) == 34
     args = [str(checkov), "--framework", "terraform_json", "--skip-download", "--output", "json"]
     for path in stacks.values():
         args += ["--file", str(path)]
@@ -166,8 +185,11 @@ def test_checkov_finds_no_failed_check_in_any_stack(checkov: Path, stacks: dict[
     report: Any = json.loads(result.stdout)
     assert isinstance(report, dict) and report["check_type"] == "terraform_json", report
     assert report["summary"]["parsing_errors"] == 0
-    # Not vacuous: in every stack checkov evaluated, and passed, the checks on what this construct builds.
+    # Not vacuous: in every stack with the alerts topic checkov evaluated, and passed, the checks on what this
+    # construct builds (a central inbox's forwarding stack has no topic, key or queue to check).
     for path in stacks.values():
+        if "aws_sns_topic" not in json.loads(path.read_text()).get("resource", {}):
+            continue
         passed = {c["check_id"] for c in report["results"]["passed_checks"] if c["file_abs_path"] == str(path)}
         assert passed >= EXPECTED_PASSED, (path, sorted(EXPECTED_PASSED - passed))
 
@@ -175,7 +197,10 @@ def test_checkov_finds_no_failed_check_in_any_stack(checkov: Path, stacks: dict[
     # which cdktf makes unique within a stack.
     allowed = {}
     for path in stacks.values():
-        allowed |= {(str(path), address.split(".")[-1], check_id): reason for (address, check_id), reason in suppressions(path).items()}
+        allowed |= {
+            (str(path), address.split(".")[-1], check_id): reason
+            for (address, check_id), reason in suppressions(path).items()
+        }
     unexplained = []
     used = set()
     for check in report["results"].get("failed_checks", []):
@@ -183,10 +208,20 @@ def test_checkov_finds_no_failed_check_in_any_stack(checkov: Path, stacks: dict[
         if allowed.get(key):
             used.add(key)
         else:
-            unexplained.append(f"{check['check_id']} {check['check_name']} on {check['resource']} in {check['file_path']}")
+            unexplained.append(
+                f"{check['check_id']} {check['check_name']} on {check['resource']} in {check['file_path']}"
+            )
     assert unexplained == []
-    # Every suppression written in the code is still needed; a stale one would hide a future failure.
-    assert sorted(set(allowed) - used) == []
+    # Every suppression written in the code is still needed; a stale one would hide a future failure. One
+    # exception: the detector's CKV2_AWS_3 suppression (the construct cannot know whether its stack is the
+    # delegated administrator's) passes on its own in a stack that holds the organization configuration.
+    organization_stacks = {
+        str(path)
+        for path in stacks.values()
+        if "aws_guardduty_organization_configuration" in json.loads(path.read_text()).get("resource", {})
+    }
+    stale = sorted(key for key in set(allowed) - used if not (key[2] == "CKV2_AWS_3" and key[0] in organization_stacks))
+    assert stale == []
     assert {key[2] for key in used} == {
         "CKV2_AWS_3",  # detector: organization configuration belongs to the delegated administrator
         # the formatter function and its log group (maximal configuration only), reasons in formatter.py

@@ -7,7 +7,7 @@ import json
 from cdktf import TerraformOutput, TerraformStack
 from guardduty_alerts.alerts import GuardDutyAlerts
 from guardduty_alerts.channel_delivery import CHAT_API_REGIONS, USER_NOTIFICATIONS_API_REGION
-from guardduty_alerts.channels import SlackChannel, TeamsChannel, UserNotificationsChannel
+from guardduty_alerts.channels import ChannelKind
 
 from constructs import Construct
 
@@ -37,14 +37,10 @@ class GuardDutyAlertsStack(TerraformStack):
         # One stack of the account holds the chat configurations (one per Slack channel per account).
         chat_topic_regions = config.chat_topic_regions(region)
         holds_chat = chat_topic_regions is None or bool(chat_topic_regions)
-        if (
-            holds_chat
-            and region not in CHAT_API_REGIONS
-            and any(isinstance(c, (SlackChannel, TeamsChannel)) for c in channels)
-        ):
+        if holds_chat and region not in CHAT_API_REGIONS and any(c.chat_configuration for c in channels):
             # The chat integration's API is in a few regions only; its configurations serve every region.
             chat_provider = add_provider(self, plan, config, alias="chat", region=CHAT_PROVIDER_REGION)
-        if region != USER_NOTIFICATIONS_API_REGION and any(isinstance(c, UserNotificationsChannel) for c in channels):
+        if region != USER_NOTIFICATIONS_API_REGION and any(c.kind is ChannelKind.USER_NOTIFICATIONS for c in channels):
             notifications_provider = add_provider(
                 self, plan, config, alias="notifications", region=USER_NOTIFICATIONS_API_REGION
             )

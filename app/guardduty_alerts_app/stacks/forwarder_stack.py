@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
-from cdktf_cdktf_provider_aws.data_aws_guardduty_detector import DataAwsGuarddutyDetector
-from cdktf_cdktf_provider_aws.guardduty_detector import GuarddutyDetector
-from guardduty_alerts.alerts import add_suppression_filters
+from guardduty_alerts.detector import add_detector, add_suppression_filters
 from guardduty_alerts.forwarder import FindingForwarder
 
 from constructs import Construct
@@ -31,19 +29,12 @@ class ForwarderStack(TerraformStack):
         # Same construct path as in GuardDutyAlerts ("alerts/detector"): turning the central inbox on or off
         # keeps the detector, and with it the region's findings.
         holder = Construct(self, "alerts")
-        existing = config.existing_detector_ids.get(plan.region)
-        if existing is None:
-            self.detector: GuarddutyDetector | None = GuarddutyDetector(
-                holder,
-                "detector",
-                enable=True,
-                finding_publishing_frequency=config.finding_publishing_frequency,
-                tags=tags or None,
-            )
-            self.detector_id: str = self.detector.id
-        else:
-            self.detector = None
-            self.detector_id = DataAwsGuarddutyDetector(holder, "existing-detector", id=existing).id
+        self.detector, _, self.detector_id = add_detector(
+            holder,
+            existing_detector_id=config.existing_detector_ids.get(plan.region),
+            finding_publishing_frequency=config.finding_publishing_frequency,
+            tags=tags,
+        )
         # Suppression filters archive findings in the region where GuardDuty raises them, so they belong here
         # too, at the same construct path as in GuardDutyAlerts.
         self.suppression_filters = add_suppression_filters(
@@ -68,5 +59,3 @@ class ForwarderStack(TerraformStack):
             description="Rule forwarding findings to the home region",
         )
         add_estate_resources(self, plan, detector_id=self.detector_id, detector=self.detector)
-
-

@@ -23,6 +23,9 @@ from typing import TYPE_CHECKING, Any
 from .channels import (
     Aggregation,
     EmailChannel,
+    MailGroup,
+    RawGroup,
+    Routing,
     SlackChannel,
     SlackWebhookChannel,
     SqsChannel,
@@ -41,6 +44,7 @@ from .errors import (
     SynthError,
     UsageError,
 )
+from .notifications import MailRule
 from .patterns import FindingFilters, SampleHandling, finding_event_pattern
 from .policies import topic_policy
 from .protection import ProtectionPlan, ProtectionPlans, RuntimeAgent
@@ -50,12 +54,15 @@ from .validation import PublishingFrequency
 
 if TYPE_CHECKING:
     from .alerts import GuardDutyAlerts
+    from .channel_delivery import ChatWebhooks, RawGroupResources, UserNotificationsResources
     from .detector_protection import DetectorProtection
+    from .formatter import SubjectFormatter
     from .forwarder import FindingForwarder
     from .organization import OrganizationAdministrator, OrganizationMembers, adopt_region_detector
 
 __all__ = [
     "Aggregation",
+    "ChatWebhooks",
     "ConfigError",
     "DetectorProtection",
     "EmailChannel",
@@ -65,12 +72,17 @@ __all__ = [
     "GuardDutyAlerts",
     "GuardDutyAlertsError",
     "InvalidPropsError",
+    "MailGroup",
+    "MailRule",
     "OrganizationAdministrator",
     "OrganizationMembers",
     "PlanFileError",
     "ProtectionPlan",
     "ProtectionPlans",
     "PublishingFrequency",
+    "RawGroup",
+    "RawGroupResources",
+    "Routing",
     "RuntimeAgent",
     "SampleHandling",
     "Severity",
@@ -78,12 +90,14 @@ __all__ = [
     "SlackWebhookChannel",
     "SqsChannel",
     "StackSelectionError",
+    "SubjectFormatter",
     "SuppressionRule",
     "SynthError",
     "TeamsChannel",
     "TeamsWebhookChannel",
     "UsageError",
     "UserNotificationsChannel",
+    "UserNotificationsResources",
     "WebhookChannel",
     "adopt_region_detector",
     "finding_event_pattern",
@@ -93,6 +107,10 @@ __all__ = [
 # Constructs load cdktf and the provider bindings: imported when first named, not with the package.
 _CONSTRUCTS = {
     "GuardDutyAlerts": ".alerts",
+    "ChatWebhooks": ".channel_delivery",
+    "RawGroupResources": ".channel_delivery",
+    "UserNotificationsResources": ".channel_delivery",
+    "SubjectFormatter": ".formatter",
     "DetectorProtection": ".detector_protection",
     "FindingForwarder": ".forwarder",
     "OrganizationAdministrator": ".organization",

@@ -45,13 +45,13 @@ from ._aws import (
     SnsTopicSubscription,
 )
 from .channels import (
+    ChatWebhookChannel,
     RawGroup,
     SlackChannel,
     SqsChannel,
     TeamsChannel,
     UserNotificationsChannel,
     WebhookChannel,
-    _ChatWebhookChannel,
 )
 from .chat_messages import chat_transformer
 from .naming import (
@@ -84,12 +84,16 @@ from .policies import (
 
 __all__ = [
     "CHAT_API_REGIONS",
+    "ChatTarget",
     "ChatWebhooks",
     "RawGroupResources",
     "UserNotificationsResources",
     "add_raw_group",
     "add_user_notifications",
+    "build_chat_role",
+    "build_chat_webhooks",
     "chat_topic_arns",
+    "raw_groups_need_chat_role",
 ]
 
 # Where Amazon Q Developer in chat applications (formerly AWS Chatbot) has its API: its configurations are
@@ -112,7 +116,14 @@ class RawGroupResources:
     sqs_policy_statements: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def _chat_role(
+def raw_groups_need_chat_role(groups: Sequence[RawGroup], chat_topic_regions: Sequence[str] | None) -> bool:
+    """Whether this stack holds a chat configuration (Slack or Teams channel), which needs the chat role."""
+    if chat_topic_regions is not None and not chat_topic_regions:
+        return False  # another stack of the account holds the configurations
+    return any(channel.chat_configuration for group in groups for channel in group.channels)
+
+
+def build_chat_role(
     scope: Construct, *, name: str, region: str | None, tags: dict[str, str] | None
 ) -> tuple[IamRole, IamPolicy]:
     """The role the chat integration assumes for our channels and the guardrail capping what members may do:
@@ -149,7 +160,7 @@ def add_raw_group(
     delivery_settings: dict[str, Any],
     tags: dict[str, str] | None,
     chat_provider: AwsProvider | None,
-    chat_role: list[Any],
+    chat_role: tuple[IamRole, IamPolicy] | None,
     chat_topic_regions: Sequence[str] | None = None,
 ) -> RawGroupResources:
     """One rule selecting the group's findings, its topic (the whole event), and each channel's delivery.
@@ -191,69 +202,34 @@ def add_raw_group(
         **delivery_settings,
     )
     redrive = json.dumps({"deadLetterTargetArn": dead_letter_queue_arn}, sort_keys=True)
-    subscriptions: dict[str, SnsTopicSubscription] = {}
+    subscriptions = {
+        channel.key(): _raw_subscription(scope, channel, topic, redrive)
+        for channel in group.channels
+        if isinstance(channel, (WebhookChannel, SqsChannel))
+    }
+    statements = {
+        channel.key(): sqs_channel_statement(queue_arn=channel.queue_arn, topic_arn=topic.arn)
+        for channel in group.channels
+        if isinstance(channel, SqsChannel)
+    }
     chats: dict[str, Any] = {}
-    statements: dict[str, dict[str, Any]] = {}
-    for channel in group.channels:
-        key = channel.key()
-        if isinstance(channel, WebhookChannel):
-            subscriptions[key] = SnsTopicSubscription(
+    # An empty chat_topic_regions: another stack of this account holds the configurations and subscribes to
+    # this topic by ARN.
+    if chat_topic_regions is None or chat_topic_regions:
+        chats = {
+            channel.key(): _chat_configuration(
                 scope,
-                f"subscription-{key}",
-                topic_arn=topic.arn,
-                protocol="https",
-                endpoint=channel.url,
-                raw_message_delivery=channel.raw_delivery,
-                endpoint_auto_confirms=channel.auto_confirms,
-                redrive_policy=redrive,
+                channel,
+                topic_arns=chat_topic_arns(topic, channel_topic_name(name, group.key), region, chat_topic_regions),
+                name=name,
+                region=region,
+                tags=tags,
+                provider=chat_provider,
+                chat_role=chat_role,
             )
-        elif isinstance(channel, SqsChannel):
-            subscriptions[key] = SnsTopicSubscription(
-                scope,
-                f"subscription-{key}",
-                topic_arn=topic.arn,
-                protocol="sqs",
-                endpoint=channel.queue_arn,
-                raw_message_delivery=True,
-                redrive_policy=redrive,
-            )
-            statements[key] = sqs_channel_statement(queue_arn=channel.queue_arn, topic_arn=topic.arn)
-        elif isinstance(channel, (SlackChannel, TeamsChannel)):
-            if chat_topic_regions is not None and not chat_topic_regions:
-                # Another stack of this account holds the configuration and subscribes to this topic by ARN.
-                continue
-            if not chat_role:
-                chat_role.extend(_chat_role(scope, name=name, region=region, tags=tags))
-            role, guardrail = chat_role
-            common: dict[str, Any] = {
-                "configuration_name": chat_configuration_name(name, region, key),
-                "iam_role_arn": role.arn,
-                "guardrail_policy_arns": [guardrail.arn],
-                "sns_topic_arns": chat_topic_arns(
-                    topic, channel_topic_name(name, group.key), region, chat_topic_regions
-                ),
-                "logging_level": "ERROR",
-                "user_authorization_required": False,
-                "tags": tags,
-                "provider": chat_provider,
-            }
-            if isinstance(channel, SlackChannel):
-                chats[key] = ChatbotSlackChannelConfiguration(
-                    scope,
-                    f"chat-{key}",
-                    slack_team_id=channel.workspace_id,
-                    slack_channel_id=channel.channel_id,
-                    **common,
-                )
-            else:
-                chats[key] = ChatbotTeamsChannelConfiguration(
-                    scope,
-                    f"chat-{key}",
-                    tenant_id=channel.tenant_id,
-                    team_id=channel.team_id,
-                    channel_id=channel.channel_id,
-                    **common,
-                )
+            for channel in group.channels
+            if isinstance(channel, (SlackChannel, TeamsChannel))
+        }
     return RawGroupResources(
         rule=rule,
         topic=topic,
@@ -262,6 +238,75 @@ def add_raw_group(
         subscriptions=MappingProxyType(subscriptions),
         chat_configurations=MappingProxyType(chats),
         sqs_policy_statements=MappingProxyType(statements),
+    )
+
+
+def _raw_subscription(
+    scope: Construct, channel: WebhookChannel | SqsChannel, topic: SnsTopic, redrive: str
+) -> SnsTopicSubscription:
+    """SNS's delivery of the raw topic to a webhook (HTTPS) or a queue, dead-lettering what fails."""
+    if isinstance(channel, WebhookChannel):
+        return SnsTopicSubscription(
+            scope,
+            f"subscription-{channel.key()}",
+            topic_arn=topic.arn,
+            protocol="https",
+            endpoint=channel.url,
+            raw_message_delivery=channel.raw_delivery,
+            endpoint_auto_confirms=channel.auto_confirms,
+            redrive_policy=redrive,
+        )
+    return SnsTopicSubscription(
+        scope,
+        f"subscription-{channel.key()}",
+        topic_arn=topic.arn,
+        protocol="sqs",
+        endpoint=channel.queue_arn,
+        raw_message_delivery=True,
+        redrive_policy=redrive,
+    )
+
+
+def _chat_configuration(
+    scope: Construct,
+    channel: SlackChannel | TeamsChannel,
+    *,
+    topic_arns: list[str],
+    name: str,
+    region: str | None,
+    tags: dict[str, str] | None,
+    provider: AwsProvider | None,
+    chat_role: tuple[IamRole, IamPolicy] | None,
+) -> ChatbotSlackChannelConfiguration | ChatbotTeamsChannelConfiguration:
+    """The chat integration's configuration of a Slack or Teams channel, subscribed to the raw topic(s)."""
+    assert chat_role is not None, "build_chat_role first when raw_groups_need_chat_role"
+    role, guardrail = chat_role
+    key = channel.key()
+    common: dict[str, Any] = {
+        "configuration_name": chat_configuration_name(name, region, key),
+        "iam_role_arn": role.arn,
+        "guardrail_policy_arns": [guardrail.arn],
+        "sns_topic_arns": topic_arns,
+        "logging_level": "ERROR",
+        "user_authorization_required": False,
+        "tags": tags,
+        "provider": provider,
+    }
+    if isinstance(channel, SlackChannel):
+        return ChatbotSlackChannelConfiguration(
+            scope,
+            f"chat-{key}",
+            slack_team_id=channel.workspace_id,
+            slack_channel_id=channel.channel_id,
+            **common,
+        )
+    return ChatbotTeamsChannelConfiguration(
+        scope,
+        f"chat-{key}",
+        tenant_id=channel.tenant_id,
+        team_id=channel.team_id,
+        channel_id=channel.channel_id,
+        **common,
     )
 
 
@@ -277,114 +322,144 @@ def chat_topic_arns(topic: SnsTopic, topic_name: str, region: str | None, region
     ]
 
 
+@dataclass(frozen=True)
+class ChatTarget:
+    """One chat webhook channel riding on one band rule of its mail group (what `build_chat_webhooks` makes a
+    target of)."""
+
+    channel: ChatWebhookChannel
+    mail_rule: MailRule
+    rule: CloudwatchEventRule
+    threshold: float
+
+
+@dataclass(frozen=True)
 class ChatWebhooks:
     """Slack and Teams incoming webhooks, called by EventBridge API destinations: one connection and one role
     for all of them, one API destination per channel, one target per channel on each band rule it rides on."""
 
-    def __init__(self, scope: Construct, *, name: str, region: str | None, tags: dict[str, str] | None) -> None:
-        self._scope = scope
-        self._name = name
-        self._region = region
-        self._tags = tags
-        # Incoming webhooks carry their secret in the URL; the connection's API key header is required by
-        # EventBridge and ignored by Slack and Teams.
-        self.connection = CloudwatchEventConnection(
+    connection: CloudwatchEventConnection
+    destinations: Mapping[str, CloudwatchEventApiDestination]
+    targets: Mapping[str, CloudwatchEventTarget]
+    role: IamRole
+    role_policy: IamRolePolicy
+
+
+def build_chat_webhooks(
+    scope: Construct,
+    chat_targets: Sequence[ChatTarget],
+    *,
+    name: str,
+    region: str | None,
+    tags: dict[str, str] | None,
+    delivery_settings: Mapping[str, Any],
+) -> ChatWebhooks | None:
+    """Everything the chat webhooks need, in one call once every band rule exists (None without any): the
+    role's policy can then list exactly the destinations, and no step can be left out or run early."""
+    if not chat_targets:
+        return None
+    # Incoming webhooks carry their secret in the URL; the connection's API key header is required by
+    # EventBridge and ignored by Slack and Teams.
+    connection = CloudwatchEventConnection(
+        scope,
+        "webhook-connection",
+        name=webhook_connection_name(name),
+        description="Chat incoming webhooks of the GuardDuty alerts (the secret is the URL)",
+        authorization_type="API_KEY",
+        auth_parameters=CloudwatchEventConnectionAuthParameters(
+            api_key=CloudwatchEventConnectionAuthParametersApiKey(key="X-GuardDuty-Alerts", value="webhook")
+        ),
+    )
+    destinations: dict[str, CloudwatchEventApiDestination] = {}
+    for chat_target in chat_targets:
+        key = chat_target.channel.key()
+        if key not in destinations:
+            destinations[key] = _api_destination(scope, chat_target.channel, name=name, connection=connection)
+    role = IamRole(
+        scope,
+        "webhooks-role",
+        name=regional_role_name(f"{name}-webhooks", region),
+        description="Assumed by EventBridge to call the GuardDuty alert chat webhooks",
+        assume_role_policy=json.dumps(service_role_trust_policy(EVENTS_PRINCIPAL), sort_keys=True),
+        tags=tags,
+    )
+    targets = {
+        f"{chat.mail_rule.key}-{chat.channel.key()}": _chat_target(
+            scope, chat, destinations[chat.channel.key()], role_arn=role.arn, delivery_settings=delivery_settings
+        )
+        for chat in chat_targets
+    }
+    role_policy = IamRolePolicy(
+        scope,
+        "webhooks-role-policy",
+        role=role.id,
+        name="invoke-chat-webhooks",
+        policy=json.dumps(
+            invoke_api_destinations_policy([d.arn for _, d in sorted(destinations.items())]), sort_keys=True
+        ),
+    )
+    return ChatWebhooks(
+        connection=connection,
+        destinations=MappingProxyType(destinations),
+        targets=MappingProxyType(targets),
+        role=role,
+        role_policy=role_policy,
+    )
+
+
+def _chat_target(
+    scope: Construct,
+    chat: ChatTarget,
+    destination: CloudwatchEventApiDestination,
+    *,
+    role_arn: str,
+    delivery_settings: Mapping[str, Any],
+) -> CloudwatchEventTarget:
+    """The target calling one channel's webhook from one band rule, with the band's chat message."""
+    channel, mail_rule = chat.channel, chat.mail_rule
+    paths, template = chat_transformer(channel.kind, mail_rule.band, sample_bands=bands_at_or_above(chat.threshold))
+    target_key = f"{mail_rule.key}-{channel.key()}"
+    return CloudwatchEventTarget(
+        scope,
+        f"target-{target_key}",
+        rule=chat.rule.name,
+        arn=destination.arn,
+        target_id=channel.key()[:64],
+        role_arn=role_arn,
+        input_transformer=CloudwatchEventTargetInputTransformer(input_paths=paths, input_template=template),
+        **delivery_settings,
+    )
+
+
+def _api_destination(
+    scope: Construct, channel: ChatWebhookChannel, *, name: str, connection: CloudwatchEventConnection
+) -> CloudwatchEventApiDestination:
+    """The channel's API destination; its URL from SSM or from a sensitive variable (never in the JSON)."""
+    key = channel.key()
+    if channel.url_ssm_parameter is not None:
+        url = DataAwsSsmParameter(scope, f"{key}-url", name=channel.url_ssm_parameter, with_decryption=True).value
+    else:
+        variable = TerraformVariable(
             scope,
-            "webhook-connection",
-            name=webhook_connection_name(name),
-            description="Chat incoming webhooks of the GuardDuty alerts (the secret is the URL)",
-            authorization_type="API_KEY",
-            auth_parameters=CloudwatchEventConnectionAuthParameters(
-                api_key=CloudwatchEventConnectionAuthParametersApiKey(key="X-GuardDuty-Alerts", value="webhook")
-            ),
+            f"{key}-url",
+            type="string",
+            sensitive=True,
+            description=f"Incoming webhook URL of the {channel.kind.value} channel {key} (set {channel.url_env_var})",
         )
-        self.destinations: dict[str, CloudwatchEventApiDestination] = {}
-        self.targets: dict[str, CloudwatchEventTarget] = {}
-        self.role: IamRole | None = None
-        self.role_policy: IamRolePolicy | None = None
-
-    def destination(self, channel: _ChatWebhookChannel) -> CloudwatchEventApiDestination:
-        key = channel.key()
-        if key not in self.destinations:
-            if channel.url_ssm_parameter is not None:
-                parameter = DataAwsSsmParameter(
-                    self._scope, f"{key}-url", name=channel.url_ssm_parameter, with_decryption=True
-                )
-                url = parameter.value
-            else:
-                variable = TerraformVariable(
-                    self._scope,
-                    f"{key}-url",
-                    type="string",
-                    sensitive=True,
-                    description=f"Incoming webhook URL of the {channel.kind.value} channel {key} "
-                    f"(set {channel.url_env_var})",
-                )
-                assert channel.url_variable is not None
-                variable.override_logical_id(channel.url_variable)
-                url = variable.string_value
-            self.destinations[key] = CloudwatchEventApiDestination(
-                self._scope,
-                f"api-destination-{key}",
-                name=api_destination_name(self._name, key),
-                description=f"GuardDuty findings as chat messages ({channel.describe()})",
-                connection_arn=self.connection.arn,
-                invocation_endpoint=url,
-                http_method="POST",
-                # Incoming webhooks accept about one message a second; EventBridge queues and retries beyond.
-                invocation_rate_limit_per_second=1,
-            )
-        return self.destinations[key]
-
-    def add_target(
-        self,
-        channel: _ChatWebhookChannel,
-        mail_rule: MailRule,
-        rule: CloudwatchEventRule,
-        *,
-        threshold: float,
-        delivery_settings: dict[str, Any],
-    ) -> CloudwatchEventTarget:
-        destination = self.destination(channel)
-        paths, template = chat_transformer(channel.kind, mail_rule.band, sample_bands=bands_at_or_above(threshold))
-        target_key = f"{mail_rule.key}-{channel.key()}"
-        self.targets[target_key] = CloudwatchEventTarget(
-            self._scope,
-            f"target-{target_key}",
-            rule=rule.name,
-            arn=destination.arn,
-            target_id=channel.key()[:64],
-            role_arn=self._role_arn(),
-            input_transformer=CloudwatchEventTargetInputTransformer(input_paths=paths, input_template=template),
-            **delivery_settings,
-        )
-        return self.targets[target_key]
-
-    def _role_arn(self) -> str:
-        if self.role is None:
-            self.role = IamRole(
-                self._scope,
-                "webhooks-role",
-                name=regional_role_name(f"{self._name}-webhooks", self._region),
-                description="Assumed by EventBridge to call the GuardDuty alert chat webhooks",
-                assume_role_policy=json.dumps(service_role_trust_policy(EVENTS_PRINCIPAL), sort_keys=True),
-                tags=self._tags,
-            )
-        return self.role.arn
-
-    def finish(self) -> None:
-        """The role's policy, once every destination exists: invoking exactly those."""
-        if self.role is not None and self.destinations:
-            self.role_policy = IamRolePolicy(
-                self._scope,
-                "webhooks-role-policy",
-                role=self.role.id,
-                name="invoke-chat-webhooks",
-                policy=json.dumps(
-                    invoke_api_destinations_policy([d.arn for _, d in sorted(self.destinations.items())]),
-                    sort_keys=True,
-                ),
-            )
+        assert channel.url_variable is not None
+        variable.override_logical_id(channel.url_variable)
+        url = variable.string_value
+    return CloudwatchEventApiDestination(
+        scope,
+        f"api-destination-{key}",
+        name=api_destination_name(name, key),
+        description=f"GuardDuty findings as chat messages ({channel.describe()})",
+        connection_arn=connection.arn,
+        invocation_endpoint=url,
+        http_method="POST",
+        # Incoming webhooks accept about one message a second; EventBridge queues and retries beyond.
+        invocation_rate_limit_per_second=1,
+    )
 
 
 @dataclass(frozen=True)

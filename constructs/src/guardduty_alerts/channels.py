@@ -22,7 +22,7 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -36,6 +36,7 @@ __all__ = [
     "Aggregation",
     "Channel",
     "ChannelKind",
+    "ChatWebhookChannel",
     "EmailChannel",
     "MailGroup",
     "RawGroup",
@@ -129,14 +130,14 @@ class _ChannelBase:
     """
 
     kind: ClassVar[ChannelKind]
+    # How the kind is delivered, read by the builders instead of switching on the class: SNS subscribes it to
+    # its raw group's topic (failed deliveries dead-letter through the subscription's redrive policy), or the
+    # chat integration holds a configuration for it (which needs the chat role).
+    topic_subscription: ClassVar[bool] = False
+    chat_configuration: ClassVar[bool] = False
     severity_threshold: Severity | str | float | None = None
     filters: FindingFilters | None = None
     name: str | None = None
-
-    @property
-    def raw(self) -> bool:
-        """Whether the channel gets the whole event on a topic of a raw group."""
-        return self.kind in (ChannelKind.SLACK, ChannelKind.TEAMS, ChannelKind.WEBHOOK, ChannelKind.SQS)
 
     def _problems(self) -> list[tuple[str, str]]:
         return []
@@ -180,6 +181,7 @@ class SlackChannel(_ChannelBase):
     GuardDuty findings from the raw event. The workspace must be authorized once in its console."""
 
     kind: ClassVar[ChannelKind] = ChannelKind.SLACK
+    chat_configuration: ClassVar[bool] = True
     workspace_id: str
     channel_id: str
 
@@ -222,6 +224,7 @@ class TeamsChannel(_ChannelBase):
     once in its console."""
 
     kind: ClassVar[ChannelKind] = ChannelKind.TEAMS
+    chat_configuration: ClassVar[bool] = True
     tenant_id: str
     team_id: str
     channel_id: str
@@ -260,7 +263,7 @@ class TeamsChannel(_ChannelBase):
 
 
 @dataclass(frozen=True, kw_only=True)
-class _ChatWebhookChannel(_ChannelBase):
+class ChatWebhookChannel(_ChannelBase):
     """An incoming webhook of a chat tool, called by an EventBridge API destination with a chat message built
     by an input transformer. The URL is a secret: it is read at plan time from an SSM parameter or from the
     environment (TF_VAR_<name>), never written in the configuration or the synthesized JSON. Terraform keeps it
@@ -325,12 +328,12 @@ class _ChatWebhookChannel(_ChannelBase):
 
 
 @dataclass(frozen=True, kw_only=True)
-class SlackWebhookChannel(_ChatWebhookChannel):
+class SlackWebhookChannel(ChatWebhookChannel):
     kind: ClassVar[ChannelKind] = ChannelKind.SLACK_WEBHOOK
 
 
 @dataclass(frozen=True, kw_only=True)
-class TeamsWebhookChannel(_ChatWebhookChannel):
+class TeamsWebhookChannel(ChatWebhookChannel):
     """Teams "Workflows" webhook (Post to a channel when a webhook request is received): an Adaptive Card."""
 
     kind: ClassVar[ChannelKind] = ChannelKind.TEAMS_WEBHOOK
@@ -348,6 +351,7 @@ class WebhookChannel(_ChannelBase):
     """
 
     kind: ClassVar[ChannelKind] = ChannelKind.WEBHOOK
+    topic_subscription: ClassVar[bool] = True
     url: str
     raw_delivery: bool = False
     auto_confirms: bool = False
@@ -377,6 +381,7 @@ class SqsChannel(_ChannelBase):
     sns.amazonaws.com use that key."""
 
     kind: ClassVar[ChannelKind] = ChannelKind.SQS
+    topic_subscription: ClassVar[bool] = True
     queue_arn: str
 
     def _problems(self) -> list[tuple[str, str]]:
@@ -578,7 +583,7 @@ def channel_problems(
                 notified.setdefault(address.lower(), f"{at}.addresses")
                 if address.lower() in mailed:
                     problems.append(_mailed_twice(f"{at}.addresses[{number}]", address, mailed[address.lower()]))
-        if isinstance(channel, _ChatWebhookChannel) and channel.url_env_var is not None:
+        if isinstance(channel, ChatWebhookChannel) and channel.url_env_var is not None:
             first = variables.setdefault(channel.url_env_var, index)
             if first != index:
                 problems.append(
@@ -636,7 +641,7 @@ class MailGroup:
     threshold: float
     filters: FindingFilters
     addresses: tuple[str, ...]
-    chat: tuple[_ChatWebhookChannel, ...]
+    chat: tuple[ChatWebhookChannel, ...]
 
 
 @dataclass(frozen=True)
@@ -654,7 +659,6 @@ class Routing:
     mail_groups: tuple[MailGroup, ...]
     raw_groups: tuple[RawGroup, ...]
     user_notifications: UserNotificationsChannel | None = None
-    channels: tuple[Channel, ...] = field(default=())
 
 
 def _settings(channel: _ChannelBase, threshold: float, filters: FindingFilters) -> tuple[float, FindingFilters, bool]:
@@ -692,7 +696,7 @@ def route_channels(
             user_notifications = channel
             continue
         own_threshold, own_filters, own = _settings(channel, threshold, filters)
-        if isinstance(channel, (EmailChannel, _ChatWebhookChannel)):
+        if isinstance(channel, (EmailChannel, ChatWebhookChannel)):
             apart = formatter and not isinstance(channel, EmailChannel)
             default = own_threshold == threshold and not own and not apart
             entry = mail.setdefault(
@@ -741,6 +745,4 @@ def route_channels(
             key=lambda group: group.key,
         )
     )
-    return Routing(
-        mail_groups=mail_groups, raw_groups=raw_groups, user_notifications=user_notifications, channels=tuple(channels)
-    )
+    return Routing(mail_groups=mail_groups, raw_groups=raw_groups, user_notifications=user_notifications)

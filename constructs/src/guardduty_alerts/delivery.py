@@ -39,7 +39,7 @@ from .naming import (
     key_alias_name,
     rule_name,
 )
-from .policies import KEY_USE_ACTIONS, dead_letter_queue_policy, key_policy
+from .policies import dead_letter_queue_policy, key_policy, key_use_policy
 
 __all__ = [
     "ALARM_PERIOD_SECONDS",
@@ -256,20 +256,7 @@ def allow_role_to_use_key(scope: Construct, role: IamRole, key_arn: str) -> IamR
         "formatter-key-use",
         role=role.id,
         name="use-topic-key",
-        policy=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "EncryptForTheAlertTopic",
-                        "Effect": "Allow",
-                        "Action": list(KEY_USE_ACTIONS),
-                        "Resource": key_arn,
-                    }
-                ],
-            },
-            sort_keys=True,
-        ),
+        policy=json.dumps(key_use_policy(key_arn), sort_keys=True),
     )
 
 

@@ -98,6 +98,8 @@ class UsageError(GuardDutyAlertsError):
     go together, or a request the configuration cannot satisfy (a sample finding that would not be mailed)."""
 
     headline = "invalid command line"
+
+
 class StackSelectionError(GuardDutyAlertsError):
     """The stacks to compare or plan cannot be selected: a synth output folder or an option is unusable."""
 

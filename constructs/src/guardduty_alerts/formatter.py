@@ -42,20 +42,14 @@ from ._aws import (
 )
 from .checkov_skips import skip_check
 from .naming import formatter_function_name, regional_role_name
-from .policies import service_role_trust_policy
+from .policies import formatter_role_policy, service_role_trust_policy
 from .templates import mail_templates
 
 __all__ = [
     "LOG_RETENTION_DAYS",
-    "PUBLISH_SID",
     "SubjectFormatter",
     "mail_templates",
-    "publish_statement",
 ]
-
-# The topic policy statement that lets EventBridge publish (policies.topic_policy); replaced by
-# `publish_statement` when the formatter publishes instead.
-PUBLISH_SID = "AllowGuardDutyFindingRulesToPublish"
 
 LOG_RETENTION_DAYS = 90
 HANDLER_DIR = Path(__file__).parent / "formatter_function"
@@ -127,29 +121,9 @@ class SubjectFormatter(Construct):
             role=self.role.id,
             name="publish-findings",
             policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "PublishToTheAlertTopic",
-                            "Effect": "Allow",
-                            "Action": "sns:Publish",
-                            "Resource": topic_arn,
-                        },
-                        {
-                            "Sid": "DeadLetterFailedEvents",
-                            "Effect": "Allow",
-                            "Action": "sqs:SendMessage",
-                            "Resource": dead_letter_queue_arn,
-                        },
-                        {
-                            "Sid": "WriteOwnLogs",
-                            "Effect": "Allow",
-                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                            "Resource": f"{self.log_group.arn}:*",
-                        },
-                    ],
-                },
+                formatter_role_policy(
+                    topic_arn=topic_arn, dead_letter_queue_arn=dead_letter_queue_arn, log_group_arn=self.log_group.arn
+                ),
                 sort_keys=True,
             ),
         )
@@ -196,14 +170,3 @@ class SubjectFormatter(Construct):
         )
         self.permissions = MappingProxyType({**self.permissions, key: permission})
         return permission
-
-
-def publish_statement(topic_arn: str, role_arn: str) -> dict[str, object]:
-    """Topic policy statement: the formatter's role, and no other principal, may publish."""
-    return {
-        "Sid": "AllowSubjectFormatterToPublish",
-        "Effect": "Allow",
-        "Principal": {"AWS": role_arn},
-        "Action": "sns:Publish",
-        "Resource": topic_arn,
-    }

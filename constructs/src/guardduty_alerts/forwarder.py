@@ -7,8 +7,9 @@ import json
 from constructs import Construct
 
 from ._aws import CloudwatchEventRule, CloudwatchEventTarget, IamRole, IamRolePolicy
-from .inbox import default_bus_arn, forwarding_event_pattern, forwarding_role_policy, forwarding_trust_policy
+from .inbox import default_bus_arn, forwarding_event_pattern
 from .naming import forwarding_role_name, forwarding_rule_name
+from .policies import forwarding_role_policy, forwarding_trust_policy
 
 __all__ = ["FindingForwarder"]
 

@@ -10,13 +10,19 @@ __all__ = [
     "CLOUDWATCH_PRINCIPAL",
     "EVENTS_PRINCIPAL",
     "KEY_USE_ACTIONS",
+    "PUBLISH_SID",
     "SNS_PRINCIPAL",
     "TOPIC_ADMIN_ACTIONS",
     "chat_notifications_policy",
     "dead_letter_queue_policy",
     "deny_insecure_transport_statement",
+    "formatter_role_policy",
+    "forwarding_role_policy",
+    "forwarding_trust_policy",
     "invoke_api_destinations_policy",
     "key_policy",
+    "key_use_policy",
+    "publish_statement",
     "service_role_trust_policy",
     "sqs_channel_statement",
     "topic_policy",
@@ -39,8 +45,63 @@ TOPIC_ADMIN_ACTIONS = (
 )
 
 
+# The topic policy statement that lets EventBridge publish; `publish_statement` takes its place when the
+# subject formatter publishes instead.
+PUBLISH_SID = "AllowGuardDutyFindingRulesToPublish"
+
+
+def publish_statement(topic_arn: str, role_arn: str) -> dict[str, Any]:
+    """Topic policy statement: the formatter's role, and no other principal, may publish."""
+    return {
+        "Sid": "AllowSubjectFormatterToPublish",
+        "Effect": "Allow",
+        "Principal": {"AWS": role_arn},
+        "Action": "sns:Publish",
+        "Resource": topic_arn,
+    }
+
+
+def key_use_policy(key_arn: str) -> dict[str, Any]:
+    """Identity policy letting a role (the formatter's) encrypt with the topic's key, which publishing to the
+    encrypted topic and dead-lettering into the queue encrypted with it need. The key policy delegates to IAM
+    (the account root has kms:*), so an identity policy is enough."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "EncryptForTheAlertTopic", "Effect": "Allow", "Action": list(KEY_USE_ACTIONS), "Resource": key_arn}
+        ],
+    }
+
+
+def formatter_role_policy(*, topic_arn: str, dead_letter_queue_arn: str, log_group_arn: str) -> dict[str, Any]:
+    """What the subject formatter's function may do: publish to the topic, dead-letter, write its own logs."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "PublishToTheAlertTopic", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn},
+            {
+                "Sid": "DeadLetterFailedEvents",
+                "Effect": "Allow",
+                "Action": "sqs:SendMessage",
+                "Resource": dead_letter_queue_arn,
+            },
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"{log_group_arn}:*",
+            },
+        ],
+    }
+
+
 def topic_policy(
-    *, topic_arn: str, rule_arns: list[str], owner_account: str, alarm_names: Sequence[str] = ()
+    *,
+    topic_arn: str,
+    rule_arns: list[str],
+    owner_account: str,
+    alarm_names: Sequence[str] = (),
+    publisher_role_arn: str | None = None,
 ) -> dict[str, Any]:
     """Topic policy: EventBridge may publish for our rule(s) only; the owning account administers; no plain HTTP.
 
@@ -52,6 +113,9 @@ def topic_policy(
     allow (the owner statement has no sns:Publish); the statement follows the SNS developer guide's
     "Amazon SNS access control case examples" (CloudWatch alarms publishing to a topic): aws:SourceArn of the
     alarms and aws:SourceAccount of the owner.
+
+    `publisher_role_arn`: the subject formatter's role, which then publishes instead of EventBridge (and is
+    the only publisher besides the alarms).
     """
     alarms: list[dict[str, Any]] = []
     if alarm_names:
@@ -74,13 +138,15 @@ def topic_policy(
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "AllowGuardDutyFindingRulesToPublish",
+                "Sid": PUBLISH_SID,
                 "Effect": "Allow",
                 "Principal": {"Service": EVENTS_PRINCIPAL},
                 "Action": "sns:Publish",
                 "Resource": topic_arn,
                 "Condition": {"ArnEquals": {"aws:SourceArn": list(rule_arns)}},
-            },
+            }
+            if publisher_role_arn is None
+            else publish_statement(topic_arn, publisher_role_arn),
             {
                 "Sid": "OwningAccountAdministersTopic",
                 "Effect": "Allow",
@@ -273,4 +339,33 @@ def sqs_channel_statement(*, queue_arn: str, topic_arn: str) -> dict[str, Any]:
         "Action": "sqs:SendMessage",
         "Resource": queue_arn,
         "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+    }
+
+
+def forwarding_trust_policy(*, rule_arn: str, account_id: str) -> dict[str, Any]:
+    """EventBridge may assume the role only on behalf of our forwarding rule in our account (confused deputy)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ForwardingRuleAssumesRole",
+                "Effect": "Allow",
+                "Principal": {"Service": EVENTS_PRINCIPAL},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnEquals": {"aws:SourceArn": rule_arn},
+                },
+            }
+        ],
+    }
+
+
+def forwarding_role_policy(*, bus_arn: str) -> dict[str, Any]:
+    """Put events on the home region's default bus, and nothing else."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "PutEventsOnHomeBus", "Effect": "Allow", "Action": "events:PutEvents", "Resource": bus_arn}
+        ],
     }

@@ -18,7 +18,6 @@ from typing import Any
 
 from guardduty_alerts.channels import (
     SlackChannel,
-    SqsChannel,
     TeamsChannel,
     WebhookChannel,
 )
@@ -64,11 +63,11 @@ def channel_checks(alerting: StackAlerting) -> list[str]:
     routing = alerting.routing()
     raw = [channel for group in routing.raw_groups for channel in group.channels]
     checks = []
-    if any(isinstance(channel, (SlackChannel, TeamsChannel)) for channel in raw):
+    if any(channel.chat_configuration for channel in raw):
         checks.append("chat-configurations")
     if any(group.chat for group in routing.mail_groups):
         checks.append("api-destinations")
-    if any(isinstance(channel, (WebhookChannel, SqsChannel)) for channel in raw):
+    if any(channel.topic_subscription for channel in raw):
         checks.append("channel-subscriptions")
     if routing.user_notifications is not None:
         checks.append("user-notifications")
@@ -258,7 +257,7 @@ def check_channel_subscriptions(context: StackContext) -> CheckResult:
     sns = context.clients["sns"]
     problems, fixes, good = [], [], []
     for group in _alerting(context).routing().raw_groups:
-        wanted = [c for c in group.channels if isinstance(c, (WebhookChannel, SqsChannel))]
+        wanted = [c for c in group.channels if c.topic_subscription]
         if not wanted:
             continue
         topic = _raw_topic_arn(context, group.key)
