@@ -105,8 +105,9 @@ def problems_of(tmp_path: Path, text: str) -> list[str]:
             f"public; allowed: {URL_ALLOWED}",
         ),
         (
-            webhook("https://10.0.0.7/hook"),
-            f"channels[0].url: 'https://10.0.0.7/hook' points at 10.0.0.7, an address that is not public; allowed: {URL_ALLOWED}",
+            # A unique local IPv6 address: as private as 10.0.0.0/8.
+            webhook("https://[fd00::7]/hook"),
+            f"channels[0].url: 'https://[fd00::7]/hook' points at fd00::7, an address that is not public; allowed: {URL_ALLOWED}",
         ),
         (
             webhook("https://localhost:8443/x"),
@@ -324,3 +325,45 @@ def test_rejects_non_finite_numbers_line_breaks_and_foreign_partitions_as_props(
         "EventBridge's bounds",
         f"alarm_actions[0]: 'arn:aws:sns:us-east-1:123456789012:oncall\\n' {LINE_BREAK}; allowed: {ACTION_ALLOWED}",
     )
+
+
+def test_a_loopback_webhook_is_refused_on_aws_and_allowed_when_every_call_goes_to_a_local_emulator() -> None:
+    # SNS delivers from AWS's network: 127.0.0.1 is never the receiver there. A local emulator (moto) delivers from
+    # this machine, so with the stack's SNS endpoint on a loopback address the receiver is reachable.
+    from cdktf_cdktf_provider_aws.provider import AwsProviderEndpoints
+
+    url = "https://127.0.0.1:8443/guardduty"
+    expected = f"channels[0].url: '{url}' points at 127.0.0.1, an address that is not public; allowed: {URL_ALLOWED}"
+    for endpoint, problems in [
+        (None, [expected]),
+        ("https://sns.example.com", [expected]),
+        ("http://127.0.0.1:5000", []),
+        ("http://localhost:5000", []),
+    ]:
+        stack = TerraformStack(CdktfTesting.app(), "stack")
+        endpoints = [AwsProviderEndpoints(sns=endpoint)] if endpoint else None
+        AwsProvider(stack, "aws", region="us-east-1", endpoints=endpoints)
+        if problems:
+            with pytest.raises(InvalidPropsError) as caught:
+                GuardDutyAlerts(stack, "alerts", recipients=["a@example.com"], channels=[WebhookChannel(url=url)])
+            assert list(caught.value.problems) == problems, endpoint
+        else:
+            GuardDutyAlerts(stack, "alerts", recipients=["a@example.com"], channels=[WebhookChannel(url=url)])
+
+
+def test_a_private_webhook_stays_refused_with_a_local_emulator() -> None:
+    assert channel_problems([WebhookChannel(url="https://[fd00::7]/x")], region=None, emulated=True) == [
+        f"channels[0].url: 'https://[fd00::7]/x' points at fd00::7, an address that is not public; allowed: {URL_ALLOWED}"
+    ]
+
+
+def test_a_config_with_a_local_emulator_endpoint_may_name_a_loopback_webhook(tmp_path: Path) -> None:
+    text = BASE + "channels:\n  - kind: webhook\n    url: https://127.0.0.1:8443/guardduty\n"
+    assert problems_of(tmp_path, text) == [
+        "channels[0].url: 'https://127.0.0.1:8443/guardduty' points at 127.0.0.1, an address that is not public; "
+        f"allowed: {URL_ALLOWED}"
+    ]
+    path = tmp_path / "emulated.yaml"
+    path.write_text(text + "provider:\n  endpoint_url: http://127.0.0.1:5000\n")
+    (channel,) = load_config(path).channels
+    assert channel.url == "https://127.0.0.1:8443/guardduty"

@@ -33,7 +33,7 @@ from guardduty_alerts.channels import (
 )
 from guardduty_alerts.patterns import FindingFilters, SampleHandling
 from guardduty_alerts.regions import ALL_REGIONS
-from guardduty_alerts.validation import EMAIL_PATTERN
+from guardduty_alerts.validation import EMAIL_PATTERN, is_loopback_url
 from jsonschema.protocols import Validator
 
 __all__ = [
@@ -241,7 +241,9 @@ def channels_problems(document: Mapping[str, Any], schema: Validator) -> list[st
         return []  # channels are placed by region: the schema reports the regions first
     channels = parse_channels(document)
     recipients = document.get("recipients") if isinstance(document.get("recipients"), list) else []
-    problems = channel_problems(channels, region=None, recipients=recipients)
+    provider = document.get("provider")
+    endpoint = provider.get("endpoint_url") if isinstance(provider, dict) else None
+    problems = channel_problems(channels, region=None, recipients=recipients, emulated=is_loopback_url(endpoint))
     inbox = _inbox_home(document)
     for index, channel in enumerate(channels):
         if isinstance(channel, SqsChannel) and not any(p.startswith(f"channels[{index}].queue_arn") for p in problems):

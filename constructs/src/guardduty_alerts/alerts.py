@@ -71,7 +71,7 @@ from .policies import topic_policy
 from .props import AlertsProps, chat_topic_regions_problems, check_props
 from .severity import Severity, parse_threshold
 from .suppression import SuppressionRule
-from .validation import PublishingFrequency
+from .validation import PublishingFrequency, is_loopback_url
 
 __all__ = [
     "DeliveryBase",
@@ -229,7 +229,9 @@ class GuardDutyAlerts(Construct):
         super().__init__(scope, id_)
         props = AlertsProps(**{prop.name: values[prop.name] for prop in dataclasses.fields(AlertsProps)})
         self._region = _stack_region(self)
-        check_props(props, region=self._region)  # every problem at once, before anything is built
+        check_props(
+            props, region=self._region, emulated=_stack_emulated(self)
+        )  # every problem at once, before anything is built
         self._props, self._name = props, props.name
         self._tags: dict[str, str] | None = dict(sorted((props.tags or {}).items())) or None
         own_group = self._route_channels()
@@ -633,6 +635,15 @@ def _channel_mail_rules(group: MailGroup) -> tuple[MailRule, ...]:
     return tuple(
         dataclasses.replace(rule, key=f"{group.key}-{rule.key}") for rule in mail_rules(group.threshold, group.filters)
     )
+
+
+def _stack_emulated(scope: Construct) -> bool:
+    """Whether the stack's default AWS provider sends SNS calls to an endpoint on this machine (a local emulator
+    such as moto, which delivers from here too)."""
+    for child in TerraformStack.of(scope).node.children:
+        if isinstance(child, AwsProvider) and child.alias is None and isinstance(child.endpoints, list):
+            return any(is_loopback_url(getattr(endpoint, "sns", None)) for endpoint in child.endpoints)
+    return False
 
 
 def _stack_region(scope: Construct) -> str | None:

@@ -356,8 +356,8 @@ class WebhookChannel(_ChannelBase):
     raw_delivery: bool = False
     auto_confirms: bool = False
 
-    def _problems(self) -> list[tuple[str, str]]:
-        problem = https_url_problem(self.url, credentials_advice=_WEBHOOK_CREDENTIALS_ADVICE)
+    def _problems(self, *, emulated: bool = False) -> list[tuple[str, str]]:
+        problem = https_url_problem(self.url, credentials_advice=_WEBHOOK_CREDENTIALS_ADVICE, loopback_allowed=emulated)
         return [("url", problem)] if problem else []
 
     def _default_key(self) -> str:
@@ -513,12 +513,23 @@ def _address_problems(addresses: object) -> list[tuple[str, str]]:
     return address_list_problems("addresses", addresses)
 
 
+def _own_problems(channel: _ChannelBase, emulated: bool) -> list[tuple[str, str]]:
+    # Only a webhook's URL depends on where the stack's calls go.
+    return channel._problems(emulated=emulated) if isinstance(channel, WebhookChannel) else channel._problems()
+
+
 def channel_problems(
-    channels: Sequence[Channel], *, region: str | None, recipients: Sequence[str] = (), where: str = "channels"
+    channels: Sequence[Channel],
+    *,
+    region: str | None,
+    recipients: Sequence[str] = (),
+    where: str = "channels",
+    emulated: bool = False,
 ) -> list[str]:
     """Every problem of a channel list, each naming `channels[i].<setting>`, the value and what is allowed.
     `recipients` are the top-level addresses: an address may be in one email channel only, or it would get
-    the findings both channels share twice."""
+    the findings both channels share twice. `emulated`: every call of the stack goes to a local emulator, so
+    an HTTPS webhook on a loopback address is reachable (on AWS it never is)."""
     problems: list[str] = []
     if isinstance(channels, str) or not isinstance(channels, Sequence):
         return [f"{where}: {channels!r} is not a list; allowed: a list of channels"]
@@ -537,7 +548,7 @@ def channel_problems(
                 f"{at}: {channel!r} is not a channel; allowed: one of " + ", ".join(kind.value for kind in ChannelKind)
             )
             continue
-        problems += [f"{at}.{setting}: {problem}" for setting, problem in channel._problems()]
+        problems += [f"{at}.{setting}: {problem}" for setting, problem in _own_problems(channel, emulated)]
         if channel.severity_threshold is not None:
             problem = threshold_problem(channel.severity_threshold)
             if problem:
@@ -548,7 +559,7 @@ def channel_problems(
             problems.append(
                 f"{at}.name: {shown}; allowed: 2 to 32 lowercase letters, digits and hyphens, starting with a letter"
             )
-        if isinstance(channel, SqsChannel) and region and not channel._problems():
+        if isinstance(channel, SqsChannel) and region and not _own_problems(channel, emulated):
             if channel.queue_region != region:
                 problems.append(
                     f"{at}.queue_arn: the queue is in {channel.queue_region}, this stack in {region}; "
@@ -565,7 +576,7 @@ def channel_problems(
                 problems.append(
                     f"{at}: AWS User Notifications does not serve {region}; allowed in a commercial AWS region only"
                 )
-        if channel._problems():
+        if _own_problems(channel, emulated):
             continue
         if isinstance(channel, EmailChannel):
             for number, address in enumerate(channel.addresses):

@@ -76,11 +76,12 @@ class AlertsProps:
     chat_topic_regions: Sequence[str] | None = None
 
 
-def check_props(props: AlertsProps, *, region: str | None) -> None:
-    """Raise one `InvalidPropsError` listing every problem of `props`; `region` is the stack provider's."""
+def check_props(props: AlertsProps, *, region: str | None, emulated: bool = False) -> None:
+    """Raise one `InvalidPropsError` listing every problem of `props`; `region` is the stack provider's, and
+    `emulated` says that its calls go to a local emulator (an HTTPS webhook on this machine is then reachable)."""
     problems = (
         _plain_problems(props, region=region)
-        + _channel_list_problems(props, region=region)
+        + _channel_list_problems(props, region=region, emulated=emulated)
         + suppression_rule_problems(props.suppression_rules)
         + _delivery_problems(props, region=region)
         + _pattern_size_problems(props)
@@ -125,11 +126,11 @@ def _plain_problems(props: AlertsProps, *, region: str | None) -> list[str]:
     return problems + chat_topic_regions_problems(props.chat_topic_regions, region=region)
 
 
-def _channel_list_problems(props: AlertsProps, *, region: str | None) -> list[str]:
+def _channel_list_problems(props: AlertsProps, *, region: str | None, emulated: bool) -> list[str]:
     """The channels themselves, then (when each is well formed) what they need of the rest of the construct."""
     channels = list(props.channels) if _is_list(props.channels) else props.channels
     recipients = props.recipients if _is_list(props.recipients) else ()
-    problems = channel_problems(channels, region=region, recipients=recipients)  # type: ignore[arg-type]
+    problems = channel_problems(channels, region=region, recipients=recipients, emulated=emulated)  # type: ignore[arg-type]
     if problems or not channels:
         # Setup checks read each channel's fields and route them: only sound on well-formed channels.
         return problems

@@ -25,6 +25,7 @@ __all__ = [
     "email_problem",
     "frequency_problem",
     "https_url_problem",
+    "is_loopback_url",
     "name_problem",
     "parse_arn",
     "partition_of_region",
@@ -211,11 +212,28 @@ def arn_problem(
 _HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 
 
-def https_url_problem(value: object, *, credentials_advice: str) -> str | None:
+def is_loopback_url(url: object) -> bool:
+    """Whether `url` names a host on this machine (127.0.0.0/8, ::1 or localhost): where a local emulator runs."""
+    if not isinstance(url, str):
+        return False
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def https_url_problem(value: object, *, credentials_advice: str, loopback_allowed: bool = False) -> str | None:
     """Why `value` is not an https:// URL a public AWS service can deliver to, or None.
 
     `credentials_advice` says where a secret goes instead of `user:password@` (the URL is written in clear into
-    the synthesized JSON, the plan and the state).
+    the synthesized JSON, the plan and the state). `loopback_allowed`: the stack's calls go to a local emulator,
+    which delivers from this machine, so a receiver on a loopback address (127.0.0.0/8, ::1) is reachable.
     """
     allowed = "an https:// URL with a public host name, such as https://events.pagerduty.com/integration/<key>/enqueue"
     if not isinstance(value, str):
@@ -250,6 +268,8 @@ def https_url_problem(value: object, *, credentials_advice: str) -> str | None:
     if address is not None:
         # AWS delivers from its public network: a loopback, private, link-local (169.254.169.254 is the
         # instance metadata service) or reserved address is never the receiver, only a mistake or a probe.
+        if address.is_loopback and loopback_allowed:
+            return None
         if not address.is_global:
             return f"{value!r} points at {host}, an address that is not public; allowed: {allowed}"
         return None
