@@ -518,6 +518,39 @@ def test_fails_with_the_count_and_the_age_of_the_oldest_dead_letter(aws: Stubbed
     assert result.found == ("3 undelivered findings in queue guardduty-alerts-dead-letters; the oldest is 2 h 1 min old",)
     assert result.fix[0].startswith(f"read them: aws sqs receive-message --region {REGION} --queue-url {url} ")
 
+def test_fails_failed_deliveries_of_rules_that_do_not_exist_instead_of_passing_them(aws: StubbedAws) -> None:
+    # After a destroy the rules check finds no rule; "no failed invocations of the 3 rules" would read as a pass
+    # of rules that are not there (issue 21).
+    expectation = alerting_stack()
+    rules = list(expectation.rule_names.values())
+    context = aws.context(expectation)
+    context.missing_rules.update(rules)
+    result = check_failed_invocations(context)  # no CloudWatch call is stubbed: none may be made
+    assert not result.passed
+    assert result.found == (f"not checked: none of the {len(rules)} rules exists (see above)",)
+    assert result.fix == (
+        "apply stack guardduty-alerts-us-east-1 (terraform -chdir=cdktf.out/stacks/guardduty-alerts-us-east-1 apply)",
+    )
+
+
+def test_fails_failed_deliveries_naming_the_missing_rule_and_checks_the_others(aws: StubbedAws) -> None:
+    expectation = alerting_stack()
+    rules = list(expectation.rule_names.values())
+    assert len(rules) > 2, "the example has a rule per band"
+    context = aws.context(expectation)
+    context.missing_rules.add(rules[0])
+    aws["cloudwatch"].add_response(
+        "get_metric_data",
+        {"MetricDataResults": [{"Id": f"r{index}", "Values": []} for index in range(len(rules) - 1)]},
+        {"MetricDataQueries": ANY, "StartTime": NOW - datetime.timedelta(hours=24), "EndTime": NOW},
+    )
+    result = check_failed_invocations(context)
+    assert not result.passed
+    assert result.found == (
+        f"no failed invocations of the {len(rules) - 1} rules in the last 24 hours",
+        f"not checked: rule {rules[0]} does not exist (see above)",
+    )
+
 
 # --- --send-sample -----------------------------------------------------------------------------------------------
 
