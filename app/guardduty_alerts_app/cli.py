@@ -207,7 +207,7 @@ def _plan(args: argparse.Namespace) -> int:
     print(
         f"planned {len(seconds)} stacks{where} in {time.perf_counter() - started:.1f} s with {args.jobs} jobs "
         f"(per stack {min(seconds.values()):.1f} to {max(seconds.values()):.1f} s); "
-        f"next: python main.py plan-summary {args.plans_dir}/*.json"
+        f"next: ./bin/app plan-summary {args.plans_dir}/*.json"
     )
     return 0
 

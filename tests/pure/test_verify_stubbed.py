@@ -698,3 +698,18 @@ def test_aws_errors_keep_the_code_and_message_and_name_the_iam_action(aws: Stubb
         call(aws.client("kms"), "get_key_policy", KeyId="k", PolicyName="default")
     assert (raised.value.action, raised.value.code, raised.value.message) == ("kms:GetKeyPolicy", "NotFoundException", "gone")
     assert not raised.value.denied
+
+
+def test_an_emulator_without_the_api_is_named_in_one_line_without_its_web_page() -> None:
+    # moto answers an API it does not implement (GuardDuty's CreateSampleFindings) with an HTML "404 Not Found"
+    # page; the report says that the step needs real AWS instead of quoting the page (issue 21).
+    page = "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n"
+    failure = AwsCallFailed("guardduty:CreateSampleFindings", "404", page)
+    assert failure.sentence() == (
+        "guardduty:CreateSampleFindings needs real AWS: the endpoint (an emulator) does not implement it (HTTP 404)"
+    )
+    assert failure.fix(None) == (
+        "run this against a real AWS account (without provider.endpoint_url); the emulator cannot do it"
+    )
+    # A JSON 404 from a real service keeps its own code and message.
+    assert not AwsCallFailed("sns:GetTopicAttributes", "404", "Topic does not exist").not_emulated
