@@ -117,12 +117,17 @@ def _verify(args: argparse.Namespace) -> int:
         ]
     if problems:
         raise UsageError(problems)
-    report = verify(
-        expectations,
-        endpoint_url=config.endpoint_url,
-        send_sample=args.send_sample,
-        wait_seconds=DEFAULT_SAMPLE_WAIT_SECONDS if args.wait is None else args.wait,
-    )
+    from guardduty_alerts_review.progress import Progress
+
+    # The sample's wait (up to --wait seconds): what CloudWatch shows so far and the time left, on standard error.
+    with Progress() as progress:
+        report = verify(
+            expectations,
+            endpoint_url=config.endpoint_url,
+            send_sample=args.send_sample,
+            wait_seconds=DEFAULT_SAMPLE_WAIT_SECONDS if args.wait is None else args.wait,
+            report=progress.status,
+        )
     print(render_json(report) if args.json else render_text(report))
     return 0 if report.passed else EXIT_CHECK_FAILED
 
@@ -235,8 +240,13 @@ def _deploy(args: argparse.Namespace) -> int:
         for number in sorted({step for step, _, _ in rows})
     ]
     action = Action.of(destroy=destroy, plan_only=args.plan)
+    from guardduty_alerts_review.progress import Progress
+
     started = time.perf_counter()
-    outcomes = run_steps(steps, action, jobs=args.jobs, logs_dir=Path(args.logs_dir))
+    # A live line of the running stacks on a terminal; in CI the per-stack lines are the progress.
+    with Progress() as progress:
+        status = progress.status if progress.live else None
+        outcomes = run_steps(steps, action, jobs=args.jobs, logs_dir=Path(args.logs_dir), status=status)
     print("\n".join(render_summary(outcomes, action, time.perf_counter() - started)))
     return 1 if any(outcome.status == "failed" for outcome in outcomes) else 0
 
@@ -441,6 +451,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     # Output piped into `head` and the like: stop quietly when the reader goes away, as command-line tools do.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # jsii prints a Node 20 end-of-life banner in every process that starts its kernel (as bin/app also says);
+    # set here too for the `guardduty-alerts` entry point. Read when the kernel starts, after this.
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     arguments = list(sys.argv[1:] if argv is None else argv)
     if not arguments or (arguments[0].startswith("-") and arguments[0] not in ("-h", "--help")):
         arguments.insert(0, DEFAULT_COMMAND)

@@ -101,9 +101,11 @@ def run_steps(
     logs_dir: Path,
     env: Mapping[str, str] | None = None,
     progress: Callable[[str], None] = print,
+    status: Callable[[str], None] | None = None,
 ) -> list[StackOutcome]:
     """Run `action` on every stack, step by step (in reverse for destroy), `jobs` stacks at a time within a step;
-    after a step with a failure, the stacks of the later steps are skipped. One outcome per stack."""
+    after a step with a failure, the stacks of the later steps are skipped. One outcome per stack. `progress`
+    gets a line per step and per finished stack, `status` (a live line, if any) which stacks are running."""
     logs_dir.mkdir(parents=True, exist_ok=True)
     environment = terraform_environment(env)
     ordered = list(reversed(steps)) if action.reverse else list(steps)
@@ -120,7 +122,7 @@ def run_steps(
             f"step {step.number} ({position} of {len(ordered)}): {len(step.stacks)} "
             f"{'stack' if len(step.stacks) == 1 else 'stacks'}, {min(jobs, len(step.stacks))} at a time"
         )
-        results = _StepRun(step, action, logs_dir, environment, progress).run(jobs)
+        results = _StepRun(step, action, logs_dir, environment, progress, status).run(jobs)
         outcomes += results
         if any(outcome.status == "failed" for outcome in results):
             failed_step = step.number
@@ -137,8 +139,10 @@ class _StepRun:
         logs_dir: Path,
         env: Mapping[str, str],
         progress: Callable[[str], None],
+        status: Callable[[str], None] | None = None,
     ) -> None:
-        self.step, self.action, self.progress = step, action, progress
+        self.step, self.action, self.progress, self.status = step, action, progress, status
+        self.running: list[str] = []
         self.stacks = {job: _Stack(job, logs_dir / f"{job.name}.log", env) for job in step.stacks}
         self.started = {job: time.perf_counter() for job in step.stacks}
         self.results: dict[PlanJob, StackOutcome] = {}
@@ -152,14 +156,30 @@ class _StepRun:
                 list(pool.map(lambda job: self.stack(job, initialised=job in initialised), pending))
         return [self.results[job] for job in self.step.stacks]
 
+    def show(self, job: PlanJob, what: str) -> None:
+        if self.status is None:
+            return
+        with self.lock:
+            if what == "done":
+                self.running.remove(job.name)
+            else:
+                self.running.append(job.name)
+            done = len(self.results)
+            running = ", ".join(self.running) or "-"
+        self.status(f"step {self.step.number}: {done} of {len(self.step.stacks)} stacks done; running: {running}")
+
     def init_alone(self, job: PlanJob) -> None:
         # A failed init fails its stack (reported at the end of the step), not the other stacks' warm-up.
+        self.show(job, "init")
         try:
             self.stacks[job].terraform("init", "-input=false")
         except _Failed as error:
             self.finish(job, self.failure(job, error))
+        finally:
+            self.show(job, "done")
 
     def stack(self, job: PlanJob, *, initialised: bool) -> None:
+        self.show(job, "start")
         try:
             if not initialised:
                 self.stacks[job].terraform("init", "-input=false")
@@ -169,6 +189,8 @@ class _StepRun:
         else:
             seconds = time.perf_counter() - self.started[job]
             self.finish(job, StackOutcome(job.name, self.step.number, self.action.done, seconds, self.stacks[job].log))
+        finally:
+            self.show(job, "done")
 
     def failure(self, job: PlanJob, error: _Failed) -> StackOutcome:
         seconds = time.perf_counter() - self.started[job]

@@ -170,7 +170,15 @@ def run_plans(
     starting and is raised (PlanFailure) once the running ones have finished."""
     plans_dir.mkdir(parents=True, exist_ok=True)
     runner = _Runner(plans_dir, terraform_environment(env), log)
-    first_jobs = warm_up_inits(jobs, runner.init)
+
+    def first_init(job: PlanJob) -> None:
+        # Installing the provider into an empty cache takes a while and prints nothing: say what is going on.
+        log(f"terraform init {job.name}: first of its provider set, alone (fills the provider plugin cache)")
+        started = time.perf_counter()
+        runner.init(job)
+        log(f"initialised {job.name} in {time.perf_counter() - started:.1f} s")
+
+    first_jobs = warm_up_inits(jobs, first_init)
 
     seconds: dict[str, float] = {}
     with ThreadPoolExecutor(max_workers=parallelism) as pool:

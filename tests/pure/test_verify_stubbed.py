@@ -616,10 +616,23 @@ def test_sample_that_never_shows_up_reports_what_was_and_was_not_seen(aws: Stubb
         aws["cloudwatch"].add_response(
             "get_metric_data", metric_results(expectation, rule, numberofmessagespublished=1), SINCE_SENT
         )
+    waiting: list[str] = []
     results = send_samples(
-        [enabled_context(aws, expectation)], wait_seconds=90, sleep=aws.time.sleep, clock=aws.time.clock
+        [enabled_context(aws, expectation)],
+        wait_seconds=90,
+        sleep=aws.time.sleep,
+        clock=aws.time.clock,
+        report=waiting.append,
     )
     result = results[expectation.name]
+    # While it waits: what has been seen so far and the time left, at every look (issue 21: no silent waits).
+    seen = (
+        f"{expectation.name}: rule {rule} matched 1, invoked 1, failed 0, topic published 1; email notifications "
+        "delivered 0, failed 0"
+    )
+    assert waiting == [
+        f"sample findings: 0 of 1 delivered, {left} s left; waiting for {seen}" for left in (90, 60, 30)
+    ]
     assert not result.passed
     assert result.found[1:] == (
         f"after 90 s (--wait) CloudWatch shows: rule {rule} matched 1, invoked 1, failed 0; topic published 1; "

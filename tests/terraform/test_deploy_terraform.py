@@ -138,3 +138,15 @@ def test_destroy_runs_the_steps_last_first(terraform_env: dict[str, str], tmp_pa
 
 def _logs(root: Path) -> str:
     return "\n".join(path.read_text()[-3000:] for path in sorted((root / "logs").glob("*.log")))
+
+
+def test_plan_says_what_its_first_init_is_doing_before_the_wait(terraform_env: dict[str, str], tmp_path: Path) -> None:
+    from guardduty_alerts_review.plan_runner import run_plans
+
+    jobs = [_stack(tmp_path, name, {"output": {"ok": {"value": "fine"}}}) for name in ("one", "two")]
+    lines: list[str] = []
+    run_plans(jobs, plans_dir=tmp_path / "plans", parallelism=2, env=terraform_env, log=lines.append)
+    # Both stacks have the same (no) providers: one init alone, announced before it starts.
+    assert lines[0] == "terraform init one: first of its provider set, alone (fills the provider plugin cache)"
+    assert lines[1].startswith("initialised one in ")
+    assert sorted(line.split(" in ")[0] for line in lines[2:]) == ["planned one", "planned two"]
