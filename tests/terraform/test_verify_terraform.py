@@ -122,13 +122,16 @@ def test_verify_passes_every_check_on_the_applied_example(
 def test_send_sample_reaches_guardduty_which_the_emulator_cannot_answer(
     deployed: Deployment, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """moto has no CreateSampleFindings: the sample check alone fails, with moto's answer. What happens after a
-    sample is sent (CloudWatch followed until delivery, or time running out) is stubbed in test_verify_stubbed.py."""
+    """moto has no CreateSampleFindings: the sample check alone fails, saying in one line that it needs real AWS
+    (not moto's HTML page, issue 21). What happens after a sample is sent (CloudWatch followed until delivery, or
+    time running out) is stubbed in test_verify_stubbed.py."""
     code, report = run_verify(capsys, deployed.config_file, "--send-sample", "--wait", "0")
     assert code == 1
     assert list(failed(report)) == ["sample"]
-    (found,) = failed(report)["sample"]["found"]
-    assert found.startswith("could not check: guardduty:CreateSampleFindings failed (404: ")
+    assert failed(report)["sample"]["found"] == [
+        "could not check: guardduty:CreateSampleFindings needs real AWS: the endpoint (an emulator) does not "
+        "implement it (HTTP 404)"
+    ]
 
 
 @pytest.mark.usefixtures("emulator_credentials")
