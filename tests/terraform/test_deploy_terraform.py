@@ -66,6 +66,40 @@ def test_deploys_and_destroys_every_stack_of_a_two_region_configuration(
         assert state["resources"] == []
 
 
+def test_fails_with_exit_code_1_naming_the_stack_that_failed_and_its_log(
+    aws_env: dict[str, str], moto_endpoint: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "two-regions.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "name": "deployfail",
+                "regions": REGIONS,
+                "recipients": ["sec@example.com"],
+                "provider": {"endpoint_url": moto_endpoint},
+            }
+        )
+    )
+    synth = main_py(aws_env, tmp_path, "synth", "--config", str(config), "--jobs", "1")
+    assert synth.returncode == 0, synth.stderr
+    broken = tmp_path / "cdktf.out" / "stacks" / "deployfail-sa-east-1" / "cdk.tf.json"
+    document = json.loads(broken.read_text())
+    document["output"]["broken"] = {"value": "${local.missing}"}
+    broken.write_text(json.dumps(document))
+
+    # --plan: the same steps and summary without changing anything, so the emulator keeps no resources.
+    result = main_py(aws_env, tmp_path, "deploy", "--config", str(config), "--plan")
+    assert result.returncode == 1, f"{result.stdout}\n{result.stderr}"
+    summary = result.stdout.splitlines()[-3:]
+    assert summary[0].startswith("  planned  deployfail-ap-southeast-2 (step 1, ")
+    assert summary[1:] == [
+        "  failed   deployfail-sa-east-1 (step 1): terraform plan failed; log: logs/deployfail-sa-east-1.log",
+        summary[2],
+    ]
+    assert summary[2].startswith("deploy --plan: 1 planned, 1 failed, 0 skipped in ")
+    assert "Reference to undeclared local value" in (tmp_path / "logs" / "deployfail-sa-east-1.log").read_text()
+
+
 def test_rejects_deploy_before_synth_naming_the_missing_stacks(aws_env: dict[str, str], tmp_path: Path) -> None:
     config = tmp_path / "c.yaml"
     config.write_text(yaml.safe_dump({"name": "nosynth", "regions": ["us-east-1"], "recipients": ["a@example.com"]}))
