@@ -19,6 +19,8 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from emulator import moto_server, put_guardduty_events, receive_all  # tools/emu
 from guardduty_alerts.errors import GuardDutyAlertsError
 from guardduty_alerts.severity import parse_threshold
 from guardduty_alerts_app.config import AlertsConfig, config_path, load_config
+from guardduty_alerts_review.progress import Progress
 
 REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -125,6 +128,27 @@ def _terraform(env: dict[str, str], stack_dir: Path, *args: str) -> None:
         raise RuntimeError(f"terraform {args[0]} failed in {stack_dir.name}:\n{result.stdout}\n{result.stderr}")
 
 
+def _each_stack(env: dict[str, str], stack_dirs: list[Path], command: str, done: str, *args: str) -> None:
+    """`terraform COMMAND` in every stack side by side, with progress: applies take a minute or two, silently."""
+    finished: list[str] = []
+    lock = threading.Lock()
+    with Progress() as progress:
+        progress.status(f"terraform {command}: {len(stack_dirs)} stacks side by side ...")
+
+        def one(stack_dir: Path) -> None:
+            started = time.perf_counter()
+            _terraform(env, stack_dir, command, *args)
+            with lock:
+                finished.append(stack_dir.name)
+                progress.note(f"  {done} {stack_dir.name} in {time.perf_counter() - started:.0f} s")
+                left = len(stack_dirs) - len(finished)
+                if left:
+                    progress.status(f"terraform {command}: {len(finished)} of {len(stack_dirs)} {done}, {left} running")
+
+        with ThreadPoolExecutor(max_workers=len(stack_dirs)) as pool:
+            list(pool.map(one, stack_dirs))
+
+
 def _client(service: str, endpoint: str, region: str) -> Any:
     return boto3.client(service, endpoint_url=endpoint, region_name=region,
                         aws_access_key_id="demo", aws_secret_access_key="demo")  # noqa: S106
@@ -169,11 +193,9 @@ def run(config: AlertsConfig) -> None:
         names = synth_to(config, workdir / "cdktf.out", state_dir=workdir)
         stack_dirs = [workdir / "cdktf.out" / "stacks" / name for name in names]
         print(f"synthesized {len(names)} stacks: {', '.join(names)}")
-        with ThreadPoolExecutor(max_workers=len(stack_dirs)) as pool:
-            list(pool.map(lambda d: _terraform(env, d, "init"), stack_dirs))
+        _each_stack(env, stack_dirs, "init", "initialised")
         try:
-            with ThreadPoolExecutor(max_workers=len(stack_dirs)) as pool:
-                list(pool.map(lambda d: _terraform(env, d, "apply", "-auto-approve"), stack_dirs))
+            _each_stack(env, stack_dirs, "apply", "applied", "-auto-approve")
             print("applied every stack with Terraform")
 
             sns, sqs, events = (_client(s, endpoint, region) for s in ("sns", "sqs", "events"))
@@ -206,8 +228,7 @@ def run(config: AlertsConfig) -> None:
                 print(f"  {_describe(event)}: {why}")
         finally:
             # Also after a failed apply: whatever was created is destroyed before the emulator stops.
-            with ThreadPoolExecutor(max_workers=len(stack_dirs)) as pool:
-                list(pool.map(lambda d: _terraform(env, d, "destroy", "-auto-approve"), stack_dirs))
+            _each_stack(env, stack_dirs, "destroy", "destroyed", "-auto-approve")
             print("\ndestroyed every stack")
     print("emulator stopped")
 

@@ -20,22 +20,31 @@ setting and returns it, nothing more: no failed invocation is ever dead-lettered
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
 import logging
+import signal
 import socket
-from collections.abc import Iterator
+import sys
+import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 __all__ = [
+    "EMULATOR_CREDENTIALS",
     "deliver_eventbridge_to_sns",
+    "emulator_environment",
     "keep_lambda_dead_letter_config",
     "moto_server",
     "put_guardduty_events",
     "receive_all",
     "render_target_input",
 ]
+
+# The emulator accepts any credentials; these only keep the AWS SDKs and Terraform from looking for real ones.
+EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 _installed = False
 _lambda_installed = False
@@ -111,15 +120,15 @@ def _free_port() -> int:
 
 
 @contextmanager
-def moto_server() -> Iterator[str]:
-    """A moto server on 127.0.0.1 and a free port, with EventBridge-to-SNS delivery; yields its URL."""
+def moto_server(port: int | None = None) -> Iterator[str]:
+    """A moto server on 127.0.0.1 and `port` (default: a free one), with the stand-ins; yields its URL."""
     from moto.server import ThreadedMotoServer
 
     # One line per request from the embedded HTTP server would drown the demo's output.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     deliver_eventbridge_to_sns()
     keep_lambda_dead_letter_config()
-    port = _free_port()
+    port = port or _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
@@ -182,3 +191,53 @@ def keep_lambda_dead_letter_config() -> None:
     LambdaFunction.__init__ = __init__  # type: ignore[method-assign]
     LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
     _lambda_installed = True
+
+
+def emulator_environment(endpoint: str, region: str = "us-east-1") -> dict[str, str]:
+    """What to export for the emulator: fake credentials, a region, and its URL for every AWS SDK and CLI."""
+    return {**EMULATOR_CREDENTIALS, "AWS_DEFAULT_REGION": region, "AWS_ENDPOINT_URL": endpoint}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`./bin/emulator [--port N]`: the emulator in the foreground until Ctrl-C or SIGTERM."""
+    parser = argparse.ArgumentParser(
+        prog="bin/emulator",
+        description="Run the local AWS emulator (moto, with this project's stand-ins) on 127.0.0.1 until Ctrl-C.",
+    )
+    parser.add_argument("--port", type=int, metavar="N", help="port to listen on (default: a free one)")
+    args = parser.parse_args(argv)
+    if args.port is not None and not 1 <= args.port <= 65535:
+        print(f"error: --port {args.port} is not allowed; allowed: a port number from 1 to 65535", file=sys.stderr)
+        return 2
+    if args.port is not None:
+        # moto's server binds in its own thread and would only log a taken port: find out here, and say so.
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", args.port))
+            except OSError as error:
+                print(
+                    f"error: --port {args.port}: cannot listen on 127.0.0.1:{args.port} ({error.strerror}); "
+                    "allowed: a free port, or no --port for any free one",
+                    file=sys.stderr,
+                )
+                return 2
+    stop = threading.Event()
+    # SIGTERM (a service manager, `kill`) stops as cleanly as Ctrl-C: the server is shut down in `finally`.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with moto_server(args.port) as endpoint:
+        exports = " ".join(f"{key}={value}" for key, value in emulator_environment(endpoint).items())
+        print(f"local AWS emulator (moto) on {endpoint}; nothing is sent to AWS. Ctrl-C stops it.")
+        print("In another shell:")
+        print(f"  export {exports}")
+        print("and in the configuration (config/try-it.yaml has it for port 4566):")
+        print(f"  provider:\n    endpoint_url: {endpoint}", flush=True)
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+    print("emulator stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

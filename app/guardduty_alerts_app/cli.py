@@ -128,12 +128,17 @@ def _verify(args: argparse.Namespace) -> int:
         ]
     if problems:
         raise UsageError(problems)
-    report = verify(
-        expectations,
-        endpoint_url=config.endpoint_url,
-        send_sample=args.send_sample,
-        wait_seconds=DEFAULT_SAMPLE_WAIT_SECONDS if args.wait is None else args.wait,
-    )
+    from guardduty_alerts_review.progress import Progress
+
+    # The sample's wait (up to --wait seconds): what CloudWatch shows so far and the time left, on standard error.
+    with Progress() as progress:
+        report = verify(
+            expectations,
+            endpoint_url=config.endpoint_url,
+            send_sample=args.send_sample,
+            wait_seconds=DEFAULT_SAMPLE_WAIT_SECONDS if args.wait is None else args.wait,
+            report=progress.status,
+        )
     print(render_json(report) if args.json else render_text(report))
     return 0 if report.passed else EXIT_CHECK_FAILED
 
@@ -228,9 +233,43 @@ def _plan(args: argparse.Namespace) -> int:
     print(
         f"planned {len(seconds)} stacks{where} in {time.perf_counter() - started:.1f} s with {args.jobs} jobs "
         f"(per stack {min(seconds.values()):.1f} to {max(seconds.values()):.1f} s); "
-        f"next: python main.py plan-summary {args.plans_dir}/*.json"
+        f"next: ./bin/app plan-summary {args.plans_dir}/*.json"
     )
     return 0
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    from guardduty_alerts_review.plan_runner import PlanJob
+
+    from .deploy import Action, DeployStep, render_summary, run_steps
+    from .planning import deployment_order
+
+    destroy = args.command == "destroy"
+    problems = [] if args.jobs >= 1 else [f"--jobs {args.jobs}: allowed: a whole number, 1 or more"]
+    outdir = _default_outdir(args.outdir)
+    rows = deployment_order(_load(args))
+    missing = [plan.name for _, plan, _ in rows if not (outdir / "stacks" / plan.name / "cdk.tf.json").is_file()]
+    if missing:
+        problems.append(
+            f"--outdir {outdir}: no synthesized stack {', '.join(missing)}; allowed: the synth output of this "
+            "configuration (run ./bin/synth with the same --config first)"
+        )
+    if problems:
+        raise StackSelectionError(problems)
+    steps = [
+        DeployStep(number, tuple(PlanJob(p.name, outdir / "stacks" / p.name) for s, p, _ in rows if s == number))
+        for number in sorted({step for step, _, _ in rows})
+    ]
+    action = Action.of(destroy=destroy, plan_only=args.plan)
+    from guardduty_alerts_review.progress import Progress
+
+    started = time.perf_counter()
+    # A live line of the running stacks on a terminal; in CI the per-stack lines are the progress.
+    with Progress() as progress:
+        status = progress.status if progress.live else None
+        outcomes = run_steps(steps, action, jobs=args.jobs, logs_dir=Path(args.logs_dir), status=status)
+    print("\n".join(render_summary(outcomes, action, time.perf_counter() - started)))
+    return 1 if any(outcome.status == "failed" for outcome in outcomes) else 0
 
 
 def _stacks(args: argparse.Namespace) -> int:
@@ -400,6 +439,31 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--shard", metavar="I/N", help="plan only the I-th of N slices of the selected stacks")
     plan.set_defaults(run=_plan)
 
+    for name, verb in (("deploy", "apply"), ("destroy", "destroy")):
+        deploy = commands.add_parser(
+            name,
+            help=f"terraform init and {verb} of every synthesized stack, step by step"
+            + (" in reverse" if name == "destroy" else "")
+            + ", N at a time within a step",
+            description=f"{verb.capitalize()} the synthesized stacks in the steps `stacks` prints"
+            + (", last step first" if name == "destroy" else "")
+            + ": the stacks of a step side by side (--jobs), the next step only when every stack of this one "
+            "succeeded. Terraform's output goes to LOGS_DIR/<stack>.log. Prints one line per stack (done, failed "
+            "with its log, skipped) and exits 1 when a stack failed.",
+        )
+        _add_config_option(deploy)
+        deploy.add_argument("--outdir", metavar="DIR", help="synth output (default: $CDKTF_OUTDIR, else cdktf.out)")
+        deploy.add_argument(
+            "--jobs", type=int, default=DEFAULT_PLAN_JOBS, metavar="N",
+            help=f"stacks at once within a step (default: {DEFAULT_PLAN_JOBS})",
+        )
+        deploy.add_argument(
+            "--plan", action="store_true",
+            help=f"terraform plan{' -destroy' if name == 'destroy' else ''} instead: change nothing",
+        )
+        deploy.add_argument("--logs-dir", metavar="DIR", default="logs", help="Terraform's output (default: logs)")
+        deploy.set_defaults(run=_deploy)
+
     stacks = commands.add_parser(
         "stacks", help="list the stacks in deployment order: step, stack, account, region, role"
     )
@@ -411,6 +475,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     # Output piped into `head` and the like: stop quietly when the reader goes away, as command-line tools do.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # jsii prints a Node 20 end-of-life banner in every process that starts its kernel (as bin/app also says);
+    # set here too for the `guardduty-alerts` entry point. Read when the kernel starts, after this.
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     arguments = list(sys.argv[1:] if argv is None else argv)
     if not arguments or (arguments[0].startswith("-") and arguments[0] not in ("-h", "--help")):
         arguments.insert(0, DEFAULT_COMMAND)

@@ -30,7 +30,7 @@ from pathlib import Path
 from .redaction import redact_plan
 from .synth_output import StackChangeSet, SynthOutput, shard_of, terraform_text
 
-__all__ = ["PlanFailure", "PlanJob", "plan_jobs", "plan_text", "run_plans"]
+__all__ = ["PlanFailure", "PlanJob", "plan_jobs", "plan_text", "run_plans", "terraform_environment", "warm_up_inits"]
 
 LOCK_FILE = ".terraform.lock.hcl"
 # What a failed step's message keeps of Terraform's output: the error is at the end.
@@ -90,6 +90,29 @@ def plan_text(output: str) -> str:
 def _required_providers(job: PlanJob) -> str:
     document = json.loads(terraform_text(job.stack_dir / "cdk.tf.json"))
     return json.dumps(document.get("terraform", {}).get("required_providers", {}), sort_keys=True)
+
+
+def terraform_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment Terraform runs in: `env` (default: this process's), never prompting for input."""
+    environment = dict(os.environ if env is None else env)
+    environment.setdefault("TF_IN_AUTOMATION", "1")
+    environment.setdefault("TF_INPUT", "0")
+    return environment
+
+
+def warm_up_inits(jobs: Sequence[PlanJob], init: Callable[[PlanJob], object]) -> set[PlanJob]:
+    """Run `init` alone for the first stack of each provider set, which fills the plugin cache, and copy its
+    lock file to the other stacks that have none, so that their inits, side by side, only link the cached
+    provider. The stacks already initialised."""
+    warmed: dict[str, PlanJob] = {}
+    for job in jobs:
+        providers = _required_providers(job)
+        first = warmed.setdefault(providers, job)
+        if first is job:
+            init(job)
+        elif not (job.stack_dir / LOCK_FILE).exists() and (first.stack_dir / LOCK_FILE).exists():
+            shutil.copyfile(first.stack_dir / LOCK_FILE, job.stack_dir / LOCK_FILE)
+    return set(warmed.values())
 
 
 class _Runner:
@@ -154,21 +177,16 @@ def run_plans(
     """Plan every job, `parallelism` at a time; seconds per stack. The first failure stops new stacks from
     starting and is raised (PlanFailure) once the running ones have finished."""
     plans_dir.mkdir(parents=True, exist_ok=True)
-    environment = dict(os.environ if env is None else env)
-    environment.setdefault("TF_IN_AUTOMATION", "1")
-    environment.setdefault("TF_INPUT", "0")
-    runner = _Runner(plans_dir, environment, log)
+    runner = _Runner(plans_dir, terraform_environment(env), log)
 
-    # One init alone per provider set warms the plugin cache; its lock file lets the others use it.
-    warmed: dict[str, PlanJob] = {}
-    for job in jobs:
-        providers = _required_providers(job)
-        first = warmed.setdefault(providers, job)
-        if first is job:
-            runner.init(job)
-        elif not (job.stack_dir / LOCK_FILE).exists() and (first.stack_dir / LOCK_FILE).exists():
-            shutil.copyfile(first.stack_dir / LOCK_FILE, job.stack_dir / LOCK_FILE)
-    first_jobs = set(warmed.values())
+    def first_init(job: PlanJob) -> None:
+        # Installing the provider into an empty cache takes a while and prints nothing: say what is going on.
+        log(f"terraform init {job.name}: first of its provider set, alone (fills the provider plugin cache)")
+        started = time.perf_counter()
+        runner.init(job)
+        log(f"initialised {job.name} in {time.perf_counter() - started:.1f} s")
+
+    first_jobs = warm_up_inits(jobs, first_init)
 
     seconds: dict[str, float] = {}
     with ThreadPoolExecutor(max_workers=parallelism) as pool:

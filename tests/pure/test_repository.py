@@ -23,7 +23,7 @@ PACKAGES = {
 # What each package may import besides the standard library and itself.
 ALLOWED = {
     "guardduty_alerts": {"cdktf", "cdktf_cdktf_provider_aws", "constructs", "jsii"},
-    "guardduty_alerts_review": {"guardduty_alerts", "moto", "jsonpath_ng", "boto3", "botocore"},
+    "guardduty_alerts_review": {"guardduty_alerts", "moto", "jsonpath_ng", "boto3", "botocore", "rich"},
     "guardduty_alerts_app": {
         "guardduty_alerts",
         "guardduty_alerts_review",

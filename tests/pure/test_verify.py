@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -222,6 +223,16 @@ def test_the_report_in_words_is_a_checklist_with_the_fix_under_each_failure() ->
         "",
         "verify: 1 of 2 checks failed in 1 of 1 stack (alerts-us-east-1: EventBridge rules)",
     ]
+
+
+def test_the_summary_says_check_for_a_single_check() -> None:
+    (stack,) = REPORT.stacks
+    one_failed = VerifyReport((dataclasses.replace(stack, checks=stack.checks[1:]),))
+    assert render_text(one_failed).splitlines()[-1] == (
+        "verify: 1 of 1 check failed in 1 of 1 stack (alerts-us-east-1: EventBridge rules)"
+    )
+    one_passed = VerifyReport((dataclasses.replace(stack, checks=stack.checks[:1]),))
+    assert render_text(one_passed).splitlines()[-1] == "verify: the 1 check passed in 1 stack"
 
 
 def test_the_report_in_json_has_the_same_results() -> None:

@@ -539,6 +539,39 @@ def test_fails_with_the_count_and_the_age_of_the_oldest_dead_letter(aws: Stubbed
     assert result.found == ("3 undelivered findings in queue guardduty-alerts-dead-letters; the oldest is 2 h 1 min old",)
     assert result.fix[0].startswith(f"read them: aws sqs receive-message --region {REGION} --queue-url {url} ")
 
+def test_fails_failed_deliveries_of_rules_that_do_not_exist_instead_of_passing_them(aws: StubbedAws) -> None:
+    # After a destroy the rules check finds no rule; "no failed invocations of the 3 rules" would read as a pass
+    # of rules that are not there (issue 21).
+    expectation = alerting_stack()
+    rules = list(expectation.rule_names.values())
+    context = aws.context(expectation)
+    context.missing_rules.update(rules)
+    result = check_failed_invocations(context)  # no CloudWatch call is stubbed: none may be made
+    assert not result.passed
+    assert result.found == (f"not checked: none of the {len(rules)} rules exists (see above)",)
+    assert result.fix == (
+        "apply stack guardduty-alerts-us-east-1 (terraform -chdir=cdktf.out/stacks/guardduty-alerts-us-east-1 apply)",
+    )
+
+
+def test_fails_failed_deliveries_naming_the_missing_rule_and_checks_the_others(aws: StubbedAws) -> None:
+    expectation = alerting_stack()
+    rules = list(expectation.rule_names.values())
+    assert len(rules) > 2, "the example has a rule per band"
+    context = aws.context(expectation)
+    context.missing_rules.add(rules[0])
+    aws["cloudwatch"].add_response(
+        "get_metric_data",
+        {"MetricDataResults": [{"Id": f"r{index}", "Values": []} for index in range(len(rules) - 1)]},
+        {"MetricDataQueries": ANY, "StartTime": NOW - datetime.timedelta(hours=24), "EndTime": NOW},
+    )
+    result = check_failed_invocations(context)
+    assert not result.passed
+    assert result.found == (
+        f"no failed invocations of the {len(rules) - 1} rules in the last 24 hours",
+        f"not checked: rule {rules[0]} does not exist (see above)",
+    )
+
 
 # --- --send-sample -----------------------------------------------------------------------------------------------
 
@@ -604,10 +637,23 @@ def test_sample_that_never_shows_up_reports_what_was_and_was_not_seen(aws: Stubb
         aws["cloudwatch"].add_response(
             "get_metric_data", metric_results(expectation, rule, numberofmessagespublished=1), SINCE_SENT
         )
+    waiting: list[str] = []
     results = send_samples(
-        [enabled_context(aws, expectation)], wait_seconds=90, sleep=aws.time.sleep, clock=aws.time.clock
+        [enabled_context(aws, expectation)],
+        wait_seconds=90,
+        sleep=aws.time.sleep,
+        clock=aws.time.clock,
+        report=waiting.append,
     )
     result = results[expectation.name]
+    # While it waits: what has been seen so far and the time left, at every look (issue 21: no silent waits).
+    seen = (
+        f"{expectation.name}: rule {rule} matched 1, invoked 1, failed 0, topic published 1; email notifications "
+        "delivered 0, failed 0"
+    )
+    assert waiting == [
+        f"sample findings: 0 of 1 delivered, {left} s left; waiting for {seen}" for left in (90, 60, 30)
+    ]
     assert not result.passed
     assert result.found[1:] == (
         f"after 90 s (--wait) CloudWatch shows: rule {rule} matched 1, invoked 1, failed 0; topic published 1; "
@@ -686,3 +732,18 @@ def test_aws_errors_keep_the_code_and_message_and_name_the_iam_action(aws: Stubb
         call(aws.client("kms"), "get_key_policy", KeyId="k", PolicyName="default")
     assert (raised.value.action, raised.value.code, raised.value.message) == ("kms:GetKeyPolicy", "NotFoundException", "gone")
     assert not raised.value.denied
+
+
+def test_an_emulator_without_the_api_is_named_in_one_line_without_its_web_page() -> None:
+    # moto answers an API it does not implement (GuardDuty's CreateSampleFindings) with an HTML "404 Not Found"
+    # page; the report says that the step needs real AWS instead of quoting the page (issue 21).
+    page = "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n"
+    failure = AwsCallFailed("guardduty:CreateSampleFindings", "404", page)
+    assert failure.sentence() == (
+        "guardduty:CreateSampleFindings needs real AWS: the endpoint (an emulator) does not implement it (HTTP 404)"
+    )
+    assert failure.fix(None) == (
+        "run this against a real AWS account (without provider.endpoint_url); the emulator cannot do it"
+    )
+    # A JSON 404 from a real service keeps its own code and message.
+    assert not AwsCallFailed("sns:GetTopicAttributes", "404", "Topic does not exist").not_emulated

@@ -122,13 +122,16 @@ def test_verify_passes_every_check_on_the_applied_example(
 def test_send_sample_reaches_guardduty_which_the_emulator_cannot_answer(
     deployed: Deployment, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """moto has no CreateSampleFindings: the sample check alone fails, with moto's answer. What happens after a
-    sample is sent (CloudWatch followed until delivery, or time running out) is stubbed in test_verify_stubbed.py."""
+    """moto has no CreateSampleFindings: the sample check alone fails, saying in one line that it needs real AWS
+    (not moto's HTML page, issue 21). What happens after a sample is sent (CloudWatch followed until delivery, or
+    time running out) is stubbed in test_verify_stubbed.py."""
     code, report = run_verify(capsys, deployed.config_file, "--send-sample", "--wait", "0")
     assert code == 1
     assert list(failed(report)) == ["sample"]
-    (found,) = failed(report)["sample"]["found"]
-    assert found.startswith("could not check: guardduty:CreateSampleFindings failed (404: ")
+    assert failed(report)["sample"]["found"] == [
+        "could not check: guardduty:CreateSampleFindings needs real AWS: the endpoint (an emulator) does not "
+        "implement it (HTTP 404)"
+    ]
 
 
 @pytest.mark.usefixtures("emulator_credentials")
@@ -274,8 +277,8 @@ def test_fails_clearly_in_an_account_where_nothing_is_deployed(
         assert access["passed"] and access["found"][0].endswith(
             "(role arn:aws:iam::444455556666:role/verify assumed) in account 444455556666"
         )
-        # Nothing failed to deliver where nothing exists: that check alone passes.
-        assert [c["check"] for c in stack["checks"] if c["passed"]] == ["access", "failed-invocations"]
+        # Where no rule exists, failed deliveries are not vouched for either (issue 21): only access passes.
+        assert [c["check"] for c in stack["checks"] if c["passed"]] == ["access"]
     found = {check["check"]: check["found"] for check in home["checks"]}
     assert found["detector"] == [
         f"no GuardDuty detector in account 444455556666, region {REGION}: GuardDuty is off and raises no findings "
@@ -296,6 +299,10 @@ def test_fails_clearly_in_an_account_where_nothing_is_deployed(
         "failed-invocations",
     ]
     assert forwarding["checks"][2]["found"] == [f"rule guardduty-alerts-to-{REGION} does not exist"]
+    assert forwarding["checks"][3]["found"] == [
+        f"not checked: rule guardduty-alerts-to-{REGION} does not exist (see above)"
+    ]
+    assert found["failed-invocations"] == [f"not checked: none of the {len(names)} rules exists (see above)"]
 
 
 @pytest.mark.usefixtures("emulator_credentials")

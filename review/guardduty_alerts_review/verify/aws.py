@@ -70,7 +70,15 @@ class AwsCallFailed(Exception):
     def denied(self) -> bool:
         return self.code in ACCESS_DENIED_CODES
 
+    @property
+    def not_emulated(self) -> bool:
+        """The endpoint answered with a web page saying 404: an emulator (moto) without this API, such as
+        GuardDuty's CreateSampleFindings. AWS itself answers every API of a service it offers with a JSON error."""
+        return self.code == "404" and self.message.lstrip().lower().startswith(("<!doctype html", "<html"))
+
     def sentence(self) -> str:
+        if self.not_emulated:
+            return f"{self.action} needs real AWS: the endpoint (an emulator) does not implement it (HTTP 404)"
         if self.denied:
             return f"access denied to {self.action} ({self.code}: {self.message})"
         if self.code in CREDENTIAL_CODES:
@@ -92,6 +100,8 @@ class AwsCallFailed(Exception):
             )
         if self.code in UNREACHABLE:
             return "check the network, and provider.endpoint_url in the configuration if it names an emulator"
+        if self.not_emulated:
+            return "run this against a real AWS account (without provider.endpoint_url); the emulator cannot do it"
         return "run verify again; if it persists, the message above is AWS's reason"
 
 

@@ -411,6 +411,7 @@ def _rule_problems(
 ) -> tuple[list[str], list[str]]:
     rule = _describe_rule(context, name)
     if rule is None:
+        context.missing_rules.add(name)
         return [f"rule {name} does not exist"], [context.apply]
     problems, fixes = [], []
     if rule.get("State") != "ENABLED":

@@ -33,6 +33,8 @@ class StackContext:
     detector_id: str | None = None
     # The topic's attributes, read once: absent until read, then None when the topic does not exist.
     topic: dict[str, Any] = field(default_factory=dict)
+    # Rules the rule checks found missing: the failed-deliveries check cannot vouch for a rule that is not there.
+    missing_rules: set[str] = field(default_factory=set)
 
     @property
     def region(self) -> str:

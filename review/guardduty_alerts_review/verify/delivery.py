@@ -98,9 +98,18 @@ def check_alarms(context: StackContext) -> CheckResult:
 
 def check_failed_invocations(context: StackContext) -> CheckResult:
     expectation = context.expectation
-    rules = (
+    expected = (
         list(expectation.rule_names.values()) if expectation.forwarding is None else [expectation.forwarding.rule_name]
     )
+    # After a destroy (or before the first apply) there is nothing whose deliveries could have failed: saying
+    # "no failed invocations" of rules that do not exist would read as a pass of the deployment.
+    rules = [name for name in expected if name not in context.missing_rules]
+    if not rules:
+        what = (
+            f"rule {expected[0]} does not exist" if len(expected) == 1 else f"none of the {len(expected)} rules exists"
+        )
+        return fail("failed-invocations", [f"not checked: {what} (see above)"], [context.apply])
+    missing = [f"not checked: rule {name} does not exist (see above)" for name in expected if name not in rules]
     now = context.now()
     sums = metric_sums(
         context,
@@ -126,4 +135,7 @@ def check_failed_invocations(context: StackContext) -> CheckResult:
             ],
         )
     which = f"rule {rules[0]}" if len(rules) == 1 else f"the {len(rules)} rules"
+    if missing:
+        return fail("failed-invocations", [f"no failed invocations of {which} in the last 24 hours", *missing],
+                    [context.apply])
     return passed("failed-invocations", f"no failed invocations of {which} in the last 24 hours")

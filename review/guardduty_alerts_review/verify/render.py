@@ -28,14 +28,16 @@ def render_text(report: VerifyReport) -> str:
     failed = [(stack, check) for stack in report.stacks for check in stack.failed()]
     stacks = len(report.stacks)
     noun = "stack" if stacks == 1 else "stacks"
+    # "1 of 1 check", "the 1 check": the noun agrees with the total.
+    checks = "check" if total == 1 else "checks"
     if not failed:
-        lines.append(f"verify: all {total} checks passed in {stacks} {noun}")
+        lines.append(f"verify: {'the' if total == 1 else 'all'} {total} {checks} passed in {stacks} {noun}")
     else:
         broken = sorted({stack.stack for stack, _ in failed})
         where = "; ".join(
             f"{name}: {', '.join(check.title for stack, check in failed if stack.stack == name)}" for name in broken
         )
-        lines.append(f"verify: {len(failed)} of {total} checks failed in {len(broken)} of {stacks} {noun} ({where})")
+        lines.append(f"verify: {len(failed)} of {total} {checks} failed in {len(broken)} of {stacks} {noun} ({where})")
     return "\n".join(lines)
 
 

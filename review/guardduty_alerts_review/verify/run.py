@@ -125,6 +125,7 @@ def verify(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     workers: int = STACK_WORKERS,
+    report: Callable[[str], None] | None = None,
 ) -> VerifyReport:
     """Check each stack in its account and region (`workers` stacks at a time, each with its own clients); with
     `send_sample`, then prove delivery in every stack that mails (callers ask `sample.sample_problem` first: a
@@ -135,7 +136,9 @@ def verify(
     contexts = [context for _, context in checked if context is not None]
     mailing = [context for context in contexts if context.expectation.alerting is not None]
     if send_sample and mailing:
-        for name, result in send_samples(mailing, wait_seconds=wait_seconds, sleep=sleep, clock=clock).items():
+        for name, result in send_samples(
+            mailing, wait_seconds=wait_seconds, sleep=sleep, clock=clock, report=report
+        ).items():
             results[name].append(result)
     accounts = {context.expectation.name: context.account_id for context in contexts}
     return VerifyReport(

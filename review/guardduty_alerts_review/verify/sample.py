@@ -154,6 +154,17 @@ class _Progress:
         return missing
 
 
+def _waiting_line(
+    started: Sequence[str], waiting: Sequence[str], progress: dict[str, _Progress], remaining: float
+) -> str:
+    """One line while samples are awaited: how many arrived, the time left, what CloudWatch shows so far."""
+    seen = "; ".join(
+        f"{name}: {', '.join(progress[name].seen()) if name in progress else 'nothing yet'}" for name in waiting
+    )
+    done = len(started) - len(waiting)
+    return f"sample findings: {done} of {len(started)} delivered, {duration(remaining)} left; waiting for {seen}"
+
+
 def _minute(moment: datetime.datetime) -> datetime.datetime:
     return moment.replace(second=0, microsecond=0)
 
@@ -196,6 +207,7 @@ def send_samples(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     poll_seconds: int = POLL_SECONDS,
+    report: Callable[[str], None] | None = None,
 ) -> dict[str, CheckResult]:
     """Generate one sample finding per stack, then watch CloudWatch for all of them until each was delivered or
     `wait_seconds` have passed (by `clock`, sleeping with `sleep` between looks). Returns the 'sample' check of
@@ -249,6 +261,8 @@ def send_samples(
         remaining = deadline - clock()
         if not waiting or remaining <= 0:
             break
+        if report is not None:
+            report(_waiting_line(list(started), waiting, progress, remaining))
         sleep(min(poll_seconds, remaining))
 
     for name, (context, sample, since) in started.items():
