@@ -16,6 +16,7 @@ from typing import Any
 from guardduty_alerts.policies import EVENTS_PRINCIPAL
 from guardduty_alerts.protection import ProtectionPlan
 
+from ..policy_reader import KEY_USE_ACTIONS, granting
 from ..redaction import hidden_url
 from .aws import AwsCallFailed, call, pages
 from .context import StackContext, fail, passed
@@ -33,10 +34,6 @@ __all__ = [
     "check_topic_policy",
     "subscription_confirmed",
 ]
-
-# What EventBridge needs of the topic's key (policies.KEY_USE_ACTIONS, as the calls it makes).
-KEY_ACTIONS_NEEDED = ("kms:GenerateDataKey", "kms:Decrypt")
-
 
 # --- credentials ---------------------------------------------------------------------------------------------
 
@@ -212,31 +209,6 @@ def check_topic(context: StackContext) -> CheckResult:
     return passed("topic", f"topic {arn} exists, encrypted with {expected_arn} ({expected})")
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _for_service(statement: dict[str, Any], service: str) -> bool:
-    principal = statement.get("Principal")
-    if principal == "*" or (isinstance(principal, dict) and _as_list(principal.get("AWS")) == ["*"]):
-        return True
-    return isinstance(principal, dict) and service in _as_list(principal.get("Service", []))
-
-
-def _covers(statement: dict[str, Any], action: str) -> bool:
-    return any(
-        fnmatch.fnmatchcase(action.lower(), str(pattern).lower()) for pattern in _as_list(statement.get("Action", []))
-    )
-
-
-def _granting(policy: dict[str, Any], service: str, action: str) -> list[dict[str, Any]]:
-    """Allow statements for `service` covering `action`; none when an unconditional Deny covers it too."""
-    statements = [s for s in _as_list(policy.get("Statement", [])) if _for_service(s, service) and _covers(s, action)]
-    if any(s.get("Effect") == "Deny" and not s.get("Condition") for s in statements):
-        return []
-    return [s for s in statements if s.get("Effect") == "Allow"]
-
-
 def check_topic_key(context: StackContext) -> CheckResult:
     attributes = _topic_attributes(context)
     key = (attributes or {}).get("KmsMasterKeyId") or context.expectation.expected_key
@@ -262,9 +234,9 @@ def check_topic_key(context: StackContext) -> CheckResult:
         fixes.append("use a customer-managed key: leave topic_encryption.existing_kms_key_arns out to have one created")
     policy = json.loads(call(kms, "get_key_policy", KeyId=arn, PolicyName="default")["Policy"])
     conditional = False
-    for action in KEY_ACTIONS_NEEDED:
-        granting = _granting(policy, EVENTS_PRINCIPAL, action)
-        if not granting:
+    for action in KEY_USE_ACTIONS:
+        allowing = granting(policy, EVENTS_PRINCIPAL, action)
+        if not allowing:
             problems.append(
                 f"the key policy of {arn} does not let {EVENTS_PRINCIPAL} use {action}: EventBridge can neither "
                 "publish to the encrypted topic nor put what fails in the dead-letter queue (same key): findings are "
@@ -274,7 +246,7 @@ def check_topic_key(context: StackContext) -> CheckResult:
                 f"add a statement allowing {EVENTS_PRINCIPAL} kms:GenerateDataKey* and kms:Decrypt to the key "
                 "policy (the construct's key has it), or " + context.apply
             )
-        conditional = conditional or all(statement.get("Condition") for statement in granting)
+        conditional = conditional or all(statement.get("Condition") for statement in allowing)
     if problems:
         return fail("topic-key", problems, fixes)
     note = " (with conditions, not evaluated here)" if conditional else ""
@@ -287,7 +259,7 @@ def _source_arns(statement: dict[str, Any]) -> list[tuple[str, str]] | None:
     for operator, conditions in (statement.get("Condition") or {}).items():
         for key, values in conditions.items():
             if key.lower() == "aws:sourcearn":
-                found += [(operator, str(value)) for value in _as_list(values)]
+                found += [(operator, str(value)) for value in (values if isinstance(values, list) else [values])]
     return found or None
 
 
@@ -301,8 +273,8 @@ def check_topic_policy(context: StackContext) -> CheckResult:
             "the subject formatter publishes to the topic; the permission of its role is not checked here",
         )
     policy = json.loads(attributes.get("Policy") or "{}")
-    granting = _granting(policy, EVENTS_PRINCIPAL, "sns:Publish")
-    if not granting:
+    allowing = granting(policy, EVENTS_PRINCIPAL, "sns:Publish")
+    if not allowing:
         return fail(
             "topic-policy",
             [f"the policy of topic {context.topic_arn} does not let {EVENTS_PRINCIPAL} publish: no finding reaches it"],
@@ -310,7 +282,7 @@ def check_topic_policy(context: StackContext) -> CheckResult:
         )
     rule_arns = {name: context.arn("events", f"rule/{name}") for name in context.expectation.rule_names.values()}
     allowed: list[tuple[str, str]] = []
-    for statement in granting:
+    for statement in allowing:
         sources = _source_arns(statement)
         if sources is None:
             return passed("topic-policy", f"{EVENTS_PRINCIPAL} may publish, for any rule")
