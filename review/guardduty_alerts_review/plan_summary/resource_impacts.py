@@ -6,90 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from guardduty_alerts.policies import EVENTS_PRINCIPAL
 
 from ..policy_reader import KEY_USE_ACTIONS, allows_text
 from .model import Change, Impact, Level
-from .sides import Mailed, rule_pattern
-from .wording import count, join_names, names_text
+from .rule_notes import rule_notes
+from .sides import Mailed
+from .suppression import suppression_impacts
 
-__all__ = ["criteria_text", "resource_impacts", "suppression_impacts"]
-
-
-def criteria_text(values: Mapping[str, Any] | None) -> str:
-    """A GuardDuty filter's finding criteria in words: `type` is one of ...; `severity` >= 7."""
-    words = {
-        "equals": "is",
-        "not_equals": "is not",
-        "greater_than": ">",
-        "greater_than_or_equal": ">=",
-        "less_than": "<",
-        "less_than_or_equal": "<=",
-    }
-    parts = []
-    for block in (values or {}).get("finding_criteria") or []:
-        for criterion in block.get("criterion") or []:
-            for key, word in words.items():
-                value = criterion.get(key)
-                if value in (None, [], ""):
-                    continue
-                shown = " or ".join(f"`{v}`" for v in value) if isinstance(value, list) else f"`{value}`"
-                parts.append(f"`{criterion.get('field')}` {word} {shown}")
-    return "; ".join(sorted(parts)) or "any finding"
-
-
-def suppression_impacts(change: Change) -> list[Impact]:
-    before, after, kind = change.before, change.after, change.kind
-    archives = [v is not None and v.get("action") == "ARCHIVE" for v in (before, after)]
-    name = change.label()
-    if kind == "create" and archives[1]:
-        return [
-            Impact(
-                Level.LOSS,
-                "Suppression rule added",
-                f"{name} archives findings where {criteria_text(after)}; "
-                "GuardDuty does not send archived findings to EventBridge, so they are not mailed.",
-            )
-        ]
-    if kind == "delete" and archives[0]:
-        return [
-            Impact(
-                Level.GAIN,
-                "Suppression rule removed",
-                f"{name} no longer archives findings where "
-                f"{criteria_text(before)}; they are mailed again (if their severity is mailed).",
-            )
-        ]
-    if kind in ("update", "replace") and (archives[0] or archives[1]):
-        if archives[0] and not archives[1]:
-            return [
-                Impact(
-                    Level.GAIN,
-                    "Suppression rule turned off",
-                    f"{name} only saves a filter now; findings where {criteria_text(before)} are mailed again.",
-                )
-            ]
-        before_text, after_text = criteria_text(before), criteria_text(after)
-        if archives[1] and not archives[0]:
-            return [
-                Impact(
-                    Level.LOSS,
-                    "Suppression rule turned on",
-                    f"{name} now archives findings where {after_text}; they are not mailed.",
-                )
-            ]
-        if before_text != after_text:
-            return [
-                Impact(
-                    Level.NOTE,
-                    "Suppression rule changed",
-                    f"{name} archived findings where {before_text}; "
-                    f"after this change it archives findings where {after_text}.",
-                )
-            ]
-    return []
+__all__ = ["HANDLERS", "resource_impacts"]
 
 
 @dataclass(frozen=True)
@@ -411,64 +337,6 @@ HANDLERS: Mapping[str, Callable[[Change, _Plan], list[Impact]]] = {
 _TYPE_ORDER = tuple(HANDLERS)
 
 
-def _rule_notes(changes: list[Change], ordered: list[Change], plan: _Plan) -> list[Impact]:
-    fates: dict[str, list[str]] = {"replaced": [], "still covered": [], "explained": []}
-    for change in ordered:
-        fate = _rule_fate(change, plan)
-        if fate in fates:
-            fates[fate].append(change.label())
-    replaced, still_covered, explained = fates["replaced"], fates["still covered"], fates["explained"]
-    notes = []
-    if replaced:
-        notes.append(
-            Impact(
-                Level.NOTE,
-                count(len(replaced), "rule") + " replaced",
-                f"{names_text('EventBridge rule', replaced)} {'is' if len(replaced) == 1 else 'are'} "
-                "deleted and re-created: findings published during the apply may not be mailed.",
-            )
-        )
-    if explained:
-        notes.append(
-            Impact(
-                Level.NOTE,
-                count(len(explained), "rule") + " deleted",
-                f"{names_text('EventBridge rule', explained)} only selected findings that are no "
-                "longer mailed (see above).",
-            )
-        )
-    created = sorted(
-        c.value("name") or c.label()
-        for c in changes
-        if c.type == "aws_cloudwatch_event_rule" and c.kind == "create" and rule_pattern(c.after) is not None
-    )
-    if still_covered and created:
-        # An upgrade that reshapes the rules (one per band and mail shape -> one per band): one line, not a
-        # wall of deletions, and the truth about the apply.
-        notes.append(
-            Impact(
-                Level.NOTE,
-                "Alert rules restructured",
-                f"{count(len(still_covered), 'EventBridge rule')} "
-                f"{'is' if len(still_covered) == 1 else 'are'} replaced by {len(created)} "
-                f"({join_names(created)}); together they select the same severities, so the same "
-                "findings are mailed. A finding raised in the seconds between the old rules' deletion "
-                "and the new rules' creation during the apply is not mailed (it stays in GuardDuty's "
-                "console).",
-            )
-        )
-    elif still_covered:
-        notes.append(
-            Impact(
-                Level.NOTE,
-                count(len(still_covered), "rule") + " deleted",
-                f"{names_text('EventBridge rule', still_covered)}: the rules after this change still "
-                "mail the findings they selected.",
-            )
-        )
-    return notes
-
-
 def resource_impacts(
     changes: list[Change], before: Mailed, after: Mailed, *, explained: bool
 ) -> tuple[list[Impact], list[Impact]]:
@@ -477,4 +345,5 @@ def resource_impacts(
     plan = _Plan.read(changes, before, after, explained=explained)
     ordered = sorted((c for c in changes if c.type in HANDLERS), key=lambda c: (_TYPE_ORDER.index(c.type), c.address))
     impacts = [impact for change in ordered for impact in HANDLERS[change.type](change, plan)]
-    return impacts, _rule_notes(changes, ordered, plan)
+    fates = [(c.label(), fate) for c in ordered if (fate := _rule_fate(c, plan)) is not None]
+    return impacts, rule_notes(changes, fates)
