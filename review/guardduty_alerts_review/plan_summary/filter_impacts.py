@@ -11,90 +11,29 @@ from .wording import condition_words
 __all__ = ["filter_impacts", "types_impacts"]
 
 
+_LOST, _GAINED = "(any severity)", "(at the severities mailed)"
+
+
 def types_impacts(before: TypeSelection, after: TypeSelection) -> list[Impact]:
     """What a change of the finding-type filter does, in words."""
     if before == after:
         return []
-    lost, gained = "(any severity)", "(at the severities mailed)"
     if before.every_type:
-        if after.include is not None:
-            return [
-                Impact(
-                    Level.LOSS,
-                    "Only some finding types mailed",
-                    f"only findings of {_of(after.include)} "
-                    "will be mailed from now on; findings of every other type will no longer be mailed "
-                    f"{lost}.",
-                )
-            ]
-        return [
-            Impact(
-                Level.LOSS,
-                "Finding types excluded",
-                f"findings of {_of(after.exclude)} will no longer be mailed {lost}.",
-            )
-        ]
+        return [_from_every_type(after)]
     if after.every_type:
-        if before.include is not None:
-            return [
-                Impact(
-                    Level.GAIN,
-                    "Every finding type mailed",
-                    f"findings of every type will be mailed again, not only {join_types(before.include)} {gained}.",
-                )
-            ]
-        return [
-            Impact(
-                Level.GAIN,
-                "Finding types mailed again",
-                f"findings of {_of(before.exclude)} will be mailed again {gained}.",
-            )
-        ]
+        return [_to_every_type(before)]
     if before.include is not None and after.include is not None:
-        removed = _not_covered(before.include, by=after.include)
-        added = _not_covered(after.include, by=before.include)
-        impacts = []
-        if removed:
-            impacts.append(
-                Impact(
-                    Level.LOSS,
-                    "Finding types no longer mailed",
-                    f"findings of {_of(removed, keep=after.include)} will no longer be mailed {lost}.",
-                )
-            )
-        if added:
-            impacts.append(
-                Impact(Level.GAIN, "Finding types added", f"findings of {_of(added)} will now be mailed too {gained}.")
-            )
-        return impacts
+        return _includes_change(before.include, after.include)
     if before.include is None and after.include is None:
-        newly = _not_covered(after.exclude, by=before.exclude)
-        again = _not_covered(before.exclude, by=after.exclude)
-        impacts = []
-        if newly:
-            impacts.append(
-                Impact(
-                    Level.LOSS, "Finding types excluded", f"findings of {_of(newly)} will no longer be mailed {lost}."
-                )
-            )
-        if again:
-            impacts.append(
-                Impact(
-                    Level.GAIN,
-                    "Finding types mailed again",
-                    f"findings of {_of(again, keep=after.exclude)} will be mailed again {gained}.",
-                )
-            )
-        return impacts
+        return _excludes_change(before.exclude, after.exclude)
     if before.include is not None:  # only some types -> every type but some
         overlap = any(covers(e, i) or covers(i, e) for e in after.exclude for i in before.include)
         return [
             Impact(
                 Level.LOSS if overlap else Level.GAIN,
                 "Finding types change",
-                "until now only findings of "
-                f"{_of(before.include)} were mailed; after this change findings of every type except "
-                f"{join_types(after.exclude)} are {gained}.",
+                f"until now only findings of {_of(before.include)} were mailed; after this change findings of "
+                f"every type except {join_types(after.exclude)} are {_GAINED}.",
             )
         ]
     assert after.include is not None
@@ -102,11 +41,71 @@ def types_impacts(before: TypeSelection, after: TypeSelection) -> list[Impact]:
         Impact(
             Level.LOSS,
             "Finding types change",
-            f"until now findings of every type except "
-            f"{join_types(before.exclude)} were mailed; after this change only findings of "
-            f"{_of(after.include)} are {gained}.",
+            f"until now findings of every type except {join_types(before.exclude)} were mailed; after this change "
+            f"only findings of {_of(after.include)} are {_GAINED}.",
         )
     ]
+
+
+def _from_every_type(after: TypeSelection) -> Impact:
+    if after.include is not None:
+        return Impact(
+            Level.LOSS,
+            "Only some finding types mailed",
+            f"only findings of {_of(after.include)} will be mailed from now on; findings of every other type will "
+            f"no longer be mailed {_LOST}.",
+        )
+    return Impact(
+        Level.LOSS, "Finding types excluded", f"findings of {_of(after.exclude)} will no longer be mailed {_LOST}."
+    )
+
+
+def _to_every_type(before: TypeSelection) -> Impact:
+    if before.include is not None:
+        return Impact(
+            Level.GAIN,
+            "Every finding type mailed",
+            f"findings of every type will be mailed again, not only {join_types(before.include)} {_GAINED}.",
+        )
+    return Impact(
+        Level.GAIN, "Finding types mailed again", f"findings of {_of(before.exclude)} will be mailed again {_GAINED}."
+    )
+
+
+def _includes_change(before: frozenset[str], after: frozenset[str]) -> list[Impact]:
+    removed, added = _not_covered(before, by=after), _not_covered(after, by=before)
+    impacts = []
+    if removed:
+        impacts.append(
+            Impact(
+                Level.LOSS,
+                "Finding types no longer mailed",
+                f"findings of {_of(removed, keep=after)} will no longer be mailed {_LOST}.",
+            )
+        )
+    if added:
+        impacts.append(
+            Impact(Level.GAIN, "Finding types added", f"findings of {_of(added)} will now be mailed too {_GAINED}.")
+        )
+    return impacts
+
+
+def _excludes_change(before: frozenset[str], after: frozenset[str]) -> list[Impact]:
+    newly, again = _not_covered(after, by=before), _not_covered(before, by=after)
+    impacts = []
+    if newly:
+        impacts.append(
+            Impact(Level.LOSS, "Finding types excluded", f"findings of {_of(newly)} will no longer be mailed {_LOST}.")
+        )
+    if again:
+        impacts.append(
+            Impact(
+                Level.GAIN,
+                "Finding types mailed again",
+                f"findings of {_of(again, keep=after)} will be mailed again {_GAINED}.",
+            )
+        )
+    return impacts
 
 
 def _not_covered(entries: frozenset[str], *, by: frozenset[str]) -> frozenset[str]:
@@ -140,49 +139,61 @@ def filter_impacts(before: Mailed, after: Mailed) -> list[Impact]:
             )
         else:
             impacts += types_impacts(before.types, after.types)
+    return impacts + _occurrence_impacts(before, after) + _sample_impacts(before, after) + _other_impacts(before, after)
+
+
+def _occurrence_impacts(before: Mailed, after: Mailed) -> list[Impact]:
     if (before.occurrence, after.occurrence) == (EVERY_OCCURRENCE, FIRST_OCCURRENCE):
-        impacts.append(
+        return [
             Impact(
                 Level.LOSS,
                 "Repeats no longer mailed",
                 "repeat occurrences of a finding will no longer be mailed; only its first occurrence is.",
             )
-        )
-    elif (before.occurrence, after.occurrence) == (FIRST_OCCURRENCE, EVERY_OCCURRENCE):
-        impacts.append(
+        ]
+    if (before.occurrence, after.occurrence) == (FIRST_OCCURRENCE, EVERY_OCCURRENCE):
+        return [
             Impact(
                 Level.GAIN,
                 "Repeats mailed again",
-                "repeat occurrences of a finding will be mailed "
-                "again, each time GuardDuty publishes it anew, not only its first occurrence.",
+                "repeat occurrences of a finding will be mailed again, each time GuardDuty publishes it anew, not "
+                "only its first occurrence.",
             )
-        )
-    elif before.occurrence != after.occurrence and None not in (before.occurrence, after.occurrence):
-        impacts.append(
+        ]
+    if before.occurrence != after.occurrence and None not in (before.occurrence, after.occurrence):
+        return [
             Impact(
                 Level.NOTE,
                 "Occurrences change",
                 "the rules differ in which occurrences of a finding they mail after this change; read the plan.",
             )
-        )
+        ]
+    return []
+
+
+def _sample_impacts(before: Mailed, after: Mailed) -> list[Impact]:
     if before.mails_samples and not after.mails_samples:
-        impacts.append(
+        return [
             Impact(
                 Level.NOTE,
                 "Sample findings no longer mailed",
-                "sample findings (GuardDuty's "
-                '"Generate sample findings", the way to test the alert path) will no longer be '
-                "mailed.",
+                'sample findings (GuardDuty\'s "Generate sample findings", the way to test the alert path) will no '
+                "longer be mailed.",
             )
-        )
-    elif after.mails_samples and not before.mails_samples:
-        impacts.append(
+        ]
+    if after.mails_samples and not before.mails_samples:
+        return [
             Impact(
                 Level.NOTE,
                 "Sample findings mailed",
                 'sample findings (GuardDuty\'s "Generate sample findings") will now be mailed too.',
             )
-        )
+        ]
+    return []
+
+
+def _other_impacts(before: Mailed, after: Mailed) -> list[Impact]:
+    impacts = []
     for key in sorted(set(before.others) | set(after.others)):
         was, now = before.others.get(key, frozenset({""})), after.others.get(key, frozenset({""}))
         if was != now:
@@ -190,8 +201,8 @@ def filter_impacts(before: Mailed, after: Mailed) -> list[Impact]:
                 Impact(
                     Level.NOTE,
                     "Finding filter changed",
-                    f"findings are filtered on `{key}`: until "
-                    f"now {condition_words(was)}; after this change {condition_words(now)}.",
+                    f"findings are filtered on `{key}`: until now {condition_words(was)}; after this change "
+                    f"{condition_words(now)}.",
                 )
             )
     return impacts
