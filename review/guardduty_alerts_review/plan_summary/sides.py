@@ -104,6 +104,34 @@ def _read_rule(change: Change, pattern: dict[str, Any], severities: SeveritySet)
     return rule, unreadable
 
 
+def _read_rules(changes: list[Change], *, after: bool) -> tuple[dict[str, Rule], dict[str, str], list[str]]:
+    """The enabled rules of one side that select GuardDuty findings and do not only forward them, by address;
+    their names; and what this summary cannot read of them."""
+    rules: dict[str, Rule] = {}
+    names: dict[str, str] = {}
+    unreadable: list[str] = []
+    for change in changes:
+        values = change.after if after else change.before
+        if change.type != "aws_cloudwatch_event_rule" or values is None:
+            continue
+        if after and "event_pattern" in change.after_unknown and change.after_unknown["event_pattern"]:
+            unreadable.append(f"{change.label()} (its event pattern is known only after apply)")
+            continue
+        pattern = rule_pattern(values)
+        if pattern is None or not _rule_enabled(values) or _forwards_only(values.get("name"), changes, after=after):
+            continue
+        try:
+            severities = severity_filter(pattern)
+        except UninterpretablePattern:
+            unreadable.append(f"{change.label()} (its severity condition)")
+            continue
+        rule, not_read = _read_rule(change, pattern, severities)
+        rules[change.address] = rule
+        names[change.address] = str(values.get("name"))
+        unreadable += not_read
+    return rules, names, unreadable
+
+
 class Mailed:
     """What one side (before or after) of a stack's plan mails: severities, finding types, occurrences, sample
     findings and other conditions, read from every enabled rule that selects GuardDuty findings (whatever the
@@ -116,30 +144,7 @@ class Mailed:
         after: bool,
         references: Mapping[str, Mapping[str, list[str]]] | None = None,
     ) -> None:
-        self.unreadable: list[str] = []
-        self.rules: dict[str, Rule] = {}
-        names: dict[str, str] = {}
-        for change in changes:
-            values = change.after if after else change.before
-            if change.type != "aws_cloudwatch_event_rule" or values is None:
-                continue
-            if after and "event_pattern" in change.after_unknown and change.after_unknown["event_pattern"]:
-                self.unreadable.append(f"{change.label()} (its event pattern is known only after apply)")
-                continue
-            pattern = rule_pattern(values)
-            if pattern is None or not _rule_enabled(values):
-                continue
-            if _forwards_only(values.get("name"), changes, after=after):
-                continue
-            try:
-                severities = severity_filter(pattern)
-            except UninterpretablePattern:
-                self.unreadable.append(f"{change.label()} (its severity condition)")
-                continue
-            rule, unreadable = _read_rule(change, pattern, severities)
-            self.rules[change.address] = rule
-            names[change.address] = str(values.get("name"))
-            self.unreadable += unreadable
+        self.rules, names, self.unreadable = _read_rules(changes, after=after)
         # Where each rule delivers; rules that only feed channels (chat, webhooks, queues) do not mail.
         reaches = {names[a]: RuleReach(r.severities, r.kinds) for a, r in self.rules.items()}
         self.deliveries = Deliveries(changes, references or {}, reaches, after=after)
