@@ -7,6 +7,7 @@ and after it is applied.
     explain.py       `main.py explain`: a table per stack of what is mailed to whom
     plan_summary/    `main.py plan-summary`: Terraform plans in words, for a pull-request comment
     verify/          `main.py verify`: the live deployment checked, and proven with a sample finding
+    policy_reader.py does a topic or key policy let a service take an action (plan summary and verify)
     synth_output.py  `main.py changed-stacks`: which stacks' Terraform differs between two synth outputs
     plan_runner.py   `main.py plan`: terraform init/plan/show of many stacks in parallel, in shards
 

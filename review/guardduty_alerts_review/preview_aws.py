@@ -49,13 +49,7 @@ def compare_with_eventbridge(
     workers: int = WORKERS,
 ) -> tuple[list[str], bool]:
     """Lines to print, and whether EventBridge agreed with the local preview on every pair."""
-    rules_of: dict[str, list[str]] = {}
-    for alerting in stacks:
-        for rule in alerting.mail_rules():
-            names = rules_of.setdefault(rule.pattern_json(), [])
-            name = rule_name(alerting.alerts_name, rule.key)
-            if name not in names:
-                names.append(name)
+    rules_of = _rules_by_pattern(stacks)
     texts = {path: json.dumps(event, sort_keys=True) for path, event in events}
     pairs = [(pattern, path) for pattern in rules_of for path, _ in events]
     region = getattr(getattr(client, "meta", None), "region_name", "?")
@@ -102,11 +96,23 @@ def compare_with_eventbridge(
     finally:
         if workers > 1:
             pool.shutdown(cancel_futures=True)
-    if not disagreements and not errors:
-        lines.append(f"EventBridge agrees with the local preview on all {len(pairs)} pattern and event pairs")
-    else:
-        lines.append(
-            f"{_count(disagreements, 'disagreement')} and {_count(errors, 'error')} in {len(pairs)} pattern and "
-            "event pairs"
-        )
+    lines.append(_verdict(len(pairs), disagreements, errors))
     return lines, not disagreements and not errors
+
+
+def _rules_by_pattern(stacks: Sequence[StackAlerting]) -> dict[str, list[str]]:
+    """Each distinct pattern once, with the names of the rules that use it (many stacks share patterns)."""
+    rules_of: dict[str, list[str]] = {}
+    for alerting in stacks:
+        for rule in alerting.mail_rules():
+            names = rules_of.setdefault(rule.pattern_json(), [])
+            name = rule_name(alerting.alerts_name, rule.key)
+            if name not in names:
+                names.append(name)
+    return rules_of
+
+
+def _verdict(pairs: int, disagreements: int, errors: int) -> str:
+    if not disagreements and not errors:
+        return f"EventBridge agrees with the local preview on all {pairs} pattern and event pairs"
+    return f"{_count(disagreements, 'disagreement')} and {_count(errors, 'error')} in {pairs} pattern and event pairs"

@@ -90,8 +90,10 @@ def _plan_and_check(aws_env: dict[str, str], moto_endpoint: str, stack: Path, tm
         "- 🔔 **Channel added**: HTTPS webhook at hooks.example.com is added: it gets MEDIUM, HIGH and CRITICAL "
         "findings (severity 4.0 to 10.0), sample findings too; nothing arrives until its owner confirms the "
         "subscription (SNS posts a SubscribeURL to it).",
-        "- 📝 **Encryption added**: SNS topic `plan-channels-raw-high` is encrypted with a customer-managed KMS "
-        "key: EventBridge must be allowed kms:GenerateDataKey* and kms:Decrypt on it, or no mail arrives.",
+        # A topic the plan creates is created encrypted; "Encryption added" would claim it held messages before.
+        "- 📝 **Encrypted topic created**: SNS topic `plan-channels-raw-high` is created encrypted with a "
+        "customer-managed KMS key: EventBridge must be allowed kms:GenerateDataKey* and kms:Decrypt on it, or no "
+        "mail arrives.",
     ]
     # The stack's own mail is untouched, and no secret of a webhook URL reaches the comment.
     assert "mailed to" not in "\n".join(impact)

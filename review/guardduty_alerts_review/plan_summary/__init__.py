@@ -13,6 +13,14 @@ to its rules by ARN, or by the plan's configuration references where an ARN is k
 (destinations.py). Everything else about alerting (topics, policies, keys, targets, the detector, suppression
 rules) is read from the resource changes by type.
 
+    loading.py, model.py  plan JSON in, changes and impacts as data
+    sides.py              what each side of the plan mails (rules read by matchers.py; destinations.py)
+    resource_impacts.py   one handler per resource type (suppression.py, rule_notes.py)
+    audience.py           severities, recipients and channels before and after
+    filter_impacts.py     finding types, occurrences, sample findings, other conditions
+    chat.py               chat configurations; wording.py: shared wording
+    analysis.py           `summarize`: the parts above, in order; markdown.py: the comment
+
 Bad input raises PlanFileError (a GuardDutyAlertsError): the CLI prints it and exits 2.
 """
 

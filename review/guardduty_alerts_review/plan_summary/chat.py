@@ -55,88 +55,116 @@ def chat_configuration_impacts(changes: Sequence[Change]) -> tuple[list[Impact],
     """Impact lines for chat configurations that move, are re-created, are renamed or change the regions they
     subscribe to; and the destination keys whose removal these lines explain (the generic "Channel removed"
     line would say the channel stops getting findings, which it does not)."""
-    staying = {
+    staying = frozenset(
         arn
         for change in changes
         if change.type == "aws_sns_topic" and change.after is not None
         for arn in (change.value("arn"), change.value("arn", after=False))
         if isinstance(arn, str)
-    }
+    )
     impacts: list[Impact] = []
     moved: set[tuple[str, str]] = set()
     for change in sorted((c for c in changes if c.type in (SLACK, TEAMS)), key=lambda c: c.address):
         key, words = _words(change)
-        before, after = _arns(change.before), _arns(change.after)
         if change.kind == "delete":
-            kept = [arn for arn in before if arn in staying]
-            if kept:
+            lines = _deleted(change, words, staying)
+            if lines:
                 moved.add(key)
-                impacts.append(
-                    Impact(
-                        Level.NOTE,
-                        "Chat configuration moves to one per account",
-                        f"{words} is deleted from this stack: AWS allows one configuration per channel in an "
-                        "account, so the account's chat home stack holds it and subscribes to this stack's "
-                        f"{'topic' if len(kept) == 1 else 'topics'} {_join([_topic(a) for a in kept])} by ARN. "
-                        "This region's findings reach the channel again once that stack is applied: apply this "
-                        f"stack first, then the home stack ({ORDER_HINT}); nothing else to do.",
-                    )
-                )
+            impacts += lines
         elif change.kind == "replace":
-            impacts.append(
-                Impact(
-                    Level.LOSS,
-                    "Chat configuration re-created",
-                    f"{words} is deleted and created again: the channel gets nothing in between, and the new one "
-                    "must be created after the old one is gone (AWS refuses a second configuration of the "
-                    "channel).",
-                )
-            )
+            impacts += _replaced(words)
         elif change.kind == "create":
-            others = [arn for arn in after if arn not in staying]
-            if others:
-                impacts.append(
-                    Impact(
-                        Level.NOTE,
-                        "Chat configuration for the whole account",
-                        f"{words} is created in this stack for the account and subscribes to "
-                        f"{_join([_topic(a) for a in others])} too. If another stack of the account still holds a "
-                        "configuration of this channel, apply that stack first (it deletes it), or AWS refuses "
-                        f"this one as already configured ({ORDER_HINT}).",
-                    )
-                )
+            impacts += _created(change, words, staying)
         elif change.kind == "update":
-            added = [arn for arn in after if arn not in before and arn not in staying]
-            dropped = [arn for arn in before if arn not in after and arn not in staying]
-            if added:
-                impacts.append(
-                    Impact(
-                        Level.GAIN,
-                        "Chat configuration subscribes to more regions",
-                        f"{words} now also gets the findings of {_join([_topic(a) for a in added])}: one "
-                        "configuration per channel per account, held by this stack. Apply the stacks of those "
-                        f"regions first ({ORDER_HINT}); if one of them still holds its own configuration of this "
-                        "channel, the channel gets those findings twice until that stack is applied.",
-                    )
-                )
-            if dropped:
-                impacts.append(
-                    Impact(
-                        Level.LOSS,
-                        "Chat configuration subscribes to fewer regions",
-                        f"{words} no longer gets the findings of {_join([_topic(a) for a in dropped])} through "
-                        "this stack.",
-                    )
-                )
-            old_name, new_name = change.value("configuration_name", after=False), change.value("configuration_name")
-            if old_name != new_name and isinstance(old_name, str) and isinstance(new_name, str):
-                impacts.append(
-                    Impact(
-                        Level.NOTE,
-                        "Chat configuration cannot be renamed in place",
-                        f"{words} changes its name from {old_name} to {new_name}, which AWS's update API cannot "
-                        "do: this plan will show the change again after every apply. To rename it, re-create it "
-                        "(`terraform apply -replace=" + change.address + "`); the channel gets nothing in between.",
-                    )
-                )
+            impacts += _updated(change, words, staying)
     return impacts, frozenset(moved)
+
+
+def _deleted(change: Change, words: str, staying: frozenset[str]) -> list[Impact]:
+    """A configuration deleted here while its topics stay: it moves to the account's chat home stack."""
+    impacts: list[Impact] = []
+    before = _arns(change.before)
+    kept = [arn for arn in before if arn in staying]
+    if kept:
+        impacts.append(
+            Impact(
+                Level.NOTE,
+                "Chat configuration moves to one per account",
+                f"{words} is deleted from this stack: AWS allows one configuration per channel in an "
+                "account, so the account's chat home stack holds it and subscribes to this stack's "
+                f"{'topic' if len(kept) == 1 else 'topics'} {_join([_topic(a) for a in kept])} by ARN. "
+                "This region's findings reach the channel again once that stack is applied: apply this "
+                f"stack first, then the home stack ({ORDER_HINT}); nothing else to do.",
+            )
+        )
+    return impacts
+
+
+def _replaced(words: str) -> list[Impact]:
+    impacts: list[Impact] = []
+    impacts.append(
+        Impact(
+            Level.LOSS,
+            "Chat configuration re-created",
+            f"{words} is deleted and created again: the channel gets nothing in between, and the new one "
+            "must be created after the old one is gone (AWS refuses a second configuration of the "
+            "channel).",
+        )
+    )
+    return impacts
+
+
+def _created(change: Change, words: str, staying: frozenset[str]) -> list[Impact]:
+    impacts: list[Impact] = []
+    after = _arns(change.after)
+    others = [arn for arn in after if arn not in staying]
+    if others:
+        impacts.append(
+            Impact(
+                Level.NOTE,
+                "Chat configuration for the whole account",
+                f"{words} is created in this stack for the account and subscribes to "
+                f"{_join([_topic(a) for a in others])} too. If another stack of the account still holds a "
+                "configuration of this channel, apply that stack first (it deletes it), or AWS refuses "
+                f"this one as already configured ({ORDER_HINT}).",
+            )
+        )
+    return impacts
+
+
+def _updated(change: Change, words: str, staying: frozenset[str]) -> list[Impact]:
+    impacts: list[Impact] = []
+    before, after = _arns(change.before), _arns(change.after)
+    added = [arn for arn in after if arn not in before and arn not in staying]
+    dropped = [arn for arn in before if arn not in after and arn not in staying]
+    if added:
+        impacts.append(
+            Impact(
+                Level.GAIN,
+                "Chat configuration subscribes to more regions",
+                f"{words} now also gets the findings of {_join([_topic(a) for a in added])}: one "
+                "configuration per channel per account, held by this stack. Apply the stacks of those "
+                f"regions first ({ORDER_HINT}); if one of them still holds its own configuration of this "
+                "channel, the channel gets those findings twice until that stack is applied.",
+            )
+        )
+    if dropped:
+        impacts.append(
+            Impact(
+                Level.LOSS,
+                "Chat configuration subscribes to fewer regions",
+                f"{words} no longer gets the findings of {_join([_topic(a) for a in dropped])} through this stack.",
+            )
+        )
+    old_name, new_name = change.value("configuration_name", after=False), change.value("configuration_name")
+    if old_name != new_name and isinstance(old_name, str) and isinstance(new_name, str):
+        impacts.append(
+            Impact(
+                Level.NOTE,
+                "Chat configuration cannot be renamed in place",
+                f"{words} changes its name from {old_name} to {new_name}, which AWS's update API cannot "
+                "do: this plan will show the change again after every apply. To rename it, re-create it "
+                "(`terraform apply -replace=" + change.address + "`); the channel gets nothing in between.",
+            )
+        )
+    return impacts

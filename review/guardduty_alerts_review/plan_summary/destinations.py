@@ -11,7 +11,7 @@ expression references) links them instead.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -263,6 +263,17 @@ class Deliveries:
                 )
             found[destination.key] = destination
 
+        for destination in [
+            *self._subscription_destinations(rules),
+            *self._chat_destinations(rules),
+            *self._webhook_destinations(rules),
+        ]:
+            add(destination)
+        self._user_notifications(add)
+        return found
+
+    def _subscription_destinations(self, rules: Mapping[str, RuleReach]) -> Iterator[Destination]:
+        """Email addresses, HTTPS endpoints and SQS queues subscribed to the topics."""
         for subscription in self._of(SUBSCRIPTION):
             values = self._values(subscription) or {}
             protocol, endpoint = values.get("protocol"), values.get("endpoint")
@@ -272,7 +283,7 @@ class Deliveries:
             severities, samples = self._reach(rules, "topic", topic) if topic else (None, False)
             if protocol in EMAIL_PROTOCOLS:
                 once = "nothing arrives until they confirm the subscription mail AWS sends them"
-                add(Destination(("email", endpoint.lower()), "email", endpoint, severities, samples, once))
+                yield Destination(("email", endpoint.lower()), "email", endpoint, severities, samples, once)
             elif protocol == "https":
                 host = urlsplit(endpoint).hostname or "an HTTPS endpoint"
                 once = (
@@ -281,14 +292,17 @@ class Deliveries:
                     else "nothing arrives until its owner confirms the subscription (SNS posts a SubscribeURL to it)"
                 )
                 # The path may hold an integration key: only the host is printed.
-                add(Destination(("https", endpoint), "https", f"HTTPS webhook at {host}", severities, samples, once))
+                yield Destination(("https", endpoint), "https", f"HTTPS webhook at {host}", severities, samples, once)
             elif protocol == "sqs":
                 parts = endpoint.split(":")
                 words = f"SQS queue {parts[-1]}" + (f" (account {parts[4]})" if len(parts) == 6 else "")
                 once = (
                     "the queue's policy must let sns.amazonaws.com send from the topic (`explain` prints the statement)"
                 )
-                add(Destination(("sqs", endpoint), "sqs", words, severities, samples, once))
+                yield Destination(("sqs", endpoint), "sqs", words, severities, samples, once)
+
+    def _chat_destinations(self, rules: Mapping[str, RuleReach]) -> Iterator[Destination]:
+        """Slack and Teams channels of chat configurations (one configuration may subscribe to many topics)."""
         for chat in [*self._of(SLACK), *self._of(TEAMS)]:
             values = self._values(chat) or {}
             topics = self._resolve_all(chat, "sns_topic_arns", TOPIC)
@@ -307,7 +321,7 @@ class Deliveries:
                     f"Slack workspace {workspace or '(its workspace)'} must be authorized in the Amazon Q Developer "
                     "in chat applications console before the apply, and @Amazon Q invited into the channel"
                 )
-                add(Destination(("slack", str(channel)), "slack", words, severities, samples, once))
+                yield Destination(("slack", str(channel)), "slack", words, severities, samples, once)
             else:
                 channel, team = values.get("channel_id"), values.get("team_id")
                 words = f"Teams channel {channel}" + (f" (team {team})" if team else "")
@@ -315,7 +329,10 @@ class Deliveries:
                     "the team must be authorized in the Amazon Q Developer in chat applications console before "
                     "the apply, and the Amazon Q app added to the channel"
                 )
-                add(Destination(("teams", str(channel)), "teams", words, severities, samples, once))
+                yield Destination(("teams", str(channel)), "teams", words, severities, samples, once)
+
+    def _webhook_destinations(self, rules: Mapping[str, RuleReach]) -> Iterator[Destination]:
+        """Chat webhooks: EventBridge API destinations that rules target directly."""
         for destination in self._of(API_DESTINATION):
             values = self._values(destination) or {}
             name = str(values.get("name") or destination.address)
@@ -325,9 +342,7 @@ class Deliveries:
                 # The construct describes the channel in the parentheses; never the URL (a secret).
                 words = description[description.index("(") + 1 : -1]
             severities, samples = self._reach(rules, "api", destination.address)
-            add(Destination(("chat_webhook", name), "chat_webhook", words, severities, samples, ""))
-        self._user_notifications(add)
-        return found
+            yield Destination(("chat_webhook", name), "chat_webhook", words, severities, samples, "")
 
     def _user_notifications(self, add: Any) -> None:
         for rule in self._of(NOTIFICATION_RULE):

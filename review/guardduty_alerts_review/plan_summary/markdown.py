@@ -112,7 +112,7 @@ def _grouped(items: Sequence[tuple[Key, str]]) -> list[tuple[Key, list[str]]]:
 
 def _plural(state: str) -> str:
     # "mails HIGH ..." -> "mail HIGH ...": the subject is several stacks.
-    return "mail" + state[len("mails"):] if state.startswith("mails") else state
+    return "mail" + state[len("mails") :] if state.startswith("mails") else state
 
 
 def _impact_line(impact: Impact, place: str) -> str:
@@ -144,6 +144,33 @@ def render_markdown(
             "",
         ]
     single = len(summaries) == 1
+    if all(s.unchanged for s in summaries):
+        lines.append(f"No changes in {len(summaries)} {_stacks_noun(len(summaries))}: alerting stays as it is.")
+        for state_text, names in _grouped([(s.after_state or "", s.name) for s in summaries if s.after_state]):
+            named = f"`{names[0]}`" if single else where(names, summaries)
+            lines.append(f"- {named} {state_text if len(names) == 1 else _plural(state_text)}.")
+        return "\n".join(lines) + "\n"
+    lines += [*_count_table(summaries), "", "#### Alerting impact", "", *_impact_lines(summaries), ""]
+    return _with_plans(lines, stacks, summaries)
+
+
+def _count_table(summaries: Sequence[StackSummary]) -> list[str]:
+    """Resources created, updated, replaced, deleted (and imported) per group of stacks with the same counts."""
+    columns = list(ACTION_ORDER) + (["import"] if any(s.counts.get("import") for s in summaries) else [])
+    lines = [
+        "| Stacks | " + " | ".join(c.capitalize() for c in columns) + " |",
+        "| --- | " + " | ".join("---:" for _ in columns) + " |",
+    ]
+    for counts, names in _grouped([(tuple(s.counts.get(c, 0) for c in columns), s.name) for s in summaries]):
+        row = where(names, summaries) if len(names) > 1 else f"`{names[0]}`"
+        lines.append(f"| {row} | " + " | ".join(str(n) for n in counts) + " |")
+    return lines
+
+
+def _impact_lines(summaries: Sequence[StackSummary]) -> list[str]:
+    """The alerting impact: each line once with the stacks it is true of, losses first; then the stacks without
+    impact, other changes and the state after the change."""
+    single = len(summaries) == 1
 
     def place(names: Sequence[str]) -> str:
         return "" if single else where(names, summaries)
@@ -151,27 +178,15 @@ def render_markdown(
     def subject(names: Sequence[str]) -> str:
         return "the stack" if single else where(names, summaries)
 
-    if all(s.unchanged for s in summaries):
-        lines.append(f"No changes in {len(summaries)} {_stacks_noun(len(summaries))}: alerting stays as it is.")
-        for state_text, names in _grouped([(s.after_state or "", s.name) for s in summaries if s.after_state]):
-            named = f"`{names[0]}`" if single else where(names, summaries)
-            lines.append(f"- {named} {state_text if len(names) == 1 else _plural(state_text)}.")
-        return "\n".join(lines) + "\n"
-
-    columns = list(ACTION_ORDER) + (["import"] if any(s.counts.get("import") for s in summaries) else [])
-    lines += [
-        "| Stacks | " + " | ".join(c.capitalize() for c in columns) + " |",
-        "| --- | " + " | ".join("---:" for _ in columns) + " |",
-    ]
-    for counts, names in _grouped([(tuple(s.counts.get(c, 0) for c in columns), s.name) for s in summaries]):
-        row = where(names, summaries) if len(names) > 1 else f"`{names[0]}`"
-        lines.append(f"| {row} | " + " | ".join(str(n) for n in counts) + " |")
-    lines += ["", "#### Alerting impact", ""]
+    lines = []
     changed = [s for s in summaries if not s.unchanged]
     rank = {"⚠️": 0, "🔔": 1, "📝": 2}
     ordered = sorted(
-        ((impact, s.name, index, position) for index, s in enumerate(changed) for position, impact in
-         enumerate(s.impacts)),
+        (
+            (impact, s.name, index, position)
+            for index, s in enumerate(changed)
+            for position, impact in enumerate(s.impacts)
+        ),
         key=lambda row: (rank[row[0].level.value], row[2], row[3]),
     )
     for impact, names in _grouped([(impact, name) for impact, name, _, _ in ordered]):
@@ -188,8 +203,7 @@ def render_markdown(
     for state_text, names in _grouped([(s.after_state or "", s.name) for s in changed if s.after_state]):
         plural = not single and len(names) > 1
         lines.append(f"- After this change {subject(names)} {_plural(state_text) if plural else state_text}.")
-    lines.append("")
-    return _with_plans(lines, stacks, summaries)
+    return lines
 
 
 def _with_plans(head_lines: list[str], stacks: Sequence[StackChanges], summaries: Sequence[StackSummary]) -> str:
@@ -200,8 +214,22 @@ def _with_plans(head_lines: list[str], stacks: Sequence[StackChanges], summaries
         return f"{kept}\n\n... (cut: the comment size limit; the workflow log has the whole summary)\n"
     by_name = dict(zip((s.name for s in summaries), stacks, strict=True))
     groups = _grouped(
-        [((s.counts.get("create"), s.counts.get("update"), s.counts.get("replace"), s.counts.get("delete"),
-           s.impacts, s.other_changes, s.after_state), s.name) for s in summaries if not s.unchanged]
+        [
+            (
+                (
+                    s.counts.get("create"),
+                    s.counts.get("update"),
+                    s.counts.get("replace"),
+                    s.counts.get("delete"),
+                    s.impacts,
+                    s.other_changes,
+                    s.after_state,
+                ),
+                s.name,
+            )
+            for s in summaries
+            if not s.unchanged
+        ]
     )
     budget = MAX_COMMENT_CHARS - len(head) - 300
     share = budget // max(1, len(groups)) - 200
@@ -216,11 +244,21 @@ def _with_plans(head_lines: list[str], stacks: Sequence[StackChanges], summaries
         fence = _fence(text)
         others = len(names) - 1
         label = names[0] + (f" ({others} other {_stacks_noun(others)} with the same changes)" if others else "")
-        details += [f"<details><summary>Terraform plan: {label}</summary>", "", f"{fence}text", text, fence, "",
-                    "</details>", ""]
+        details += [
+            f"<details><summary>Terraform plan: {label}</summary>",
+            "",
+            f"{fence}text",
+            text,
+            fence,
+            "",
+            "</details>",
+            "",
+        ]
     hidden = sum(len(names) for _key, names in groups[shown:])
     if hidden:
-        details.append(f"Raw plans of {hidden} more {_stacks_noun(hidden)} do not fit in a comment: see the plan "
-                       "files of the workflow run.")
+        details.append(
+            f"Raw plans of {hidden} more {_stacks_noun(hidden)} do not fit in a comment: see the plan "
+            "files of the workflow run."
+        )
         details.append("")
     return head + "\n" + "\n".join(details)

@@ -212,8 +212,26 @@ def send_samples(
     """Generate one sample finding per stack, then watch CloudWatch for all of them until each was delivered or
     `wait_seconds` have passed (by `clock`, sleeping with `sleep` between looks). Returns the 'sample' check of
     each stack, by stack name."""
+    results, started = _send(contexts)
+    watched = _watch(
+        started, wait_seconds=wait_seconds, sleep=sleep, clock=clock, poll_seconds=poll_seconds, report=report
+    )
+    results.update(watched.failures)
+    for name, (context, sample, since) in started.items():
+        if name not in results:
+            done_at = watched.done_at.get(name)
+            results[name] = _outcome(context, sample, since, watched.progress[name], done_at, wait_seconds)
+    return results
+
+
+_Started = dict[str, tuple[StackContext, SampleType, datetime.datetime]]
+
+
+def _send(contexts: Sequence[StackContext]) -> tuple[dict[str, CheckResult], _Started]:
+    """CreateSampleFindings in each stack with an enabled detector: the stacks where it failed or was not sent,
+    and those where it was, with the sample type and when."""
     results: dict[str, CheckResult] = {}
-    started: dict[str, tuple[StackContext, SampleType, datetime.datetime]] = {}
+    started: _Started = {}
     for context in contexts:
         name = context.expectation.name
         alerting = context.expectation.alerting
@@ -225,7 +243,6 @@ def send_samples(
                 "sample", False, ("not sent: there is no enabled detector (see the detector check)",), ()
             )
             continue
-
         try:
             call(
                 context.clients["guardduty"],
@@ -237,73 +254,95 @@ def send_samples(
             results[name] = call_failed("sample", failure, context)
             continue
         started[name] = (context, sample, context.now())
+    return results, started
 
-    progress: dict[str, _Progress] = {}
-    done_at: dict[str, datetime.datetime] = {}
+
+@dataclass(frozen=True)
+class _Watched:
+    progress: dict[str, _Progress]
+    done_at: dict[str, datetime.datetime]
+    failures: dict[str, CheckResult]  # CloudWatch could not be read
+
+
+def _watch(
+    started: _Started,
+    *,
+    wait_seconds: int,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+    poll_seconds: int,
+    report: Callable[[str], None] | None,
+) -> _Watched:
+    """CloudWatch, every `poll_seconds`, until each sample was delivered, could not be followed, or time is up;
+    after each look that leaves some waiting, `report` gets a line of what was seen and the time left."""
+    watched = _Watched({}, {}, {})
     deadline = clock() + wait_seconds
     while True:
         for name, (context, _sample, since) in started.items():
-            if name in done_at or name in results:
+            if name in watched.done_at or name in watched.failures:
                 continue
             try:
-                progress[name] = _progress(context, since)
+                watched.progress[name] = _progress(context, since)
             except AwsCallFailed as failure:
-                results[name] = CheckResult(
+                watched.failures[name] = CheckResult(
                     "sample",
                     False,
                     (f"sent, but CloudWatch could not be read: {failure.sentence()}",),
                     (failure.fix(context.identity),),
                 )
                 continue
-            if progress[name].complete:
-                done_at[name] = context.now()
-        waiting = [name for name in started if name not in done_at and name not in results]
+            if watched.progress[name].complete:
+                watched.done_at[name] = context.now()
+        waiting = [name for name in started if name not in watched.done_at and name not in watched.failures]
         remaining = deadline - clock()
         if not waiting or remaining <= 0:
-            break
+            return watched
         if report is not None:
-            report(_waiting_line(list(started), waiting, progress, remaining))
+            report(_waiting_line(list(started), waiting, watched.progress, remaining))
         sleep(min(poll_seconds, remaining))
 
-    for name, (context, sample, since) in started.items():
-        if name in results:
-            continue
-        seen = progress[name]
-        sent_line = (
-            f"sent {sample.finding_type} (severity {sample.severity:g}) with CreateSampleFindings to detector "
-            f"{context.detector_id} at {since:%H:%M:%S} UTC"
-        )
-        if name in done_at:
-            after = f"after {duration((done_at[name] - since).total_seconds())}"
-            lines = (sent_line, f"{after} CloudWatch shows: " + "; ".join(seen.seen()), MARKED)
-            if seen.succeeded:
-                results[name] = CheckResult("sample", True, lines)
-            else:
-                results[name] = CheckResult(
-                    "sample",
-                    False,
-                    lines,
-                    (
-                        "some deliveries failed: see the failed deliveries and the dead-letter queue (above), and the "
-                        "subscriptions' confirmations",
-                    ),
-                )
-            continue
-        results[name] = CheckResult(
+
+def _outcome(
+    context: StackContext,
+    sample: SampleType,
+    since: datetime.datetime,
+    seen: _Progress,
+    done_at: datetime.datetime | None,
+    wait_seconds: int,
+) -> CheckResult:
+    """The 'sample' check of one stack whose sample was sent and followed."""
+    sent_line = (
+        f"sent {sample.finding_type} (severity {sample.severity:g}) with CreateSampleFindings to detector "
+        f"{context.detector_id} at {since:%H:%M:%S} UTC"
+    )
+    if done_at is not None:
+        after = f"after {duration((done_at - since).total_seconds())}"
+        lines = (sent_line, f"{after} CloudWatch shows: " + "; ".join(seen.seen()), MARKED)
+        if seen.succeeded:
+            return CheckResult("sample", True, lines)
+        return CheckResult(
             "sample",
             False,
+            lines,
             (
-                sent_line,
-                f"after {duration(wait_seconds)} (--wait) CloudWatch shows: " + "; ".join(seen.seen()),
-                "not seen: " + "; ".join(seen.missing()),
-                MARKED,
-            ),
-            (
-                "GuardDuty sends a new finding to EventBridge within about five minutes, and CloudWatch shows the "
-                "metrics a few minutes later: run again with a longer --wait (900 or more)",
-                "if the rules never match, compare them with the configuration (the rules check above) and with "
-                "`main.py preview`; if they invoke but the topic publishes nothing, see the failed deliveries and "
-                "the dead-letter queue",
+                "some deliveries failed: see the failed deliveries and the dead-letter queue (above), and the "
+                "subscriptions' confirmations",
             ),
         )
-    return results
+    return CheckResult(
+        "sample",
+        False,
+        (
+            sent_line,
+            f"after {duration(wait_seconds)} (--wait) CloudWatch shows: " + "; ".join(seen.seen()),
+            "not seen: " + "; ".join(seen.missing()),
+            MARKED,
+        ),
+        (
+            "GuardDuty sends a new finding to EventBridge within about five minutes, and CloudWatch shows the "
+            "metrics a few minutes later: run again with a longer --wait (900 or more)",
+            "if the rules never match, compare them with the configuration (the rules check above) and with "
+            "`main.py preview`; if they invoke but the topic publishes nothing, see the failed deliveries and "
+            "the dead-letter queue",
+        ),
+    )
