@@ -13,6 +13,7 @@ This module needs no cdktf: the parent process only plans, waits and merges. Eac
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import io
 import json
@@ -22,7 +23,8 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,7 +108,7 @@ def synth_in_workers(
     ]
     environment = _worker_environment()
     # Threads only wait for the processes; each worker is a process of its own.
-    with ThreadPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
+    with _pipes_to_dead_workers_fail_softly(), ThreadPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
         outcomes = list(pool.map(lambda job: _run_worker(job, environment), jobs_by_chunk))
     failed = [outcome for outcome in outcomes if outcome.returncode != 0 or outcome.result != {"ok": True}]
     if failed:
@@ -115,6 +117,22 @@ def synth_in_workers(
     merged = scratch / "out"
     _merge([outcome.synth_dir for outcome in outcomes], merged)
     return merged
+
+
+@contextlib.contextmanager
+def _pipes_to_dead_workers_fail_softly() -> Iterator[None]:
+    """SIGPIPE ignored while the workers run. The CLI sets it to its default (quiet exit when `| head` stops
+    reading); then writing a job into the pipe of a worker that died before reading it would kill this process
+    without a word. Ignored, the write fails with EPIPE, which subprocess tolerates, and the worker's death is
+    reported like any other. Signal handlers belong to the main thread: elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGPIPE, previous)
 
 
 def _worker_environment() -> dict[str, str]:
