@@ -4,7 +4,6 @@ tests/ on the path)."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -12,30 +11,22 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-import yaml
 from guardduty_alerts import fast_provider
 from guardduty_alerts_app.config import AlertsConfig, load_config
-from helpers import EXAMPLE_CONFIG, TERRAFORM_RC, ExampleDeployment, read_json, terraform
+from helpers import EXAMPLE_CONFIG, TERRAFORM_RC, ExampleDeployment, deploy_example, terraform
 
 # Tests build constructs directly too: load only the provider modules used, as the app's stacks do, before
 # any test module imports the provider bindings.
 fast_provider.install()
 
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test under tests/terraform/ runs Terraform: mark it, so that `-m "not terraform"` leaves it out.
-    The shared example deployment orders the rest: tests that break and restore it
-    (`mutates_example_deployment`) run after those that only read it, and the one that destroys it
-    (`runs_last`) at the very end."""
+    Nothing is reordered: tests run in any order (pytest-randomly shuffles them) and on several workers
+    (pytest-xdist), as each fixture owns and restores the state it changes."""
     for item in items:
         if "terraform" in Path(str(item.fspath)).parent.name:
             item.add_marker(pytest.mark.terraform)
-
-    def order(item: pytest.Item) -> int:
-        if item.get_closest_marker("runs_last"):
-            return 2
-        return 1 if item.get_closest_marker("mutates_example_deployment") else 0
-
-    items.sort(key=order)
 
 
 @pytest.fixture(scope="session")
@@ -126,31 +117,10 @@ def initialized_example_stacks(example_out: Path, terraform_env: dict[str, str])
 def example_deployment(
     aws_env_session: dict[str, str], moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ExampleDeployment]:
-    """Applied once per session and shared by every test that reads, plans against or drives a live deployment
-    (resources, mail round trip, plan review, cdktf CLI). Tests must leave it as they found it; the one test
-    that destroys it is marked `runs_last`, and whatever is left is destroyed here at the end."""
-    from guardduty_alerts_app.stacks.synth import synth_to
-
-    region = "us-east-1"
+    """The example in us-east-1, applied once per session (per xdist worker: each has its own emulator) and
+    shared by every test that reads, plans against or drives a live deployment (resources, mail round trip,
+    plan review, cdktf CLI). Read-only: a test that breaks or destroys a deployment applies its own in a
+    region of its own with `helpers.deploy_example` (test_verify_terraform.py, the destroy test)."""
     project = tmp_path_factory.mktemp("example-deployment")
-    document = yaml.safe_load(EXAMPLE_CONFIG.read_text())
-    document.update(regions=[region], provider={"endpoint_url": moto_endpoint})
-    config_file = project / "guardduty-alerts.yaml"
-    config_file.write_text(yaml.safe_dump(document))
-    config = load_config(config_file)
-    (name,) = synth_to(config, project / "cdktf.out", state_dir=project)
-    stack_dir = project / "cdktf.out" / "stacks" / name
-    terraform(aws_env_session, stack_dir, "init", "-input=false")
-    terraform(aws_env_session, stack_dir, "apply", "-auto-approve", "-input=false")
-    outputs = {
-        key: value["value"]
-        for key, value in json.loads(terraform(aws_env_session, stack_dir, "output", "-json").stdout).items()
-    }
-    state_file = project / f"terraform.{name}.tfstate"
-    try:
-        yield ExampleDeployment(
-            project, config_file, config, region, name, stack_dir, state_file, outputs, moto_endpoint, aws_env_session
-        )
-    finally:
-        if state_file.is_file() and read_json(state_file)["resources"]:
-            terraform(aws_env_session, stack_dir, "destroy", "-auto-approve", "-input=false", check=False)
+    with deploy_example(aws_env_session, moto_endpoint, project, "us-east-1") as deployment:
+        yield deployment

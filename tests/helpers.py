@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +29,7 @@ __all__ = [
     "TERRAFORM_RC",
     "TF_MIRROR",
     "ExampleDeployment",
+    "deploy_example",
     "only",
     "read_json",
     "ref",
@@ -100,12 +103,50 @@ class ExampleDeployment:
     env: dict[str, str]
 
 
+@contextmanager
+def deploy_example(env: dict[str, str], endpoint: str, project: Path, region: str) -> Iterator[ExampleDeployment]:
+    """The example configuration in `region` only, applied to the emulator at `endpoint` from `project`; whatever
+    is left of it is destroyed on leaving. Every resource of the example is regional, so deployments in
+    different regions of one emulator never see each other: a test that changes or destroys a deployment gets
+    one in a region of its own, and the session's (us-east-1) stays as applied, whatever order tests run in."""
+    import yaml
+    from guardduty_alerts_app.config import load_config
+    from guardduty_alerts_app.stacks.synth import synth_to  # loads cdktf: only for the sessions that need it
+
+    document = yaml.safe_load(EXAMPLE_CONFIG.read_text())
+    document.update(regions=[region], provider={"endpoint_url": endpoint})
+    config_file = project / "guardduty-alerts.yaml"
+    config_file.write_text(yaml.safe_dump(document))
+    config = load_config(config_file)
+    (name,) = synth_to(config, project / "cdktf.out", state_dir=project)
+    stack_dir = project / "cdktf.out" / "stacks" / name
+    state_file = project / f"terraform.{name}.tfstate"
+    try:
+        terraform(env, stack_dir, "init", "-input=false")
+        terraform(env, stack_dir, "apply", "-auto-approve", "-input=false")
+        outputs = {
+            key: value["value"]
+            for key, value in json.loads(terraform(env, stack_dir, "output", "-json").stdout).items()
+        }
+        yield ExampleDeployment(
+            project, config_file, config, region, name, stack_dir, state_file, outputs, endpoint, env
+        )
+    finally:
+        if state_file.is_file() and read_json(state_file)["resources"]:
+            terraform(env, stack_dir, "destroy", "-auto-approve", "-input=false", check=False)
+
+
 def run_main(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`python main.py ARGS` in a fresh interpreter, as a user runs it (no configuration named by the environment)."""
     environment = {k: v for k, v in os.environ.items() if k != "GUARDDUTY_ALERTS_CONFIG"}
     environment.update(JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20", **(env or {}))
     return subprocess.run(
-        [sys.executable, str(REPO / "main.py"), *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=300
+        [sys.executable, str(REPO / "main.py"), *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

@@ -139,7 +139,8 @@ def test_email_channel_with_its_own_threshold_gets_its_own_topic_and_band_rules(
     assert publish["Condition"]["ArnEquals"]["aws:SourceArn"] == [
         ref(doc, "aws_cloudwatch_event_rule", f"rule-critical-up-{band}", "arn") for band in ("critical", "sample")
     ]
-    assert alerts.channel_topics["critical-up"] is not None
+    # The attribute hands out the very topic synthesized above (a lookup alone would pass on any stored value).
+    assert alerts.channel_topics["critical-up"].node.id == "topic-critical-up"
 
 
 def test_slack_and_teams_channels_are_chat_configurations_on_the_raw_topic_with_a_notifications_only_guardrail() -> (
@@ -498,7 +499,7 @@ def test_a_channel_added_leaves_every_other_resource_as_it_was() -> None:
 def test_channel_failures_alarm_watches_every_channel_rule_and_raw_topic() -> None:
     _, doc, alerts = synth(EVERY_KIND)
     alarm = by_id(doc, "aws_cloudwatch_metric_alarm")["alarm-channel-failures"]
-    assert alerts.alarms["channel-failures"] is not None
+    assert alerts.alarms["channel-failures"].node.id == "alarm-channel-failures"
     metrics = [q["metric"] for q in alarm["metric_query"] if "metric" in q]
     watched_rules = {m["dimensions"]["RuleName"] for m in metrics if m["metric_name"] == "FailedInvocations"}
     channel_rules = sorted(

@@ -293,8 +293,11 @@ def test_rejects_finding_type_filters_whose_pattern_is_over_the_size_quota_befor
 def test_every_public_name_is_importable_from_the_package_root() -> None:
     import guardduty_alerts
 
+    assert len(set(guardduty_alerts.__all__)) == len(guardduty_alerts.__all__)
     for name in guardduty_alerts.__all__:
-        assert getattr(guardduty_alerts, name) is not None, name
+        # The library's own class or function under its own name: not a stray alias or a value left in `__all__`.
+        public = getattr(guardduty_alerts, name)
+        assert (public.__name__, public.__module__.split(".")[0]) == (name, "guardduty_alerts"), name
     # The README's own import line.
     from guardduty_alerts import DetectorProtection, FindingFilters, SuppressionRule  # noqa: F401
 

@@ -1,6 +1,6 @@
 """The example configuration applied to the emulator once (conftest's `example_deployment`) and looked at with
 boto3: what Terraform created, which findings reach the topic as mails, the delivery settings, an empty second
-plan, and a clean destroy at the very end of the session.
+plan; and a clean destroy, of a deployment of the test's own.
 
 moto cannot deliver EventBridge events to SNS: tools/emulator.py stands in for that one feature with moto's own
 pattern matcher and input transformer, reading the rule and target Terraform created."""
@@ -10,12 +10,13 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from emulator import put_guardduty_events, receive_all
-from helpers import FINDINGS_DIR, ExampleDeployment, read_json, terraform
+from helpers import FINDINGS_DIR, ExampleDeployment, deploy_example, read_json, terraform
 
 THRESHOLD = 4.0  # the example configuration's MEDIUM
 
@@ -196,11 +197,20 @@ def test_a_second_plan_finds_nothing_to_change(example_deployment: ExampleDeploy
     assert plan.returncode == 0, f"plan after apply is not empty:\n{plan.stdout}\n{plan.stderr}"
 
 
-@pytest.mark.runs_last
-def test_destroy_leaves_nothing_of_the_deployment(example_deployment: ExampleDeployment) -> None:
-    """Runs at the very end of the session (conftest moves it there): every other test shares the deployment.
-    Looks only at what this deployment created: the emulator is shared by the whole session."""
-    deployment = example_deployment
+@pytest.fixture
+def own_deployment(
+    aws_env_session: dict[str, str], moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ExampleDeployment]:
+    """The example applied for one test in a region no other test deploys to: destroying the session's
+    deployment would leave nothing for the tests that run after (in any order)."""
+    project = tmp_path_factory.mktemp("destroyed-deployment")
+    with deploy_example(aws_env_session, moto_endpoint, project, "eu-central-1") as deployment:
+        yield deployment
+
+
+def test_destroy_leaves_nothing_of_the_deployment(own_deployment: ExampleDeployment) -> None:
+    """Looks only at what this deployment created, in its own region: the emulator is shared by the session."""
+    deployment = own_deployment
     guardduty, sns, sqs, kms, cloudwatch, events = (
         client(s, deployment) for s in ("guardduty", "sns", "sqs", "kms", "cloudwatch", "events")
     )

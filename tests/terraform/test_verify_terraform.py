@@ -1,7 +1,8 @@
 """`main.py verify` against the emulator: the example applied to moto passes every check; broken by hand in the
-ways that silently stop mail, verify fails naming exactly what broke. The example deployment is the session's
-(conftest); each breaking test restores what it broke, and the module runs after every test that only reads
-the deployment (`mutates_example_deployment`), as restoring re-creates some resources with new ids.
+ways that silently stop mail, verify fails naming exactly what broke. The tests break a deployment, so the
+module applies its own, in a region no other test uses (`deployed`); each breaking test restores what it
+broke, yet restoring re-creates some resources with new ids (a subscription), so the session's deployment,
+which other tests plan against, is never touched.
 
 What moto cannot show (CreateSampleFindings, TestEventPattern, a subscription pending confirmation, CloudWatch
 metrics, alarms evaluated by CloudWatch) is tested with botocore's Stubber in tests/pure/test_verify_stubbed.py.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +24,12 @@ from guardduty_alerts.notifications import mail_rules
 from guardduty_alerts.severity import parse_threshold
 from guardduty_alerts_app.cli import main
 from guardduty_alerts_app.config import load_config
-from helpers import EXAMPLE_CONFIG, FINDINGS_DIR, ExampleDeployment
+from helpers import EXAMPLE_CONFIG, FINDINGS_DIR, deploy_example
 
-pytestmark = [pytest.mark.terraform, pytest.mark.mutates_example_deployment]
+pytestmark = pytest.mark.terraform
 
-REGION = "us-east-1"
+# Not the session deployment's us-east-1, and a region no other test deploys to on the shared emulator.
+REGION = "us-west-1"
 ALL_CHECKS = [
     "access",
     "detector",
@@ -67,15 +70,13 @@ def write_config(path: Path, endpoint: str, **overrides: Any) -> Path:
 
 
 @pytest.fixture(scope="module")
-def deployed(example_deployment: ExampleDeployment) -> Deployment:
-    """The session's example deployment. These tests break it and restore it, so they run after every test
-    that only reads it (marked `mutates_example_deployment`, ordered by conftest)."""
-    return Deployment(
-        example_deployment.config_file,
-        example_deployment.stack_name,
-        example_deployment.outputs,
-        example_deployment.endpoint,
-    )
+def deployed(
+    aws_env_session: dict[str, str], moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
+    """The example applied in REGION for this module alone, destroyed after it: these tests break it."""
+    project = tmp_path_factory.mktemp("verify-deployment")
+    with deploy_example(aws_env_session, moto_endpoint, project, REGION) as deployment:
+        yield Deployment(deployment.config_file, deployment.stack_name, deployment.outputs, deployment.endpoint)
 
 
 def run_verify(capsys: pytest.CaptureFixture[str], config_file: Path, *options: str) -> tuple[int, dict[str, Any]]:
@@ -94,7 +95,10 @@ def failed(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def example_rule_names() -> list[str]:
     """The rules of the example's stack, as the library names them (whatever the rule layout of the construct)."""
     config = load_config(EXAMPLE_CONFIG)
-    return [rule_name(config.name, rule.key) for rule in mail_rules(parse_threshold(config.severity_threshold), config.filters)]
+    return [
+        rule_name(config.name, rule.key)
+        for rule in mail_rules(parse_threshold(config.severity_threshold), config.filters)
+    ]
 
 
 def first_rule_name() -> str:
@@ -271,7 +275,10 @@ def test_fails_clearly_in_an_account_where_nothing_is_deployed(
     code, report = run_verify(capsys, config_file)
     assert code == 1
     forwarding, home = report["stacks"]  # by stack name
-    assert (home["stack"], forwarding["stack"]) == ("guardduty-alerts-empty-us-east-1", "guardduty-alerts-empty-eu-west-2")
+    assert (home["stack"], forwarding["stack"]) == (
+        f"guardduty-alerts-empty-{REGION}",
+        "guardduty-alerts-empty-eu-west-2",
+    )
     for stack in (home, forwarding):
         access = stack["checks"][0]
         assert access["passed"] and access["found"][0].endswith(
@@ -281,8 +288,7 @@ def test_fails_clearly_in_an_account_where_nothing_is_deployed(
         assert [c["check"] for c in stack["checks"] if c["passed"]] == ["access"]
     found = {check["check"]: check["found"] for check in home["checks"]}
     assert found["detector"] == [
-        f"no GuardDuty detector in account 444455556666, region {REGION}: GuardDuty is off and raises no findings "
-        "there"
+        f"no GuardDuty detector in account 444455556666, region {REGION}: GuardDuty is off and raises no findings there"
     ]
     topic = f"arn:aws:sns:{REGION}:444455556666:guardduty-alerts"
     assert found["topic"] == found["subscriptions"] == [f"topic {topic} does not exist"]
