@@ -1,7 +1,7 @@
 """The checks of what a stack holds, each a function of a `StackContext` returning a `CheckResult`: credentials,
 detector, protection plans, topic, topic key, topic policy, subscriptions, rules (a forwarding stack: its rule).
 
-They only read (Get/List/Describe calls); what each needs is in the README's IAM policy for `verify`. Names
+They only read (Get/List/Describe calls); what each needs is in the IAM policy for `verify` in docs/verify.md. Names
 and expected values come from the stack's `StackExpectation`. A failed check says what was found and what to
 do; an AWS error in a check (an access denial, say) fails that check only, with the missing permission.
 """
