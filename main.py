@@ -1,4 +1,4 @@
-"""cdktf app entry point: read the configuration, synthesize one stack per account and region (see README).
+"""cdktf app entry point: read the configuration, synthesize one stack per account and region (see README.md and docs/).
 
 Run by a Python other than the project's venv (`python main.py ...` on a fresh shell), it re-executes itself with
 `.venv/bin/python`, where the dependencies are installed; without a venv it says in one line what to run

@@ -44,7 +44,7 @@ os.environ["CHECKPOINT_DISABLE"] = "1"
 def terraform_env() -> dict[str, str]:
     """Environment for the Terraform CLI, without any AWS settings of the machine running the tests."""
     if shutil.which("terraform") is None:
-        pytest.fail("terraform is not on PATH; the Terraform tests need it (see README, Development)")
+        pytest.fail("terraform is not on PATH; the Terraform tests need it (see docs/development.md)")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "AWS_"))}
     env.update(TF_CLI_CONFIG_FILE=str(TERRAFORM_RC), TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1", TF_INPUT="0")
     return env

@@ -39,7 +39,7 @@ EXIT_SYNTH_FAILED = 1
 EXIT_BAD_INPUT = 2
 DEFAULT_SAMPLE_WAIT_SECONDS = 600
 DEFAULT_COMMAND = "synth"
-# Stacks per CI job when plans fan out (README, "The pull-request workflow").
+# Stacks per CI job when plans fan out (docs/review.md, "The pull-request workflow").
 DEFAULT_SHARD_SIZE = 20
 # Terraform plans at once within one job: each is mostly waiting on the provider and AWS.
 DEFAULT_PLAN_JOBS = 4

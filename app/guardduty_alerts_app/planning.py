@@ -18,16 +18,16 @@ __all__ = [
     "stack_plans",
 ]
 
-# How stacks are split among synthesis worker processes (main.py synth --jobs N), measured with
-# bench/estate_scale.py (README, "Scale"). A process's CPU time grows about linearly with its stacks (340 stacks
-# of 21 resources: 18.3 s of CPU in one process, 18.8 s in two of 170), and each further process costs about
-# 2 s of CPU (Python, the jsii kernel, the assemblies, Node's JIT warming up again: four chunks of 85 took
-# 22.5 s), so one chunk per worker. The largest chunk bounds a process's memory, which does grow with its
-# stacks because the kernel keeps every object (largest process: 222 MiB at 170 stacks of 21 resources, 267 MiB
-# at 340; with 75 resources per stack 437 and 692 MiB; the budget is 700 MB). The smallest share keeps small
-# configurations in one process, where a second one costs about as much as it saves: on the shared 2-core
-# machine at load 2, 4 stacks took 1.22 s in one process and 1.39 s in two, 17 stacks 1.92 s and 1.79 s, 34
-# stacks 3.25 s and 2.83 s; at load 5 two processes still lost at 17 stacks, so splitting starts at 20.
+# How stacks are split among synthesis worker processes (main.py synth --jobs N), measured with bench/estate_scale.py
+# (docs/many-accounts.md, "Scale"). A process's CPU time grows about linearly with its stacks (340 stacks of 21
+# resources: 18.3 s of CPU in one process, 18.8 s in two of 170), and each further process costs about 2 s of CPU
+# (Python, the jsii kernel, the assemblies, Node's JIT warming up again: four chunks of 85 took 22.5 s), so one chunk
+# per worker. The largest chunk bounds a process's memory, which does grow with its stacks because the kernel keeps
+# every object (largest process: 222 MiB at 170 stacks of 21 resources, 267 MiB at 340; with 75 resources per stack 437
+# and 692 MiB; the budget is 700 MB). The smallest share keeps small configurations in one process, where a second one
+# costs about as much as it saves: on the shared 2-core machine at load 2, 4 stacks took 1.22 s in one process and
+# 1.39 s in two, 17 stacks 1.92 s and 1.79 s, 34 stacks 3.25 s and 2.83 s; at load 5 two processes still lost at 17
+# stacks, so splitting starts at 20.
 DEFAULT_CHUNK_SIZE = 170
 MIN_CHUNK_SIZE = 10
 

@@ -266,8 +266,8 @@ def test_rejects_a_file_that_delivers_nowhere() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config({"regions": REGIONS})
     assert list(caught.value.problems) == [
-        "recipients: missing; required: a non-empty list of email addresses, or channels (see the README's "
-        "channels table)"
+        "recipients: missing; required: a non-empty list of email addresses, or channels "
+        "(see the channels table in docs/channels.md)"
     ]
     assert problems_of() == [
         "channels: the list is empty; allowed: a non-empty list of channels, each a mapping with kind (email, "

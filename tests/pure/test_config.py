@@ -68,7 +68,7 @@ def test_stack_names_are_name_and_region() -> None:
         (with_(tags={"team": 7}), "tags.team: 7 is not text; allowed: a string of at most 256 characters"),
         (with_(tags={"aws:owner": "x"}), 'tags: key "aws:owner" is not allowed; allowed: 1 to 128 characters, not starting with \'aws:\''),
         (with_(provider={"endpoint_url": "localhost:5000"}), 'provider.endpoint_url: "localhost:5000" is not allowed; allowed: an http(s) URL such as http://127.0.0.1:5000, used for every AWS service'),
-        ({"regions": ["us-east-1"]}, "recipients: missing; required: a non-empty list of email addresses, or channels (see the README's channels table)"),
+        ({"regions": ["us-east-1"]}, "recipients: missing; required: a non-empty list of email addresses, or channels (see the channels table in docs/channels.md)"),
         (["us-east-1"], '(top level): ["us-east-1"] is not allowed; allowed: a mapping of settings'),
     ],
 )

@@ -310,7 +310,7 @@ def test_fails_naming_the_action_and_the_permission_when_access_is_denied(
     assert not result.passed
     assert result.found == (f"could not check: access denied to {action} ({code}: {message})",)
     assert result.fix == (
-        f"allow {action} for {IDENTITY} (README, 'Verify a live deployment', has the whole read-only policy)",
+        f"allow {action} for {IDENTITY} (docs/verify.md, 'The IAM policy for verify', has the whole read-only policy)",
     )
 
 

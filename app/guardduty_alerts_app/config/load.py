@@ -124,8 +124,8 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         problems += channels_problems(document, ConfigValidator(_CHANNELS_SCHEMA))
         if "recipients" not in document and "channels" not in document:
             problems.append(
-                "recipients: missing; required: a non-empty list of email addresses, or channels (see the README's "
-                "channels table)"
+                "recipients: missing; required: a non-empty list of email addresses, or channels "
+                "(see the channels table in docs/channels.md)"
             )
     if problems:
         # Sorted by key path, so that the same file always gives the same message; list positions as numbers

@@ -92,7 +92,10 @@ class AwsCallFailed(Exception):
     def fix(self, identity: str | None) -> str:
         who = identity or "the credentials in use"
         if self.denied:
-            return f"allow {self.action} for {who} (README, 'Verify a live deployment', has the whole read-only policy)"
+            return (
+                f"allow {self.action} for {who} "
+                "(docs/verify.md, 'The IAM policy for verify', has the whole read-only policy)"
+            )
         if self.code in CREDENTIAL_CODES | MISSING_CREDENTIALS:
             return (
                 "give credentials for the account: environment variables, AWS_PROFILE, or an SSO session (aws sso "

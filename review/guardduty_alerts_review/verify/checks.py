@@ -2,7 +2,7 @@
 detector, protection plans, rules (a forwarding stack: its rule), and, from topic_checks.py, topic, topic key,
 topic policy and subscriptions: this module is where `run` finds every check.
 
-They only read (Get/List/Describe calls); what each needs is in the README's IAM policy for `verify`. Names
+They only read (Get/List/Describe calls); what each needs is in the IAM policy for `verify` in docs/verify.md. Names
 and expected values come from the stack's `StackExpectation`. A failed check says what was found and what to
 do; an AWS error in a check (an access denial, say) fails that check only, with the missing permission.
 """
