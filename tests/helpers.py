@@ -30,6 +30,8 @@ __all__ = [
     "TF_MIRROR",
     "ExampleDeployment",
     "deploy_example",
+    "destination_block",
+    "finding_event",
     "only",
     "read_json",
     "ref",
@@ -220,3 +222,35 @@ def with_provider_identity(plan: dict, account: str, region: str) -> dict:
     providers["aws"] = aws
     configuration["provider_config"] = providers
     return {**plan, "configuration": configuration}
+
+
+def finding_event(severity: float, *, sample: bool = False, **envelope: str) -> dict[str, Any]:
+    """A minimal GuardDuty finding as EventBridge delivers it, of `severity` (a sample when `sample`); envelope
+    fields (`source`, `detail-type`, …) replaced by `envelope`."""
+    event: dict[str, Any] = {
+        "version": "0",
+        "id": "c8c4daa7-a20c-2f03-0070-b7393dd542ad",
+        "detail-type": "GuardDuty Finding",
+        "source": "aws.guardduty",
+        "account": "123456789012",
+        "time": "2026-11-01T12:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {"schemaVersion": "2.0", "type": "Recon:EC2/Portscan", "severity": severity, "service": {}},
+    }
+    if sample:
+        event["detail"]["service"]["additionalInfo"] = {"sample": True}
+    event.update(envelope)
+    return event
+
+
+def destination_block(text: str, title: str) -> list[str]:
+    """The lines of one destination in `explain`'s output: its title line (`  - TITLE`), then its indented rows."""
+    lines = text.splitlines()
+    start = lines.index(f"  - {title}")
+    block = [lines[start]]
+    for line in lines[start + 1 :]:
+        if not line.startswith("      "):
+            break
+        block.append(line)
+    return block

@@ -3,34 +3,18 @@ size quota, the quota's own bounds. Off-by-one mistakes live here, and only a te
 
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
 from guardduty_alerts.notifications import mail_rules, pattern_size_limit_problem, pattern_size_problem
 from guardduty_alerts.patterns import FindingFilters
 from guardduty_alerts.severity import MAX_SEVERITY, MIN_SEVERITY, Severity, parse_threshold, threshold_problem
+from helpers import finding_event
 from moto.events.models import EventPattern
-
-FINDING = {
-    "version": "0",
-    "id": "c8c4daa7-a20c-2f03-0070-b7393dd542ad",
-    "detail-type": "GuardDuty Finding",
-    "source": "aws.guardduty",
-    "account": "123456789012",
-    "time": "2026-11-01T12:00:00Z",
-    "region": "us-east-1",
-    "resources": [],
-    "detail": {"schemaVersion": "2.0", "type": "Recon:EC2/Portscan", "severity": 5, "service": {}},
-}
 
 
 def finding(severity: float, *, sample: bool = False) -> dict:
-    event = copy.deepcopy(FINDING)
-    event["detail"]["severity"] = severity
-    if sample:
-        event["detail"]["service"]["additionalInfo"] = {"sample": True}
-    return event
+    return finding_event(severity, sample=sample)
 
 
 def mailed_by(threshold: float, event: dict) -> list[str]:

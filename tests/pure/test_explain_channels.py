@@ -17,6 +17,7 @@ from guardduty_alerts.channels import (
 from guardduty_alerts.patterns import FindingFilters, SampleHandling
 from guardduty_alerts_review.alerting import StackAlerting
 from guardduty_alerts_review.explain import explain, severities_text
+from helpers import destination_block
 
 
 def _stack(**props: object) -> StackAlerting:
@@ -28,18 +29,6 @@ def _stack(**props: object) -> StackAlerting:
         "recipients": ("soc@example.com",),
     }
     return StackAlerting(**{**defaults, **props})  # type: ignore[arg-type]
-
-
-def _destination(text: str, title: str) -> list[str]:
-    """The lines of one destination block (its title line, then its indented rows)."""
-    lines = text.splitlines()
-    start = lines.index(f"  - {title}")
-    block = [lines[start]]
-    for line in lines[start + 1 :]:
-        if not line.startswith("      "):
-            break
-        block.append(line)
-    return block
 
 
 @pytest.mark.parametrize(
@@ -90,7 +79,7 @@ def test_a_slack_channel_with_its_own_threshold_gets_high_and_critical_after_aut
             )
         ]
     )
-    assert _destination(text, "Slack channel C0123ABCDE (workspace T0123ABCDE)") == [
+    assert destination_block(text, "Slack channel C0123ABCDE (workspace T0123ABCDE)") == [
         "  - Slack channel C0123ABCDE (workspace T0123ABCDE)",
         "      gets     HIGH and CRITICAL (7.0 and above); Amazon Q renders the finding",
         "      samples  delivered too (the event says sample: true)",
@@ -101,7 +90,8 @@ def test_a_slack_channel_with_its_own_threshold_gets_high_and_critical_after_aut
         "(before the apply), then invite @Amazon Q into channel C0123ABCDE",
     ]
     assert (
-        _destination(text, "mail to soc@example.com")[1] == "      gets     MEDIUM, HIGH and CRITICAL (4.0 and above)"
+        destination_block(text, "mail to soc@example.com")[1]
+        == "      gets     MEDIUM, HIGH and CRITICAL (4.0 and above)"
     )
     assert "+ 1 for channels (raw-high)" in text
 
@@ -118,11 +108,11 @@ def test_a_channel_shows_filters_only_when_they_are_its_own() -> None:
             )
         ]
     )
-    webhook = _destination(text, "HTTPS webhook at events.pagerduty.com")
+    webhook = destination_block(text, "HTTPS webhook at events.pagerduty.com")
     assert "      filters  finding types all except Recon:*, first occurrence only" in webhook
     assert "      samples  dropped" in webhook
     assert "integration/key" not in text  # the path may hold the integration key
-    chat = _destination(text, "Slack incoming webhook (URL in SSM parameter /security/slack-webhook)")
+    chat = destination_block(text, "Slack incoming webhook (URL in SSM parameter /security/slack-webhook)")
     assert not any(line.startswith("      filters") for line in chat)
     assert (
         "      once     store the webhook URL in SSM SecureString parameter /security/slack-webhook before the plan"
@@ -133,7 +123,7 @@ def test_a_channel_shows_filters_only_when_they_are_its_own() -> None:
 def test_an_sqs_channel_gets_the_queue_policy_statement_naming_its_topic() -> None:
     queue = "arn:aws:sqs:us-east-1:123456789012:siem-intake"
     text = explain([_stack(account_id="123456789012", channels=(SqsChannel(queue_arn=queue, severity_threshold=7.5),))])
-    once = _destination(text, "SQS queue siem-intake (account 123456789012)")[-1]
+    once = destination_block(text, "SQS queue siem-intake (account 123456789012)")[-1]
     statement = json.loads(once.split(": ", 1)[1])
     assert statement["Resource"] == queue
     assert statement["Condition"] == {
@@ -155,15 +145,15 @@ def test_email_teams_webhook_and_user_notifications_say_what_to_do_once() -> Non
         ]
     )
     assert "  - mail to soc@example.com" not in text
-    assert _destination(text, "mail to ciso@example.com")[1:] == [
+    assert destination_block(text, "mail to ciso@example.com")[1:] == [
         "      gets     CRITICAL (9.0 and above)",
         "      samples  mailed, marked SAMPLE",
         "      once     each address confirms the subscription mail AWS sends; nothing arrives before that",
     ]
-    assert _destination(text, "Teams incoming webhook (URL in environment variable TF_VAR_teams_url)")[-1] == (
+    assert destination_block(text, "Teams incoming webhook (URL in environment variable TF_VAR_teams_url)")[-1] == (
         "      once     set TF_VAR_teams_url to the webhook URL wherever Terraform plans and applies"
     )
-    assert _destination(text, "AWS User Notifications mail to lead@example.com")[1] == (
+    assert destination_block(text, "AWS User Notifications mail to lead@example.com")[1] == (
         "      gets     MEDIUM, HIGH and CRITICAL (4.0 and above); AWS formats the mail; aggregation SHORT"
     )
 
@@ -243,7 +233,9 @@ def test_preview_lists_channels_only_for_findings_on_the_stacks_bus(tmp_path) ->
 )
 def test_explain_says_who_registers_the_notification_hub(create_hub: bool, hub_words: str) -> None:
     channel = UserNotificationsChannel(addresses=("soc-lead@example.com",), create_hub=create_hub)
-    block = _destination(explain([_stack(channels=(channel,))]), "AWS User Notifications mail to soc-lead@example.com")
+    block = destination_block(
+        explain([_stack(channels=(channel,))]), "AWS User Notifications mail to soc-lead@example.com"
+    )
     assert block[-1] == (
         f"      once     {hub_words}; each address accepts the activation mail AWS User Notifications sends; "
         "nothing arrives before that"

@@ -6,24 +6,13 @@ from __future__ import annotations
 from guardduty_alerts.channels import SlackChannel, SlackWebhookChannel, TeamsChannel, WebhookChannel
 from guardduty_alerts_review.alerting import StackAlerting
 from guardduty_alerts_review.explain import explain
+from helpers import destination_block
 
 LIMIT = (
     "      limit    the chat integration accepts about 10 events a second and drops the rest, with no SNS failure "
     "metric and no alarm; for bursts add a user_notifications channel with aggregation SHORT or LONG (digests), "
     "or give this channel a higher severity_threshold"
 )
-
-
-def _destination(text: str, title: str) -> list[str]:
-    """The lines of one destination block: its title line, then its indented rows."""
-    lines = text.splitlines()
-    start = lines.index(f"  - {title}")
-    block = [lines[start]]
-    for line in lines[start + 1 :]:
-        if not line.startswith("      "):
-            break
-        block.append(line)
-    return block
 
 
 def test_slack_and_teams_channels_say_the_chat_integration_drops_bursts() -> None:
@@ -44,9 +33,9 @@ def test_slack_and_teams_channels_say_the_chat_integration_drops_bursts() -> Non
         channels=(slack, teams, webhook, slack_webhook),
     )
     text = explain([stack])
-    assert LIMIT in _destination(text, slack.describe())
-    assert LIMIT in _destination(text, teams.describe())
+    assert LIMIT in destination_block(text, slack.describe())
+    assert LIMIT in destination_block(text, teams.describe())
     # Not the chat integration: webhooks are SNS or EventBridge deliveries, with their own retries and metrics.
-    assert LIMIT not in _destination(text, webhook.describe())
-    assert LIMIT not in _destination(text, slack_webhook.describe())
+    assert LIMIT not in destination_block(text, webhook.describe())
+    assert LIMIT not in destination_block(text, slack_webhook.describe())
     assert text.count("      limit ") == 2

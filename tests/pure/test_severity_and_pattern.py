@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
 from guardduty_alerts.patterns import finding_event_pattern
 from guardduty_alerts.severity import Severity, parse_threshold, threshold_problem
+from helpers import finding_event
 from moto.events.models import EventPattern
-
-FINDING = {
-    "version": "0",
-    "id": "c8c4daa7-a20c-2f03-0070-b7393dd542ad",
-    "detail-type": "GuardDuty Finding",
-    "source": "aws.guardduty",
-    "account": "123456789012",
-    "time": "2026-11-01T12:00:00Z",
-    "region": "us-east-1",
-    "resources": [],
-    "detail": {"schemaVersion": "2.0", "type": "Recon:EC2/Portscan", "severity": 5},
-}
 
 
 def event(severity: float, **envelope: str) -> dict:
-    result = copy.deepcopy(FINDING)
-    result["detail"]["severity"] = severity
-    result.update(envelope)
-    return result
+    return finding_event(severity, **envelope)
 
 
 def matches(threshold: float, candidate: dict) -> bool:
@@ -59,7 +44,10 @@ def test_threshold_accepts_labels_and_numbers(value: object, floor: float) -> No
         (0, "0 is out of range; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0"),
         (11, "11 is out of range; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0"),
         (0.99, "0.99 is out of range; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0"),
-        ("SEVERE", "'SEVERE' is not a severity; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0"),
+        (
+            "SEVERE",
+            "'SEVERE' is not a severity; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0",
+        ),
         (True, "True is not a severity; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0"),
         (float("nan"), "nan is out of range; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0"),
     ],
@@ -72,7 +60,16 @@ def test_rejects_threshold_outside_bands(value: object, message: str) -> None:
 
 @pytest.mark.parametrize(
     ("score", "band"),
-    [(1.0, "LOW"), (3.9, "LOW"), (4.0, "MEDIUM"), (6.9, "MEDIUM"), (7.0, "HIGH"), (8.9, "HIGH"), (9.0, "CRITICAL"), (10.0, "CRITICAL")],
+    [
+        (1.0, "LOW"),
+        (3.9, "LOW"),
+        (4.0, "MEDIUM"),
+        (6.9, "MEDIUM"),
+        (7.0, "HIGH"),
+        (8.9, "HIGH"),
+        (9.0, "CRITICAL"),
+        (10.0, "CRITICAL"),
+    ],
 )
 def test_band_of_a_score_follows_guardduty_bands(score: float, band: str) -> None:
     assert Severity.of_score(score).name == band
