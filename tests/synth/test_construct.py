@@ -340,3 +340,35 @@ def test_every_type_the_construct_page_documents_is_importable_from_the_package_
         public = getattr(guardduty_alerts, name)
         cls = public.__args__[0] if isinstance(public, types.UnionType) else public
         assert cls.__module__.split(".")[0] == "guardduty_alerts", name
+
+
+def test_every_public_attribute_is_read_only_data() -> None:
+    # Mappings are MappingProxyType and sequences tuples (issue 20): a caller reading `alerts.rules` or
+    # `alerts.sqs_policy_statements` cannot change what the construct or another caller sees.
+    from cdktf_cdktf_provider_aws.provider import AwsProvider
+    from guardduty_alerts import EmailChannel, SlackWebhookChannel, SqsChannel
+
+    stack = TerraformStack(CdktfTesting.app(), "test")
+    AwsProvider(stack, "aws", region="us-east-1")
+    queue = "arn:aws:sqs:us-east-1:111111111111:siem-intake"
+    alerts = GuardDutyAlerts(
+        stack,
+        "alerts",
+        recipients=RECIPIENTS,
+        channels=[
+            EmailChannel(addresses=("ciso@example.com",), severity_threshold="CRITICAL"),
+            SlackWebhookChannel(url_ssm_parameter="/security/slack-webhook"),
+            SqsChannel(queue_arn=queue),
+        ],
+    )
+    public = {name: value for name, value in vars(alerts).items() if not name.startswith("_")}
+    public["sqs_policy_statements"] = alerts.sqs_policy_statements
+    # `event_pattern` (a dict, set where the channels are routed) is left to the channel-kinds rework (issue 20).
+    mutable = {
+        name for name, value in public.items() if isinstance(value, dict | list | set) and name != "event_pattern"
+    }
+    assert mutable == set()
+    assert {"rules", "targets", "alarms", "channel_topics", "raw_groups", "subscriptions"} <= public.keys()
+    statement = next(iter(alerts.sqs_policy_statements.values()))
+    statement["Effect"] = "Deny"
+    assert next(iter(alerts.sqs_policy_statements.values()))["Effect"] == "Allow"

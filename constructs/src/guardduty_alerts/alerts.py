@@ -9,6 +9,7 @@ delivery_base.py, mail_group.py, channel_delivery.py, guards.py.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
@@ -229,10 +230,11 @@ class GuardDutyAlerts(Construct):
 
     @property
     def sqs_policy_statements(self) -> Mapping[str, dict[str, Any]]:
-        """For each sqs channel (by key), the statement its queue policy needs so SNS can deliver to it."""
+        """For each sqs channel (by key), the statement its queue policy needs so SNS can deliver to it: a copy
+        on every read, to put in the queue's policy, so no caller changes what another reads."""
         return MappingProxyType(
             {
-                key: statement
+                key: copy.deepcopy(statement)
                 for group in self.raw_groups.values()
                 for key, statement in group.sqs_policy_statements.items()
             }
