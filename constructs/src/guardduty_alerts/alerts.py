@@ -46,7 +46,7 @@ from .channel_delivery import (
     raw_groups_need_chat_role,
 )
 from .channels import Channel, MailGroup, Routing, route_channels
-from .delivery_base import DeliveryBase, build_delivery_base
+from .delivery_base import build_delivery_base
 from .delivery_settings import (
     DEFAULT_DEAD_LETTER_RETENTION_SECONDS,
     DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
@@ -55,21 +55,15 @@ from .delivery_settings import (
 from .detector import add_detector, add_suppression_filters
 from .formatter import SubjectFormatter
 from .guards import Guards, build_guards
-from .mail_group import MailGroupResources, build_mail_groups, subscription_id
+from .mail_group import MailGroupResources, build_mail_groups
 from .notifications import MailRule, mail_rules
 from .patterns import DEFAULT_EVENT_PATTERN_SIZE_LIMIT, FindingFilters, finding_event_pattern
-from .props import AlertsProps, chat_topic_regions_problems, check_props
+from .props import AlertsProps, check_props
 from .severity import Severity, parse_threshold
 from .suppression import SuppressionRule
 from .validation import PublishingFrequency, is_loopback_url
 
-__all__ = [
-    "DeliveryBase",
-    "GuardDutyAlerts",
-    "MailGroupResources",
-    "chat_topic_regions_problems",
-    "subscription_id",
-]
+__all__ = ["GuardDutyAlerts"]
 
 
 class GuardDutyAlerts(Construct):
