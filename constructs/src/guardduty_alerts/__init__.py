@@ -2,8 +2,9 @@
 
 Two kinds of module, both published:
 
-- constructs (need cdktf and the hashicorp/aws provider bindings): `GuardDutyAlerts` (alerts.py), with
-  `delivery.py` and `formatter.py` behind it; `DetectorProtection` (detector_protection.py);
+- constructs (need cdktf and the hashicorp/aws provider bindings): `GuardDutyAlerts` (alerts.py), its props
+  `AlertsProps` (props.py), and the builders behind it (detector.py, delivery_base.py, mail_group.py,
+  channel_delivery.py, guards.py, with delivery.py and formatter.py); `DetectorProtection` (detector_protection.py);
   `OrganizationAdministrator`, `OrganizationMembers` and `adopt_region_detector` (organization.py);
   `FindingForwarder` (forwarder.py);
 - the pure model they use (no cdktf): severity bands, event patterns and filters, mail templates, IAM and key
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from .channels import (
     Aggregation,
+    Channel,
     EmailChannel,
     MailGroup,
     RawGroup,
@@ -59,9 +61,12 @@ if TYPE_CHECKING:
     from .formatter import SubjectFormatter
     from .forwarder import FindingForwarder
     from .organization import OrganizationAdministrator, OrganizationMembers, adopt_region_detector
+    from .props import AlertsProps
 
 __all__ = [
     "Aggregation",
+    "AlertsProps",
+    "Channel",
     "ChatWebhooks",
     "ConfigError",
     "DetectorProtection",
@@ -107,6 +112,7 @@ __all__ = [
 # Constructs load cdktf and the provider bindings: imported when first named, not with the package.
 _CONSTRUCTS = {
     "GuardDutyAlerts": ".alerts",
+    "AlertsProps": ".props",  # its provider fields (AwsProvider) need the bindings
     "ChatWebhooks": ".channel_delivery",
     "RawGroupResources": ".channel_delivery",
     "UserNotificationsResources": ".channel_delivery",

@@ -175,6 +175,14 @@ def _summed_metrics(metrics: Sequence[tuple[str, str, dict[str, str]]]) -> list[
     return queries
 
 
+def _watched(name: str, rules: Mapping[str, CloudwatchEventRule], *, formatter: bool) -> str:
+    """What the failed-invocations alarm watches, in words: the rules' names as the EventBridge console lists
+    them (where to look for FailedInvocations), and the formatter's dead-letter writes."""
+    names = [rule_name(name, key) for key in sorted(rules)]
+    watched = f"rules {', '.join(names)}" if len(names) > 1 else f"rule {next(iter(names), '')}"
+    return watched + (" and the subject formatter's dead-letter writes" if formatter else "")
+
+
 def create_delivery_alarms(
     scope: Construct,
     *,
@@ -207,11 +215,7 @@ def create_delivery_alarms(
         # The function could not write a failed event to the dead-letter queue: that event is lost.
         metrics.append(("AWS/Lambda", "DeadLetterErrors", {"FunctionName": formatter_function_name}))
     queries = _summed_metrics(metrics)
-    # The rules' names as the EventBridge console lists them: where to look for FailedInvocations.
-    names = [rule_name(name, key) for key in sorted(rules)]
-    watched = f"rules {', '.join(names)}" if len(names) > 1 else f"rule {next(iter(names), '')}"
-    if formatter_function_name is not None:
-        watched += " and the subject formatter's dead-letter writes"
+    watched = _watched(name, rules, formatter=formatter_function_name is not None)
     alarms: dict[str, CloudwatchMetricAlarm] = {}
     if rules:
         # None when only channels with settings of their own exist: their alarm is create_channel_alarm's.

@@ -23,11 +23,11 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
-from cdktf import AssetType, Fn, TerraformAsset
+from cdktf import AssetType, Fn, ITerraformDependable, TerraformAsset
 
 from constructs import Construct
 
@@ -87,25 +87,7 @@ class SubjectFormatter(Construct):
     ) -> None:
         super().__init__(scope, id_)
         function_name = formatter_function_name(name)
-        self.log_group = CloudwatchLogGroup(
-            self,
-            "log-group",
-            name=f"/aws/lambda/{function_name}",
-            retention_in_days=LOG_RETENTION_DAYS,
-            tags=tags or None,
-        )
-        skip_check(
-            self.log_group,
-            "CKV_AWS_158",
-            "the function logs only its own errors and request ids, never finding content; a KMS key for one "
-            "log group would add cost and a key policy without protecting anything sensitive",
-        )
-        skip_check(
-            self.log_group,
-            "CKV_AWS_338",
-            "retention is LOG_RETENTION_DAYS on purpose: operational logs of a formatter, not an audit trail "
-            "(GuardDuty and CloudTrail keep the record)",
-        )
+        self.log_group = _log_group(self, function_name, tags=tags)
         self.role = IamRole(
             self,
             "role",
@@ -128,33 +110,17 @@ class SubjectFormatter(Construct):
             ),
         )
         self.asset = TerraformAsset(self, "code", path=str(_stage_code()), type=AssetType.ARCHIVE)
-        self.function = LambdaFunction(
+        self.function = _function(
             self,
-            "function",
-            function_name=function_name,
-            description="Publishes GuardDuty findings to the alert topic with a readable subject",
-            role=self.role.arn,
-            runtime=RUNTIME,
-            handler="handler.handler",
-            filename=self.asset.path,
-            source_code_hash=Fn.filebase64sha256(self.asset.path),
-            timeout=10,
-            memory_size=128,
-            environment={"variables": {"TOPIC_ARN": topic_arn}},
-            # After Lambda's two asynchronous retries the event goes here, not away.
-            dead_letter_config=LambdaFunctionDeadLetterConfig(target_arn=dead_letter_queue_arn),
-            tags=tags or None,
+            function_name,
+            role=self.role,
+            asset=self.asset,
+            topic_arn=topic_arn,
+            dead_letter_queue_arn=dead_letter_queue_arn,
+            tags=tags,
             # Logs go to the group created above, with its retention, from the first invocation on.
             depends_on=[self.log_group, self.role_policy],
         )
-        for check_id, reason in (
-            ("CKV_AWS_117", "calls only the SNS API; no VPC resource to reach, and a VPC would need NAT or endpoints"),
-            ("CKV_AWS_115", "a reserved-concurrency cap would throttle alert mail during a burst of findings"),
-            ("CKV_AWS_272", "the code is packaged from this repository by Terraform; no signing profile exists"),
-            ("CKV_AWS_173", "the only environment variable is the topic ARN, which is not secret"),
-            ("CKV_AWS_50", "X-Ray tracing of a 20-line publisher adds cost and no diagnostic value"),
-        ):
-            skip_check(self.function, check_id, reason)
         self.permissions: Mapping[str, LambdaPermission] = MappingProxyType({})
 
     def allow(self, key: str, rule: CloudwatchEventRule) -> LambdaPermission:
@@ -170,3 +136,69 @@ class SubjectFormatter(Construct):
         )
         self.permissions = MappingProxyType({**self.permissions, key: permission})
         return permission
+
+
+def _log_group(scope: Construct, function_name: str, *, tags: Mapping[str, str] | None) -> CloudwatchLogGroup:
+    """The function's log group ("log-group"), created here with a retention so the function needs no
+    logs:CreateLogGroup."""
+    log_group = CloudwatchLogGroup(
+        scope,
+        "log-group",
+        name=f"/aws/lambda/{function_name}",
+        retention_in_days=LOG_RETENTION_DAYS,
+        tags=tags or None,
+    )
+    skip_check(
+        log_group,
+        "CKV_AWS_158",
+        "the function logs only its own errors and request ids, never finding content; a KMS key for one "
+        "log group would add cost and a key policy without protecting anything sensitive",
+    )
+    skip_check(
+        log_group,
+        "CKV_AWS_338",
+        "retention is LOG_RETENTION_DAYS on purpose: operational logs of a formatter, not an audit trail "
+        "(GuardDuty and CloudTrail keep the record)",
+    )
+    return log_group
+
+
+def _function(
+    scope: Construct,
+    function_name: str,
+    *,
+    role: IamRole,
+    asset: TerraformAsset,
+    topic_arn: str,
+    dead_letter_queue_arn: str,
+    tags: Mapping[str, str] | None,
+    depends_on: Sequence[ITerraformDependable],
+) -> LambdaFunction:
+    """The function ("function"), publishing to `topic_arn` and dead-lettering to the construct's queue."""
+    function = LambdaFunction(
+        scope,
+        "function",
+        function_name=function_name,
+        description="Publishes GuardDuty findings to the alert topic with a readable subject",
+        role=role.arn,
+        runtime=RUNTIME,
+        handler="handler.handler",
+        filename=asset.path,
+        source_code_hash=Fn.filebase64sha256(asset.path),
+        timeout=10,
+        memory_size=128,
+        environment={"variables": {"TOPIC_ARN": topic_arn}},
+        # After Lambda's two asynchronous retries the event goes here, not away.
+        dead_letter_config=LambdaFunctionDeadLetterConfig(target_arn=dead_letter_queue_arn),
+        tags=tags or None,
+        depends_on=list(depends_on),
+    )
+    for check_id, reason in (
+        ("CKV_AWS_117", "calls only the SNS API; no VPC resource to reach, and a VPC would need NAT or endpoints"),
+        ("CKV_AWS_115", "a reserved-concurrency cap would throttle alert mail during a burst of findings"),
+        ("CKV_AWS_272", "the code is packaged from this repository by Terraform; no signing profile exists"),
+        ("CKV_AWS_173", "the only environment variable is the topic ARN, which is not secret"),
+        ("CKV_AWS_50", "X-Ray tracing of a 20-line publisher adds cost and no diagnostic value"),
+    ):
+        skip_check(function, check_id, reason)
+    return function

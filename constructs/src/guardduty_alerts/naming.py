@@ -73,7 +73,8 @@ def topic_name(name: str) -> str:
 
 
 def rule_name(name: str, key: str) -> str:
-    """The EventBridge rule of a mail rule (`MailRule.key`, e.g. "high-instance")."""
+    """The EventBridge rule of a mail rule (`MailRule.key`: a band such as "high", "sample", "findings" with the
+    formatter, or a channel group's band such as "high-up-critical") or of a raw group ("raw-high")."""
     return fit(f"{name}-{key}", MAX_RULE_NAME)
 
 

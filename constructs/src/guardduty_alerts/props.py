@@ -52,28 +52,101 @@ __all__ = ["AlertsProps", "chat_topic_regions_problems", "check_props"]
 
 @dataclass(frozen=True)
 class AlertsProps:
-    """Every prop of `GuardDutyAlerts`, as given (see its docstring for what each means and its default)."""
+    """Every prop of `GuardDutyAlerts`, documented once here: what it means, its allowed values and its
+    default as behaviour. The construct takes them as keyword arguments of the same names and gathers them
+    into this object; `check_props` checks them all at once."""
 
     recipients: Sequence[str] = ()
+    """Email addresses that get the readable mail at the construct's threshold and filters; each must confirm the
+    subscription mail. The short form of one `EmailChannel`. Default: none (then `channels` must deliver somewhere)."""
+
     channels: Sequence[Channel] = ()
+    """More destinations, each with its own threshold and filters (default: the construct's): `EmailChannel`,
+    `SlackChannel`, `TeamsChannel`, `SlackWebhookChannel`, `TeamsWebhookChannel`, `WebhookChannel`, `SqsChannel`,
+    `UserNotificationsChannel` (see channels.py). Channels with the same settings share rules. Default: none."""
+
     severity_threshold: Severity | str | float = Severity.MEDIUM
+    """Lowest severity mailed, a band or a number from 1.0 to 10.0. Default: MEDIUM (4.0), as GuardDuty's console groups
+    findings."""
+
     name: str = "guardduty-alerts"
+    """Name of the topic, prefix of the rule's name. Default: "guardduty-alerts"."""
+
     finding_publishing_frequency: PublishingFrequency | str = PublishingFrequency.FIFTEEN_MINUTES
+    """How often updates of active findings are published. Default: FIFTEEN_MINUTES (AWS's own default is SIX_HOURS, too
+    slow to alert on)."""
+
     existing_detector_id: str | None = None
+    """Adopt this region's existing detector instead of creating one (AWS allows one detector per account and region).
+    Default: a new detector is created."""
+
     tags: Mapping[str, str] | None = None
+    """Tags for every taggable resource created. Default: no tags."""
+
     filters: FindingFilters | None = None
+    """Finding types to include or exclude, sample handling, new findings only. Default: every finding type, samples
+    mailed and marked, every occurrence."""
+
     suppression_rules: Sequence[SuppressionRule] = ()
+    """GuardDuty filters with action ARCHIVE (known-benign findings are archived at the source and never sent to
+    EventBridge). Default: none."""
+
     subject_formatter: bool = False
+    """Route findings through a small Lambda function that publishes them with a readable subject and unquoted text.
+    Default: off, EventBridge publishes to the topic directly."""
+
     encrypt_topic: bool = True
+    """Encrypt the topic at rest with KMS. Default: True. False leaves the topic unencrypted (the dead-letter queue
+    keeps SQS-managed encryption); findings are sensitive."""
+
     existing_kms_key_arn: str | None = None
+    """Encrypt with this customer-managed key (ARN of the key or its alias, in the stack's region) instead of creating
+    one; its key policy must let events.amazonaws.com use kms:GenerateDataKey* and kms:Decrypt. AWS-managed keys
+    (alias/aws/sns) are refused: EventBridge cannot use them and nothing would arrive. Default: a new
+    customer-managed key with rotation on and alias alias/<name> is created."""
+
     maximum_event_age_seconds: int = DEFAULT_MAXIMUM_EVENT_AGE_SECONDS
+    """How long EventBridge retries a failed delivery before dead-lettering it, 60 to 86400. Default: 86400 (24 hours,
+    AWS's maximum)."""
+
     maximum_retry_attempts: int = DEFAULT_MAXIMUM_RETRY_ATTEMPTS
+    """Retries of a failed delivery, 0 to 185. Default: 185 (AWS's maximum)."""
+
     dead_letter_retention_seconds: int = DEFAULT_DEAD_LETTER_RETENTION_SECONDS
+    """How long undelivered findings stay in the dead-letter queue, 60 to 1209600. Default: 1209600 (14 days, SQS's
+    maximum)."""
+
     alarm_actions: Sequence[str] | None = None
+    """ARNs notified when a delivery fails or a finding is dead-lettered (an SNS topic of the on-call system, in the
+    stack's region); not the alerts topic itself (that is the default). An empty list notifies no one: the alarms
+    only change state in CloudWatch. Default: the construct's own mail topic, so its recipients hear of failed
+    deliveries (most failures, a chat webhook's 400s, the formatter's errors, a channel's topic, are not failures of
+    that topic); the created key and the topic policy then let CloudWatch publish. With `existing_kms_key_arn` that
+    key's policy must let cloudwatch.amazonaws.com use kms:GenerateDataKey* and kms:Decrypt. Without recipients
+    (channels only) there is no such topic and no one is notified."""
+
     event_pattern_size_limit: int = DEFAULT_EVENT_PATTERN_SIZE_LIMIT
+    """EventBridge's "Event pattern size" quota of the account and region, 2048 to 4096 characters; a finding type
+    filter whose rules' patterns exceed it is refused at synth (AWS would refuse it at apply). Default: 2048, AWS's
+    default quota; raise it only after raising the quota."""
+
     chat_provider: AwsProvider | None = None
+    """AWS provider in a region where the chat integration has its API (us-east-2, us-west-2, eu-west-1,
+    ap-southeast-1), for Slack and Teams channels. Default: the stack's provider, which must then be in one of those
+    regions."""
+
     notifications_provider: AwsProvider | None = None
+    """AWS provider in us-east-1, where AWS User Notifications has its API, for a `UserNotificationsChannel`. Default:
+    the stack's provider, which must then be in us-east-1."""
+
     chat_topic_regions: Sequence[str] | None = None
+    """Where the Slack and Teams configurations are, for an account deployed as one stack per region. AWS allows one
+    configuration per Slack channel in an account, and provider 5.100 one Teams configuration per team, so one stack
+    holds them. In that stack: every region of the account whose findings go to chat (this stack's region among
+    them); each configuration subscribes to the raw topic of the same name in each, addressed by ARN, so apply the
+    other regions' stacks first. In the account's other stacks: an empty list; they keep their rule and topic, and
+    create no configuration, chat role or guardrail (and need no `chat_provider`). Default: the configurations are in
+    this stack and subscribe to this stack's topics only (one stack in the account)."""
 
 
 def check_props(props: AlertsProps, *, region: str | None, emulated: bool = False) -> None:
