@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from guardduty_alerts.accounts import AccountNames, account_names
 
 from .config import Account, AlertsConfig
 
@@ -46,6 +48,9 @@ class StackPlan:
     designate_administrator: str | None = None
     # ... or auto-enable GuardDuty for every member (administrator account stacks), with this setting.
     auto_enable_members: str | None = None
+    # Every account of the config by id, for mails that name accounts in words (a central inbox or an
+    # administrator account receives other accounts' findings). Empty without `accounts`.
+    account_names: AccountNames = field(default_factory=lambda: account_names({}))
 
     @property
     def imports_detector(self) -> bool:
@@ -63,6 +68,7 @@ def stack_plans(config: AlertsConfig) -> list[StackPlan]:
         if config.accounts
         else [(None, config, config.name)]
     )
+    names = account_names({account.id: account.name for account in config.accounts})
     for account, settings, prefix in targets:
         home = settings.central_inbox_home_region
         for region in sorted(settings.regions):
@@ -84,6 +90,7 @@ def stack_plans(config: AlertsConfig) -> list[StackPlan]:
                     forward_to_region=home if home and home != region else None,
                     designate_administrator=designate,
                     auto_enable_members=auto_enable,
+                    account_names=names,
                 )
             )
     return sorted(plans, key=lambda plan: plan.name)

@@ -164,6 +164,7 @@ class GuardDutyAlerts(Construct):
         chat_provider: AwsProvider | None = None,
         notifications_provider: AwsProvider | None = None,
         chat_topic_regions: Sequence[str] | None = None,
+        account_names: Mapping[str, str] | None = None,
     ) -> None:
         """
         :param recipients: email addresses that get the readable mail at the construct's threshold and filters;
@@ -224,6 +225,10 @@ class GuardDutyAlerts(Construct):
             first. In the account's other stacks: an empty list; they keep their rule and topic, and create no
             configuration, chat role or guardrail (and need no `chat_provider`). Default: the configurations
             are in this stack and subscribe to this stack's topics only (one stack in the account).
+        :param account_names: account id -> name; with `subject_formatter` the mails name those accounts in
+            words, "account payments-prod (111111111111)" (the function's ACCOUNT_NAMES variable, at most
+            Lambda's 4 KB environment quota). Without the formatter it has no effect: an input transformer
+            cannot look names up. Default: none, mails name every account by its id.
         """
         values = dict(locals())  # the keyword props, gathered into one typed object
         super().__init__(scope, id_)
@@ -432,6 +437,7 @@ class GuardDutyAlerts(Construct):
             dead_letter_queue_arn=self._delivery.dead_letter_queue.arn,
             tags=dict(self._tags or {}),
             region=self._region,
+            account_names=self._props.account_names,
         )
         key_policy = None
         if self._delivery.key_arn is not None:

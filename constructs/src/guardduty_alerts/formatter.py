@@ -11,6 +11,10 @@ Least privilege: the role may publish to this topic, send its own failed events 
 write to this function's log group, nothing else; the log group is created here with a retention, so the
 function needs no logs:CreateLogGroup; the one invoke permission is conditioned on the rule's ARN.
 
+Accounts in words: with `account_names` (id -> name, the config's `accounts`), the subject and body say
+"account payments-prod (111111111111)" instead of the bare id; the names travel in the function's environment
+(ACCOUNT_NAMES, JSON) and `accounts.py` is packaged beside the handler, so the wording is the library's one.
+
 Failures: an event the function could not handle after Lambda's two asynchronous retries goes to the
 construct's dead-letter queue (`dead_letter_config`), where the dead-letter alarm sees it; a failure to write
 there counts in the delivery alarm (the function's DeadLetterErrors metric).
@@ -40,14 +44,18 @@ from ._aws import (
     LambdaFunctionDeadLetterConfig,
     LambdaPermission,
 )
+from .accounts import ACCOUNT_ID_PATTERN
 from .checkov_skips import skip_check
+from .errors import InvalidPropsError
 from .naming import formatter_function_name, regional_role_name
 from .policies import formatter_role_policy, service_role_trust_policy
 from .templates import mail_templates
 
 __all__ = [
+    "ACCOUNT_NAMES_MAX_BYTES",
     "LOG_RETENTION_DAYS",
     "SubjectFormatter",
+    "account_names_problems",
     "mail_templates",
 ]
 
@@ -55,6 +63,42 @@ LOG_RETENTION_DAYS = 90
 HANDLER_DIR = Path(__file__).parent / "formatter_function"
 RUNTIME = "python3.12"
 FIXED_MTIME = 315_619_200  # 1980-01-02T00:00:00Z, within the zip format's date range
+ACCOUNTS_MODULE = Path(__file__).parent / "accounts.py"
+# Lambda quotas (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): "Function environment
+# variables: 4 KB, for all environment variables associated with the function, in aggregate". TOPIC_ARN takes at
+# most 9 + 313 bytes (arn:aws-us-gov:sns:<region>:<12 digits>:<256-character topic name>); 512 are kept for it.
+ACCOUNT_NAMES_MAX_BYTES = 4096 - 512 - len("ACCOUNT_NAMES")
+
+
+def _account_names_variable(account_names: Mapping[str, str]) -> str:
+    """The ACCOUNT_NAMES value: compact JSON sorted by id, so the same names give the same bytes."""
+    return json.dumps(dict(sorted(account_names.items())), separators=(",", ":"), ensure_ascii=False)
+
+
+def account_names_problems(account_names: object) -> list[str]:
+    """What is wrong with an `account_names` prop: not a mapping of 12-digit ids to names, or more than Lambda's
+    environment quota holds."""
+    if account_names is None:
+        return []
+    if not isinstance(account_names, Mapping):
+        return [f"account_names: {account_names!r} is not a mapping; allowed: a mapping of account ids to names"]
+    problems = [
+        f"account_names[{key!r}]: {key!r} -> {value!r} is not a 12-digit account id with a name; allowed: "
+        "a 12-digit account id (a string) mapped to a non-empty name"
+        for key, value in account_names.items()
+        if not (isinstance(key, str) and ACCOUNT_ID_PATTERN.fullmatch(key) and isinstance(value, str) and value)
+    ]
+    if problems:
+        return problems
+    size = len(_account_names_variable(account_names).encode())
+    if size > ACCOUNT_NAMES_MAX_BYTES:
+        problems.append(
+            f"account_names: the names of {len(account_names)} accounts take {size} bytes in the subject "
+            f"formatter's environment; allowed: at most {ACCOUNT_NAMES_MAX_BYTES} bytes (Lambda's 4 KB quota on a "
+            "function's environment variables, less room for TOPIC_ARN): name fewer accounts, shorten their "
+            "names, or turn subject_formatter off"
+        )
+    return problems
 
 
 def _stage_code() -> Path:
@@ -63,6 +107,8 @@ def _stage_code() -> Path:
     # cdktf copies the folder when the app synthesizes, after the construct is built: remove it at exit.
     atexit.register(shutil.rmtree, staging, True)
     shutil.copyfile(HANDLER_DIR / "handler.py", staging / "handler.py")
+    # The one wording of an account (accounts.py, standard library only), beside the handler that imports it.
+    shutil.copyfile(ACCOUNTS_MODULE, staging / "accounts.py")
     (staging / "mail_templates.json").write_text(json.dumps(mail_templates(), indent=1, sort_keys=True) + "\n")
     # The zip records modification times: fixed ones make the archive, and so source_code_hash, the same on
     # every synth, or each run would redeploy the function.
@@ -84,7 +130,13 @@ class SubjectFormatter(Construct):
         dead_letter_queue_arn: str,
         tags: Mapping[str, str] | None = None,
         region: str | None = None,
+        account_names: Mapping[str, str] | None = None,
     ) -> None:
+        """`account_names` (account id -> name): the accounts the mails name in words. Default: none, every
+        account is named by its id."""
+        problems = account_names_problems(account_names)
+        if problems:
+            raise InvalidPropsError(problems)
         super().__init__(scope, id_)
         function_name = formatter_function_name(name)
         self.log_group = CloudwatchLogGroup(
@@ -140,7 +192,12 @@ class SubjectFormatter(Construct):
             source_code_hash=Fn.filebase64sha256(self.asset.path),
             timeout=10,
             memory_size=128,
-            environment={"variables": {"TOPIC_ARN": topic_arn}},
+            environment={
+                "variables": {
+                    "TOPIC_ARN": topic_arn,
+                    **({"ACCOUNT_NAMES": _account_names_variable(account_names)} if account_names else {}),
+                }
+            },
             # After Lambda's two asynchronous retries the event goes here, not away.
             dead_letter_config=LambdaFunctionDeadLetterConfig(target_arn=dead_letter_queue_arn),
             tags=tags or None,
@@ -151,7 +208,7 @@ class SubjectFormatter(Construct):
             ("CKV_AWS_117", "calls only the SNS API; no VPC resource to reach, and a VPC would need NAT or endpoints"),
             ("CKV_AWS_115", "a reserved-concurrency cap would throttle alert mail during a burst of findings"),
             ("CKV_AWS_272", "the code is packaged from this repository by Terraform; no signing profile exists"),
-            ("CKV_AWS_173", "the only environment variable is the topic ARN, which is not secret"),
+            ("CKV_AWS_173", "the environment holds the topic ARN and account names, neither secret"),
             ("CKV_AWS_50", "X-Ray tracing of a 20-line publisher adds cost and no diagnostic value"),
         ):
             skip_check(self.function, check_id, reason)

@@ -33,6 +33,7 @@ from .delivery_settings import (
     kms_key_arn_problem,
 )
 from .errors import InvalidPropsError
+from .formatter import account_names_problems
 from .notifications import mail_rules, pattern_size_limit_problem, pattern_size_problem
 from .patterns import DEFAULT_EVENT_PATTERN_SIZE_LIMIT, FindingFilters
 from .regions import ALL_REGIONS
@@ -74,6 +75,7 @@ class AlertsProps:
     chat_provider: AwsProvider | None = None
     notifications_provider: AwsProvider | None = None
     chat_topic_regions: Sequence[str] | None = None
+    account_names: Mapping[str, str] | None = None
 
 
 def check_props(props: AlertsProps, *, region: str | None, emulated: bool = False) -> None:
@@ -123,6 +125,7 @@ def _plain_problems(props: AlertsProps, *, region: str | None) -> list[str]:
             problems.append(f"tags: {tags!r} is not a mapping; allowed: a mapping of strings to strings")
         else:
             problems += [f"tags{problem}" for problem in tag_problems(tags)]
+    problems += account_names_problems(props.account_names)
     return problems + chat_topic_regions_problems(props.chat_topic_regions, region=region)
 
 
