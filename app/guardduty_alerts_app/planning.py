@@ -16,6 +16,7 @@ __all__ = [
     "MIN_CHUNK_SIZE",
     "StackPlan",
     "chunk_plans",
+    "config_account_names",
     "deployment_order",
     "stack_plans",
 ]
@@ -59,6 +60,11 @@ class StackPlan:
         return self.auto_enable_members is not None and self.region not in self.config.existing_detector_ids
 
 
+def config_account_names(config: AlertsConfig) -> AccountNames:
+    """Every account of the config, id -> name (empty without `accounts`), for what names accounts in words."""
+    return account_names({account.id: account.name for account in config.accounts})
+
+
 def stack_plans(config: AlertsConfig) -> list[StackPlan]:
     """Every stack, ordered by name; names and contents depend on names and regions, never on list order."""
     organization = config.organization
@@ -68,7 +74,7 @@ def stack_plans(config: AlertsConfig) -> list[StackPlan]:
         if config.accounts
         else [(None, config, config.name)]
     )
-    names = account_names({account.id: account.name for account in config.accounts})
+    names = config_account_names(config)
     for account, settings, prefix in targets:
         home = settings.central_inbox_home_region
         for region in sorted(settings.regions):
