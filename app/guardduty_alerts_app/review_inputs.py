@@ -61,6 +61,7 @@ def stack_expectations(config: AlertsConfig) -> list[StackExpectation]:
             "detector": detector,
             "account_id": plan.account.id if plan.account else None,
             "role_arn": plan.account.role_arn if plan.account else None,
+            "account_names": plan.account_names,
         }
         if plan.forward_to_region:
             forwarding = ForwardingExpectation(alerts_name=settings.name, home_region=plan.forward_to_region)
