@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from guardduty_alerts.accounts import account_in_words
 from guardduty_alerts.errors import (
     ConfigError,
     GuardDutyAlertsError,
@@ -278,7 +279,7 @@ def _stacks(args: argparse.Namespace) -> int:
     from .planning import deployment_order
 
     for step, plan, what in deployment_order(_load(args)):
-        account = plan.account.id if plan.account else "(credentials' account)"
+        account = account_in_words(plan.account.id, plan.account_names) if plan.account else "(credentials' account)"
         print(f"{step}  {plan.name}  {account}  {plan.region}  {what}")
     return 0
 

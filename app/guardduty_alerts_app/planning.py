@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from guardduty_alerts.accounts import AccountNames, account_names
+from guardduty_alerts.accounts import AccountNames, account_in_words, account_names
 
 from .config import Account, AlertsConfig
 
@@ -122,7 +122,8 @@ def deployment_order(config: AlertsConfig) -> list[tuple[int, StackPlan, str]]:
     for plan in stack_plans(config):
         what = [f"forwards findings to {plan.forward_to_region}" if plan.forward_to_region else "alerts"]
         if plan.designate_administrator:
-            what.append(f"designates {plan.designate_administrator} as GuardDuty administrator")
+            administrator = account_in_words(plan.designate_administrator, plan.account_names)
+            what.append(f"designates {administrator} as GuardDuty administrator")
         if plan.auto_enable_members:
             what.append(f"auto-enables GuardDuty for members ({plan.auto_enable_members})")
         if plan.imports_detector:

@@ -31,6 +31,7 @@ def _alerting(plan: StackPlan, plans: list[StackPlan]) -> StackAlerting:
         recipients=settings.recipients,
         channels=settings.channels_for(plan.region),
         account_id=plan.account.id if plan.account else None,
+        account_names=plan.account_names,
         suppression_rules=settings.suppression_rules,
         subject_formatter=settings.subject_formatter,
         regions_served=served,
