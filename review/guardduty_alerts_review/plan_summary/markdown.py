@@ -150,7 +150,7 @@ def render_markdown(
     """The pull-request comment for these stacks' plans (stable: same plans, same text). `not_planned` is the
     number of other stacks whose Terraform this change leaves as it is (not planned: `changed-stacks`);
     `account_names` (id -> name, the config's `accounts`) names accounts in words."""
-    summaries = [summarize(stack) for stack in stacks]
+    summaries = [summarize(stack, account_names) for stack in stacks]
     lines = [COMMENT_MARKER, f"### {title}", ""]
     if not summaries:
         lines.append(
