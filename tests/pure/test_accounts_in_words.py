@@ -39,7 +39,10 @@ def test_preview_names_the_stacks_account_and_the_formatters_mail_names_the_find
     out = capsys.readouterr().out.splitlines()
     assert "== stack guardduty-alerts-security-eu-west-1 (account security (222222222222), threshold MEDIUM) ==" in out
     assert "Subject: [GuardDuty][HIGH 8.0] Recon:EC2/Portscan account payments-prod (111111111111) eu-west-1" in out
-    assert "GuardDuty finding: HIGH 8.0 Recon:EC2/Portscan in account payments-prod (111111111111), region eu-west-1" in out
+    assert (
+        "GuardDuty finding: HIGH 8.0 Recon:EC2/Portscan in account payments-prod (111111111111), region eu-west-1"
+        in out
+    )
 
 
 def test_stacks_lists_each_account_in_words(capsys: pytest.CaptureFixture[str]) -> None:
