@@ -51,3 +51,26 @@ def test_stacks_lists_each_account_in_words(capsys: pytest.CaptureFixture[str]) 
         "1  guardduty-alerts-payments-prod-eu-west-1  account payments-prod (111111111111)  eu-west-1  alerts",
         "1  guardduty-alerts-security-eu-west-1  account security (222222222222)  eu-west-1  alerts",
     ]
+
+
+def test_rejects_more_account_names_than_the_formatters_environment_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Lambda quotas, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html: "Function
+    # environment variables: 4 KB, for all environment variables associated with the function, in aggregate".
+    accounts = "".join(f'  - {{id: "{n:012}", name: account-name-number-{n:04}}}\n' for n in range(1, 101))
+    path = tmp_path / "many.yaml"
+    path.write_text(
+        f"regions: [eu-west-1]\nrecipients: [a@example.com]\nsubject_formatter: true\naccounts:\n{accounts}"
+    )
+    assert main(["synth", "--config", str(path), "--outdir", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == (
+        f"error: invalid configuration in {path}: 1 problem\n"
+        "  - accounts: with subject_formatter on, the names of 100 accounts take 4201 bytes in the subject "
+        "formatter's environment; allowed: at most 3571 bytes (Lambda's 4 KB quota on a function's environment "
+        "variables, less room for TOPIC_ARN): name fewer accounts, shorten their names, or turn subject_formatter off\n"
+    )
+    assert not (tmp_path / "out").exists()
+    # Without the formatter the names go nowhere near Lambda: the same accounts are fine.
+    path.write_text(f"regions: [eu-west-1]\nrecipients: [a@example.com]\naccounts:\n{accounts}")
+    assert main(["explain", "--config", str(path)]) == 0

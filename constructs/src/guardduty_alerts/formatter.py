@@ -44,9 +44,9 @@ from ._aws import (
     LambdaFunctionDeadLetterConfig,
     LambdaPermission,
 )
-from .accounts import ACCOUNT_ID_PATTERN
 from .checkov_skips import skip_check
 from .errors import InvalidPropsError
+from .formatter_names import ACCOUNT_NAMES_MAX_BYTES, account_names_problems, account_names_variable
 from .naming import formatter_function_name, regional_role_name
 from .policies import formatter_role_policy, service_role_trust_policy
 from .templates import mail_templates
@@ -64,41 +64,6 @@ HANDLER_DIR = Path(__file__).parent / "formatter_function"
 RUNTIME = "python3.12"
 FIXED_MTIME = 315_619_200  # 1980-01-02T00:00:00Z, within the zip format's date range
 ACCOUNTS_MODULE = Path(__file__).parent / "accounts.py"
-# Lambda quotas (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): "Function environment
-# variables: 4 KB, for all environment variables associated with the function, in aggregate". TOPIC_ARN takes at
-# most 9 + 313 bytes (arn:aws-us-gov:sns:<region>:<12 digits>:<256-character topic name>); 512 are kept for it.
-ACCOUNT_NAMES_MAX_BYTES = 4096 - 512 - len("ACCOUNT_NAMES")
-
-
-def _account_names_variable(account_names: Mapping[str, str]) -> str:
-    """The ACCOUNT_NAMES value: compact JSON sorted by id, so the same names give the same bytes."""
-    return json.dumps(dict(sorted(account_names.items())), separators=(",", ":"), ensure_ascii=False)
-
-
-def account_names_problems(account_names: object) -> list[str]:
-    """What is wrong with an `account_names` prop: not a mapping of 12-digit ids to names, or more than Lambda's
-    environment quota holds."""
-    if account_names is None:
-        return []
-    if not isinstance(account_names, Mapping):
-        return [f"account_names: {account_names!r} is not a mapping; allowed: a mapping of account ids to names"]
-    problems = [
-        f"account_names[{key!r}]: {key!r} -> {value!r} is not a 12-digit account id with a name; allowed: "
-        "a 12-digit account id (a string) mapped to a non-empty name"
-        for key, value in account_names.items()
-        if not (isinstance(key, str) and ACCOUNT_ID_PATTERN.fullmatch(key) and isinstance(value, str) and value)
-    ]
-    if problems:
-        return problems
-    size = len(_account_names_variable(account_names).encode())
-    if size > ACCOUNT_NAMES_MAX_BYTES:
-        problems.append(
-            f"account_names: the names of {len(account_names)} accounts take {size} bytes in the subject "
-            f"formatter's environment; allowed: at most {ACCOUNT_NAMES_MAX_BYTES} bytes (Lambda's 4 KB quota on a "
-            "function's environment variables, less room for TOPIC_ARN): name fewer accounts, shorten their "
-            "names, or turn subject_formatter off"
-        )
-    return problems
 
 
 def _stage_code() -> Path:
@@ -195,7 +160,7 @@ class SubjectFormatter(Construct):
             environment={
                 "variables": {
                     "TOPIC_ARN": topic_arn,
-                    **({"ACCOUNT_NAMES": _account_names_variable(account_names)} if account_names else {}),
+                    **({"ACCOUNT_NAMES": account_names_variable(account_names)} if account_names else {}),
                 }
             },
             # After Lambda's two asynchronous retries the event goes here, not away.

@@ -33,7 +33,7 @@ from .delivery_settings import (
     kms_key_arn_problem,
 )
 from .errors import InvalidPropsError
-from .formatter import account_names_problems
+from .formatter_names import account_names_problems
 from .notifications import mail_rules, pattern_size_limit_problem, pattern_size_problem
 from .patterns import DEFAULT_EVENT_PATTERN_SIZE_LIMIT, FindingFilters
 from .regions import ALL_REGIONS
