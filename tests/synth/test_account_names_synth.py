@@ -9,7 +9,7 @@ import pytest
 from cdktf import TerraformStack
 from cdktf import Testing as CdktfTesting  # aliased: pytest would try to collect a class named Test*
 from guardduty_alerts import GuardDutyAlerts, InvalidPropsError
-from guardduty_alerts.formatter import ACCOUNT_NAMES_MAX_BYTES
+from guardduty_alerts.formatter_names import ACCOUNT_NAMES_MAX_BYTES
 from helpers import RECIPIENTS, only, synth_construct
 
 NAMES = {"222222222222": "security", "111111111111": "payments-prod"}

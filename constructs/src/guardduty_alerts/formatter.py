@@ -46,16 +46,14 @@ from ._aws import (
 )
 from .checkov_skips import skip_check
 from .errors import InvalidPropsError
-from .formatter_names import ACCOUNT_NAMES_MAX_BYTES, account_names_problems, account_names_variable
+from .formatter_names import account_names_problems, account_names_variable
 from .naming import formatter_function_name, regional_role_name
 from .policies import formatter_role_policy, service_role_trust_policy
 from .templates import mail_templates
 
 __all__ = [
-    "ACCOUNT_NAMES_MAX_BYTES",
     "LOG_RETENTION_DAYS",
     "SubjectFormatter",
-    "account_names_problems",
     "mail_templates",
 ]
 
