@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from guardduty_alerts.accounts import account_in_words
 from guardduty_alerts.errors import (
     ConfigError,
     GuardDutyAlertsError,
@@ -29,7 +30,7 @@ from guardduty_alerts.errors import (
 )
 
 from .config import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, AlertsConfig, config_path_and_origin, load_config
-from .planning import DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE
+from .planning import DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE, config_account_names
 from .review_inputs import stack_alerting, stack_expectations
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CHECK_FAILED", "EXIT_SYNTH_FAILED", "main"]
@@ -154,8 +155,10 @@ def _explain(args: argparse.Namespace) -> int:
 def _plan_summary(args: argparse.Namespace) -> int:
     from guardduty_alerts_review.plan_summary import load_review, render_markdown  # no cdktf needed
 
+    # The plans know an account by its id only (allowed_account_ids); the config gives its name.
+    names = config_account_names(_load(args)) if args.config else {}
     plans, not_planned = load_review(args.plans, args.changed_stacks)
-    markdown = render_markdown(plans, not_planned=not_planned)
+    markdown = render_markdown(plans, not_planned=not_planned, account_names=names)
     if args.output:
         output = Path(args.output)
         try:
@@ -276,7 +279,7 @@ def _stacks(args: argparse.Namespace) -> int:
     from .planning import deployment_order
 
     for step, plan, what in deployment_order(_load(args)):
-        account = plan.account.id if plan.account else "(credentials' account)"
+        account = account_in_words(plan.account.id, plan.account_names) if plan.account else "(credentials' account)"
         print(f"{step}  {plan.name}  {account}  {plan.region}  {what}")
     return 0
 
@@ -391,6 +394,12 @@ def _parser() -> argparse.ArgumentParser:
         "comment says how many stacks are unchanged (with none changed, no plan is needed)",
     )
     summary.add_argument("--output", metavar="FILE", help="write the Markdown here (default: standard output)")
+    summary.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the configuration the plans were synthesized from: its accounts are named in words "
+        "(default: accounts by id; the plans alone do not name them)",
+    )
     summary.set_defaults(run=_plan_summary)
 
     changed = commands.add_parser(

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from guardduty_alerts.accounts import AccountNames, account_in_words, account_names
 
 from .config import Account, AlertsConfig
 
@@ -14,6 +16,7 @@ __all__ = [
     "MIN_CHUNK_SIZE",
     "StackPlan",
     "chunk_plans",
+    "config_account_names",
     "deployment_order",
     "stack_plans",
 ]
@@ -46,12 +49,20 @@ class StackPlan:
     designate_administrator: str | None = None
     # ... or auto-enable GuardDuty for every member (administrator account stacks), with this setting.
     auto_enable_members: str | None = None
+    # Every account of the config by id, for mails that name accounts in words (a central inbox or an
+    # administrator account receives other accounts' findings). Empty without `accounts`.
+    account_names: AccountNames = field(default_factory=lambda: account_names({}))
 
     @property
     def imports_detector(self) -> bool:
         """The administrator account's detector exists once the management account has designated it: its
         stack imports it on the first apply instead of creating one (unless an existing id is adopted)."""
         return self.auto_enable_members is not None and self.region not in self.config.existing_detector_ids
+
+
+def config_account_names(config: AlertsConfig) -> AccountNames:
+    """Every account of the config, id -> name (empty without `accounts`), for what names accounts in words."""
+    return account_names({account.id: account.name for account in config.accounts})
 
 
 def stack_plans(config: AlertsConfig) -> list[StackPlan]:
@@ -63,6 +74,7 @@ def stack_plans(config: AlertsConfig) -> list[StackPlan]:
         if config.accounts
         else [(None, config, config.name)]
     )
+    names = config_account_names(config)
     for account, settings, prefix in targets:
         home = settings.central_inbox_home_region
         for region in sorted(settings.regions):
@@ -84,6 +96,7 @@ def stack_plans(config: AlertsConfig) -> list[StackPlan]:
                     forward_to_region=home if home and home != region else None,
                     designate_administrator=designate,
                     auto_enable_members=auto_enable,
+                    account_names=names,
                 )
             )
     return sorted(plans, key=lambda plan: plan.name)
@@ -109,7 +122,8 @@ def deployment_order(config: AlertsConfig) -> list[tuple[int, StackPlan, str]]:
     for plan in stack_plans(config):
         what = [f"forwards findings to {plan.forward_to_region}" if plan.forward_to_region else "alerts"]
         if plan.designate_administrator:
-            what.append(f"designates {plan.designate_administrator} as GuardDuty administrator")
+            administrator = account_in_words(plan.designate_administrator, plan.account_names)
+            what.append(f"designates {administrator} as GuardDuty administrator")
         if plan.auto_enable_members:
             what.append(f"auto-enables GuardDuty for members ({plan.auto_enable_members})")
         if plan.imports_detector:

@@ -31,6 +31,7 @@ def _alerting(plan: StackPlan, plans: list[StackPlan]) -> StackAlerting:
         recipients=settings.recipients,
         channels=settings.channels_for(plan.region),
         account_id=plan.account.id if plan.account else None,
+        account_names=plan.account_names,
         suppression_rules=settings.suppression_rules,
         subject_formatter=settings.subject_formatter,
         regions_served=served,
@@ -61,6 +62,7 @@ def stack_expectations(config: AlertsConfig) -> list[StackExpectation]:
             "detector": detector,
             "account_id": plan.account.id if plan.account else None,
             "role_arn": plan.account.role_arn if plan.account else None,
+            "account_names": plan.account_names,
         }
         if plan.forward_to_region:
             forwarding = ForwardingExpectation(alerts_name=settings.name, home_region=plan.forward_to_region)

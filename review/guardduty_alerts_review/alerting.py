@@ -7,7 +7,9 @@ that mails), so the tools serve anyone who uses the construct too.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
+from guardduty_alerts.accounts import AccountNames
 from guardduty_alerts.channels import Channel, Routing, route_channels
 from guardduty_alerts.notifications import MailRule, mail_rules
 from guardduty_alerts.patterns import FindingFilters
@@ -36,6 +38,8 @@ class StackAlerting:
     channels: tuple[Channel, ...] = ()
     # The stack's AWS account, when known: explain writes it into the queue policy statement of sqs channels.
     account_id: str | None = None
+    # Every account of the config, id -> name: explain and preview name them in words.
+    account_names: AccountNames = field(default_factory=lambda: MappingProxyType({}))
     # GuardDutyAlerts `alarm_actions`: None notifies the alert topic (when there is one), () no one.
     alarm_actions: tuple[str, ...] | None = None
 

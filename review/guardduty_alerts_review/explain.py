@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from guardduty_alerts.accounts import account_in_words
 from guardduty_alerts.channels import (
     Channel,
     EmailChannel,
@@ -73,7 +74,9 @@ def _table(alerting: StackAlerting) -> str:
             rows[-1] = (rows[-1][0], rows[-1][1] + f" + {len(channel_rules)} for channels ({', '.join(channel_rules)})")
     rows.append(("alarms notify", alarms_text(alerting)))
     width = max(len(key) for key, _ in rows)
-    lines = [f"stack {alerting.name} (region {alerting.region})"]
+    # The account only when the config lists accounts: one without them reads as it always did.
+    account = f"{account_in_words(alerting.account_id, alerting.account_names)}, " if alerting.account_id else ""
+    lines = [f"stack {alerting.name} ({account}region {alerting.region})"]
     lines += [f"  {key.ljust(width)}  {value}" for key, value in rows]
     if alerting.channels:
         lines += _destination_lines(alerting)

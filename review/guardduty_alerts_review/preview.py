@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from guardduty_alerts.accounts import account_in_words
 from guardduty_alerts.errors import EventFileError, GuardDutyAlertsError, UsageError
 from guardduty_alerts.notifications import MailRule
 from guardduty_alerts.patterns import (
@@ -132,11 +133,12 @@ def pattern_matches(pattern_json: str, event: dict[str, Any]) -> bool:
     return bool(_loaded(pattern_json).matches_event(event))
 
 
-def render_mail(rule: MailRule, event: dict[str, Any]) -> str:
+def render_mail(rule: MailRule, event: dict[str, Any], account_names: Mapping[str, str] | None = None) -> str:
     """The text that reaches the topic for `event` through `rule`: its input transformer's output, or, for the
-    formatter's rule, the subject and body the function publishes (its own code, with the templates it ships)."""
+    formatter's rule, the subject and body the function publishes (its own code, with the templates it ships,
+    naming the accounts of `account_names` in words as its ACCOUNT_NAMES makes it)."""
     if rule.input_template is None or rule.input_paths is None:
-        return _formatted(event)
+        return _formatted(event, account_names or {})
     template_parser = _moto()[1]
     text = rule.input_template
     for name, path in rule.input_paths.items():
@@ -160,11 +162,11 @@ class Preview:
     judged: bool = True
 
 
-def _formatted(event: dict[str, Any]) -> str:
+def _formatted(event: dict[str, Any], account_names: Mapping[str, str]) -> str:
     from guardduty_alerts.formatter_function.handler import render
     from guardduty_alerts.templates import mail_templates
 
-    subject, body = render(event, mail_templates())
+    subject, body = render(event, mail_templates(), dict(account_names))
     return f"Subject: {subject}\n{body}"
 
 
@@ -194,7 +196,7 @@ def preview_event(alerting: StackAlerting, path: Path, event: dict[str, Any]) ->
     if not matched:
         return Preview(path, stack, (), None, _why_not(alerting, event))
     names = tuple(f"{alerting.alerts_name}-{rule.key}" for rule in matched)
-    mail = render_mail(matched[0], event) if len(matched) == 1 else None
+    mail = render_mail(matched[0], event, alerting.account_names) if len(matched) == 1 else None
     reason = "mailed" if len(matched) == 1 else "ERROR: matched by several rules, it would be mailed more than once"
     return Preview(path, stack, names, mail, reason)
 
@@ -248,7 +250,9 @@ def run_preview(stacks: Sequence[StackAlerting], target: Path) -> Iterator[str]:
     """Lines to print: per stack, per event, the decision and the mail text, then which channels get it."""
     events = load_events(target)
     for alerting in stacks:
-        yield f"== stack {alerting.name} (threshold {alerting.severity_threshold}) =="
+        # The account only when the config lists accounts: one without them reads as it always did.
+        account = f"{account_in_words(alerting.account_id, alerting.account_names)}, " if alerting.account_id else ""
+        yield f"== stack {alerting.name} ({account}threshold {alerting.severity_threshold}) =="
         for path, event in events:
             outcome = preview_event(alerting, path, event)
             if outcome.mail is not None:

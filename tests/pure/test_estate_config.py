@@ -367,9 +367,10 @@ def test_stacks_command_lists_stacks_in_deployment_order(tmp_path: Path, capsys:
     path.write_text(yaml.safe_dump(document))
     assert main(["stacks", "--config", str(path)]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "1  gd-management-eu-west-1  111111111111  eu-west-1  alerts; designates 222222222222 as GuardDuty administrator",
-        "1  gd-management-us-east-1  111111111111  us-east-1  alerts; designates 222222222222 as GuardDuty administrator",
-        "2  gd-security-eu-west-1  222222222222  eu-west-1  forwards findings to us-east-1; auto-enables GuardDuty for members (ALL); imports the detector designation created",
-        "2  gd-security-us-east-1  222222222222  us-east-1  alerts; auto-enables GuardDuty for members (ALL); imports the detector designation created",
-        "3  gd-apps-us-east-1  012345678901  us-east-1  alerts",
+        # Accounts in words (issue 22): "account security (222222222222)", not the id alone.
+        "1  gd-management-eu-west-1  account management (111111111111)  eu-west-1  alerts; designates account security (222222222222) as GuardDuty administrator",
+        "1  gd-management-us-east-1  account management (111111111111)  us-east-1  alerts; designates account security (222222222222) as GuardDuty administrator",
+        "2  gd-security-eu-west-1  account security (222222222222)  eu-west-1  forwards findings to us-east-1; auto-enables GuardDuty for members (ALL); imports the detector designation created",
+        "2  gd-security-us-east-1  account security (222222222222)  us-east-1  alerts; auto-enables GuardDuty for members (ALL); imports the detector designation created",
+        "3  gd-apps-us-east-1  account apps (012345678901)  us-east-1  alerts",
     ]

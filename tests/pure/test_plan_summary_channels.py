@@ -149,6 +149,12 @@ def test_removing_a_queue_and_its_topic_says_the_queue_stops_getting_findings_no
         "- ⚠️ **Channel removed**: SQS queue siem-intake (account 123456789012) will no longer get findings; until "
         "now it got MEDIUM, HIGH and CRITICAL findings (severity 4.0 to 10.0), sample findings too."
     ]
+    # With the config's names (plan-summary --config) the queue's account is named in words.
+    (summary,) = [summarize(StackChanges(name="s", plan=plan, source="s.json"), {ACCOUNT: "siem"})]
+    assert [impact.markdown() for impact in summary.impacts] == [
+        "- ⚠️ **Channel removed**: SQS queue siem-intake of account siem (123456789012) will no longer get findings; "
+        "until now it got MEDIUM, HIGH and CRITICAL findings (severity 4.0 to 10.0), sample findings too."
+    ]
 
 
 def test_a_chat_webhook_on_the_band_rules_is_named_from_its_api_destination_and_never_by_its_url() -> None:

@@ -282,6 +282,44 @@ def test_where_names_accounts_regions_and_single_stacks() -> None:
         "`gd-account-01-ap-southeast-2` and 4 more stacks"
 
 
+def test_where_names_the_configs_accounts_in_words_and_others_by_id() -> None:
+    stacks = _estate(lambda account: plan())
+    summaries = [summarize(stack) for stack in stacks]
+    names = [s.name for s in summaries]
+    words = {ACCOUNTS[0]: "payments-prod", ACCOUNTS[1]: "security"}
+    of = {number: [n for n in names if n.startswith(f"gd-account-{number:02d}-")] for number in range(20)}
+    assert where(of[0], summaries, words) == "the 17 stacks of account payments-prod (100000000000)"
+    assert where(of[0] + of[1], summaries, words) == (
+        "the 34 stacks of account payments-prod (100000000000) and account security (100000000001)"
+    )
+    assert where(names[17:], summaries, words) == (
+        "the 323 stacks of every account except account payments-prod (100000000000)"
+    )
+    # An account the config does not name, and regions, read as before.
+    assert where(of[5], summaries, words) == "the 17 stacks of account 100000000005"
+    eu_west_1 = [n for n in names if n.endswith("-eu-west-1")]
+    assert where(eu_west_1, summaries, words) == "the 20 stacks in region eu-west-1"
+
+
+def test_plan_summary_with_the_config_names_its_accounts_in_words(tmp_path: Path) -> None:
+    # The plans know accounts by id only (allowed_account_ids); --config gives their names.
+    files = []
+    for account, short in (("222222222222", "security"), ("111111111111", "management")):
+        for region in ("eu-west-1", "us-east-1"):
+            raised = (HIGH, DEFAULT) if short == "security" else (MEDIUM, DEFAULT)
+            path = tmp_path / f"gd-{short}-{region}.json"
+            path.write_text(json.dumps(with_provider_identity(plan(after=raised), account, region)))
+            files.append(str(path))
+    config = Path(__file__).parents[2] / "config" / "estate.example.yaml"
+    output = tmp_path / "comment.md"
+    assert main(["plan-summary", *files, "--config", str(config), "--output", str(output)]) == 0
+    text = output.read_text()
+    assert "**Threshold raised from MEDIUM (4.0) to HIGH (7.0)** (in the 2 stacks of account security (222222222222)): " in text
+    assert "| the 2 stacks of account security (222222222222) |" in text
+    assert main(["plan-summary", *files, "--output", str(output)]) == 0
+    assert "(in the 2 stacks of account 222222222222): " in output.read_text()
+
+
 # --- the comment with changed-stacks -------------------------------------------------------------------------
 
 

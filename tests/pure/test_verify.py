@@ -212,6 +212,23 @@ REPORT = VerifyReport(
 )
 
 
+def test_the_report_names_an_account_of_the_config_in_words() -> None:
+    named = VerifyReport(
+        tuple(dataclasses.replace(stack, account_names={"123456789012": "payments-prod"}) for stack in REPORT.stacks)
+    )
+    assert render_text(named).splitlines()[0] == (
+        "stack alerts-us-east-1 (account payments-prod (123456789012), region us-east-1)"
+    )
+    assert render_json(named) == render_json(REPORT)  # the JSON keeps the id alone
+
+
+def test_verify_expectations_carry_every_account_name_of_the_config() -> None:
+    expectations = stack_expectations(load_config(REPO / "config" / "estate.example.yaml"))
+    assert {tuple(e.account_names.items()) for e in expectations} == {
+        (("111111111111", "management"), ("222222222222", "security"))
+    }
+
+
 def test_the_report_in_words_is_a_checklist_with_the_fix_under_each_failure() -> None:
     assert render_text(REPORT).splitlines() == [
         "stack alerts-us-east-1 (account 123456789012, region us-east-1)",

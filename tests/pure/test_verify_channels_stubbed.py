@@ -24,6 +24,7 @@ AWS rules encoded here, with their sources:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -429,6 +430,15 @@ def hub(status: str) -> dict[str, Any]:
         "statusSummary": {"status": status, "reason": ""},
         "creationTime": "2025-05-01T12:00:00Z",
     }
+
+
+def test_names_the_account_without_a_hub_in_words(aws: StubbedAws) -> None:
+    stub_user_notifications(aws, hubs=[], contacts=[contact("soc-lead@example.com", "active")])
+    expectation = dataclasses.replace(stack(USER_NOTIFICATIONS), account_names={ACCOUNT: "security"})
+    result = check_user_notifications(aws.context(expectation))
+    assert result.found[0] == (
+        f"no notification hub is registered in account security ({ACCOUNT}): User Notifications sends nothing"
+    )
 
 
 def test_passes_user_notifications_with_a_hub_its_event_rule_and_activated_contacts(aws: StubbedAws) -> None:

@@ -28,6 +28,8 @@ from guardduty_alerts_review.verify import (
     DetectorExpectation,
     ForwardingExpectation,
     StackExpectation,
+    render_json,
+    render_text,
     verify,
 )
 from guardduty_alerts_review.verify.aws import AwsCallFailed, Clients, call
@@ -350,6 +352,26 @@ def test_fails_when_the_credentials_reach_another_account(aws: StubbedAws) -> No
     assert access.found == (
         f"the credentials reach account 999999999999 as arn:aws:iam::999999999999:user/ci, not account {ACCOUNT}",
     )
+
+
+def test_fails_when_the_credentials_reach_another_account_and_names_both_in_words(aws: StubbedAws) -> None:
+    aws["sts"].add_response(
+        "get_caller_identity",
+        {"UserId": "AIDA", "Account": "999999999999", "Arn": "arn:aws:iam::999999999999:user/ci"},
+    )
+    names = {ACCOUNT: "payments-prod", "999999999999": "sandbox"}
+    report = verify([alerting_stack(account_id=ACCOUNT, account_names=names)], connector=lambda **_: Clients(aws.client))
+    (stack,) = report.stacks
+    (access,) = stack.checks
+    assert access.found == (
+        "the credentials reach account sandbox (999999999999) as arn:aws:iam::999999999999:user/ci, not account "
+        f"payments-prod ({ACCOUNT})",
+    )
+    assert access.fix == (f"use credentials (or accounts[].role_arn) for account payments-prod ({ACCOUNT})",)
+    assert render_text(report).splitlines()[0] == (
+        f"stack guardduty-alerts-us-east-1 (account payments-prod ({ACCOUNT}), region us-east-1)"
+    )
+    assert f'"account": "{ACCOUNT}"' in render_json(report)  # the JSON keeps the id alone
 
 
 # --- detector and protection plans ---------------------------------------------------------------------------------

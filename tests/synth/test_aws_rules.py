@@ -83,6 +83,7 @@ def test_every_example_and_fixture_is_covered() -> None:
         "chat-central-inbox.yaml",
         "extreme-names.yaml",
         "chat-webhooks-user-notifications-hub.yaml",
+        "named-accounts-formatter.yaml",
     }
 
 
@@ -452,3 +453,24 @@ def test_a_name_too_long_is_shortened_with_a_stable_digest_of_the_whole_name() -
     role = regional_role_name("b" * 40 + "-formatter", "ap-southeast-1")
     assert len(role) == 64 and role.endswith("-ap-southeast-1")
     assert role != regional_role_name("b" * 40 + "-formattex", "ap-southeast-1")
+
+
+# --- Lambda --------------------------------------------------------------------------------------------------
+
+# The longest topic ARN TOPIC_ARN can hold: the longest partition and region, a 256-character topic name.
+LONGEST_TOPIC_ARN = "arn:aws-us-gov:sns:ap-southeast-5:123456789012:" + "t" * 256
+
+
+def test_every_functions_environment_fits_lambdas_4_kb_quota(synthesized: dict) -> None:
+    # Lambda quotas, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html: "Function
+    # environment variables: 4 KB, for all environment variables associated with the function, in aggregate".
+    # A reference (${aws_sns_topic...arn}) is counted as the longest ARN it can become.
+    functions = list(resources_of(synthesized, "aws_lambda_function"))
+    assert any("ACCOUNT_NAMES" in block["environment"]["variables"] for *_, block in functions)
+    for config, stack, address, block in functions:
+        variables = block["environment"]["variables"]
+        size = sum(
+            len(key) + len(LONGEST_TOPIC_ARN if value.startswith("${") else value.encode())
+            for key, value in variables.items()
+        )
+        assert size <= 4096, (config, stack, address, size)

@@ -36,7 +36,8 @@ def test_formatter_stack_validates_applies_and_is_least_privilege(
     resources = stack["resource"]
     (function,) = resources["aws_lambda_function"].values()
     with zipfile.ZipFile(stack_dir / function["filename"]) as archive:
-        assert sorted(archive.namelist()) == ["handler.py", "mail_templates.json"]
+        # accounts.py: the one wording of an account, which the handler imports (ACCOUNT_NAMES).
+        assert sorted(archive.namelist()) == ["accounts.py", "handler.py", "mail_templates.json"]
     permissions = resources["aws_lambda_permission"].values()
     rule_arns = {"${aws_cloudwatch_event_rule." + key + ".arn}" for key in resources["aws_cloudwatch_event_rule"]}
     # Exactly one rule, one target and one invoke permission: the function computes what the rules used to.

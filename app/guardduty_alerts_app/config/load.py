@@ -25,6 +25,7 @@ from guardduty_alerts.delivery_settings import (
     kms_key_arn_problem,
 )
 from guardduty_alerts.errors import ConfigError
+from guardduty_alerts.formatter_names import account_names_size_problem
 from guardduty_alerts.notifications import mail_rules, pattern_size_problem
 from guardduty_alerts.regions import ALL_REGIONS
 from guardduty_alerts.severity import parse_threshold
@@ -166,6 +167,11 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
     too_long = pattern_size_problem(rules, config.event_pattern_size_limit)
     if too_long:
         raise ConfigError([f"finding_types: {too_long}"], source=source)
+    # Every stack with the formatter carries every account's name (ACCOUNT_NAMES): refused here once, not per stack.
+    if any(account.config.subject_formatter for account in config.accounts):
+        too_many = account_names_size_problem({account.id: account.name for account in config.accounts})
+        if too_many:
+            raise ConfigError([f"accounts: with subject_formatter on, {too_many}"], source=source)
     return config
 
 

@@ -68,6 +68,7 @@ class GuardDutyAlertsStack(TerraformStack):
             dead_letter_retention_seconds=config.dead_letter_retention_seconds,
             alarm_actions=config.alarm_actions.get(region),
             event_pattern_size_limit=config.event_pattern_size_limit,
+            account_names=plan.account_names or None,
         )
         if self.alerts.topic is not None:
             TerraformOutput(

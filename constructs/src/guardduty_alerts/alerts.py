@@ -117,6 +117,7 @@ class GuardDutyAlerts(Construct):
         chat_provider: AwsProvider | None = None,
         notifications_provider: AwsProvider | None = None,
         chat_topic_regions: Sequence[str] | None = None,
+        account_names: Mapping[str, str] | None = None,
     ) -> None:
         """Mail GuardDuty findings at or above `severity_threshold` to `recipients` and `channels`.
 

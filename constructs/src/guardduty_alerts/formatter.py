@@ -11,6 +11,10 @@ Least privilege: the role may publish to this topic, send its own failed events 
 write to this function's log group, nothing else; the log group is created here with a retention, so the
 function needs no logs:CreateLogGroup; the one invoke permission is conditioned on the rule's ARN.
 
+Accounts in words: with `account_names` (id -> name, the config's `accounts`), the subject and body say
+"account payments-prod (111111111111)" instead of the bare id; the names travel in the function's environment
+(ACCOUNT_NAMES, JSON) and `accounts.py` is packaged beside the handler, so the wording is the library's one.
+
 Failures: an event the function could not handle after Lambda's two asynchronous retries goes to the
 construct's dead-letter queue (`dead_letter_config`), where the dead-letter alarm sees it; a failure to write
 there counts in the delivery alarm (the function's DeadLetterErrors metric).
@@ -41,6 +45,8 @@ from ._aws import (
     LambdaPermission,
 )
 from .checkov_skips import skip_check
+from .errors import InvalidPropsError
+from .formatter_names import account_names_problems, account_names_variable
 from .naming import formatter_function_name, regional_role_name
 from .policies import formatter_role_policy, service_role_trust_policy
 from .templates import mail_templates
@@ -55,6 +61,7 @@ LOG_RETENTION_DAYS = 90
 HANDLER_DIR = Path(__file__).parent / "formatter_function"
 RUNTIME = "python3.12"
 FIXED_MTIME = 315_619_200  # 1980-01-02T00:00:00Z, within the zip format's date range
+ACCOUNTS_MODULE = Path(__file__).parent / "accounts.py"
 
 
 def _stage_code() -> Path:
@@ -63,6 +70,8 @@ def _stage_code() -> Path:
     # cdktf copies the folder when the app synthesizes, after the construct is built: remove it at exit.
     atexit.register(shutil.rmtree, staging, True)
     shutil.copyfile(HANDLER_DIR / "handler.py", staging / "handler.py")
+    # The one wording of an account (accounts.py, standard library only), beside the handler that imports it.
+    shutil.copyfile(ACCOUNTS_MODULE, staging / "accounts.py")
     (staging / "mail_templates.json").write_text(json.dumps(mail_templates(), indent=1, sort_keys=True) + "\n")
     # The zip records modification times: fixed ones make the archive, and so source_code_hash, the same on
     # every synth, or each run would redeploy the function.
@@ -84,7 +93,13 @@ class SubjectFormatter(Construct):
         dead_letter_queue_arn: str,
         tags: Mapping[str, str] | None = None,
         region: str | None = None,
+        account_names: Mapping[str, str] | None = None,
     ) -> None:
+        """`account_names` (account id -> name): the accounts the mails name in words. Default: none, every
+        account is named by its id."""
+        problems = account_names_problems(account_names)
+        if problems:
+            raise InvalidPropsError(problems)
         super().__init__(scope, id_)
         function_name = formatter_function_name(name)
         self.log_group = _log_group(self, function_name, tags=tags)
@@ -118,6 +133,7 @@ class SubjectFormatter(Construct):
             topic_arn=topic_arn,
             dead_letter_queue_arn=dead_letter_queue_arn,
             tags=tags,
+            account_names=account_names,
             # Logs go to the group created above, with its retention, from the first invocation on.
             depends_on=[self.log_group, self.role_policy],
         )
@@ -172,6 +188,7 @@ def _function(
     topic_arn: str,
     dead_letter_queue_arn: str,
     tags: Mapping[str, str] | None,
+    account_names: Mapping[str, str] | None,
     depends_on: Sequence[ITerraformDependable],
 ) -> LambdaFunction:
     """The function ("function"), publishing to `topic_arn` and dead-lettering to the construct's queue."""
@@ -187,7 +204,12 @@ def _function(
         source_code_hash=Fn.filebase64sha256(asset.path),
         timeout=10,
         memory_size=128,
-        environment={"variables": {"TOPIC_ARN": topic_arn}},
+        environment={
+            "variables": {
+                "TOPIC_ARN": topic_arn,
+                **({"ACCOUNT_NAMES": account_names_variable(account_names)} if account_names else {}),
+            }
+        },
         # After Lambda's two asynchronous retries the event goes here, not away.
         dead_letter_config=LambdaFunctionDeadLetterConfig(target_arn=dead_letter_queue_arn),
         tags=tags or None,
@@ -197,7 +219,7 @@ def _function(
         ("CKV_AWS_117", "calls only the SNS API; no VPC resource to reach, and a VPC would need NAT or endpoints"),
         ("CKV_AWS_115", "a reserved-concurrency cap would throttle alert mail during a burst of findings"),
         ("CKV_AWS_272", "the code is packaged from this repository by Terraform; no signing profile exists"),
-        ("CKV_AWS_173", "the only environment variable is the topic ARN, which is not secret"),
+        ("CKV_AWS_173", "the environment holds the topic ARN and account names, neither secret"),
         ("CKV_AWS_50", "X-Ray tracing of a 20-line publisher adds cost and no diagnostic value"),
     ):
         skip_check(function, check_id, reason)

@@ -72,6 +72,7 @@ class _Build:
     region: str | None
     tags: Mapping[str, str] | None
     delivery: DeliveryBase
+    account_names: Mapping[str, str] | None = None
 
 
 def subscription_id(address: str) -> str:
@@ -98,7 +99,7 @@ def build_mail_groups(
 ) -> tuple[MailGroupResources, Mapping[str, MailGroupResources]]:
     """The construct's own mail group (key "", with `own_rules`; empty when there is none), then every
     channel mail group by key, each built by `build_mail_group`."""
-    build = _Build(props.name, region, tags, delivery)
+    build = _Build(props.name, region, tags, delivery, props.account_names)
     subject_formatter = props.subject_formatter
     own_group = next((group for group in routing.mail_groups if group.key == ""), None)
     own = (
@@ -173,6 +174,7 @@ def _build_formatter(scope: Construct, topic: SnsTopic, build: _Build) -> tuple[
         dead_letter_queue_arn=build.delivery.dead_letter_queue.arn,
         tags=dict(build.tags or {}),
         region=build.region,
+        account_names=build.account_names,
     )
     key_policy = None
     if build.delivery.key_arn is not None:

@@ -33,6 +33,7 @@ from .delivery_settings import (
     kms_key_arn_problem,
 )
 from .errors import InvalidPropsError
+from .formatter_names import account_names_problems
 from .notifications import mail_rules, pattern_size_limit_problem, pattern_size_problem
 from .patterns import DEFAULT_EVENT_PATTERN_SIZE_LIMIT, FindingFilters
 from .regions import ALL_REGIONS
@@ -148,6 +149,12 @@ class AlertsProps:
     create no configuration, chat role or guardrail (and need no `chat_provider`). Default: the configurations are in
     this stack and subscribe to this stack's topics only (one stack in the account)."""
 
+    account_names: Mapping[str, str] | None = None
+    """Account id -> name; with `subject_formatter` the mails name those accounts in words, "account payments-prod
+    (111111111111)" (the function's ACCOUNT_NAMES variable, within Lambda's 4 KB environment quota). Without the
+    formatter it has no effect: an input transformer cannot look names up. Default: none, mails name every account
+    by its id."""
+
 
 def check_props(props: AlertsProps, *, region: str | None, emulated: bool = False) -> None:
     """Raise one `InvalidPropsError` listing every problem of `props`; `region` is the stack provider's, and
@@ -196,6 +203,7 @@ def _plain_problems(props: AlertsProps, *, region: str | None) -> list[str]:
             problems.append(f"tags: {tags!r} is not a mapping; allowed: a mapping of strings to strings")
         else:
             problems += [f"tags{problem}" for problem in tag_problems(tags)]
+    problems += account_names_problems(props.account_names)
     return problems + chat_topic_regions_problems(props.chat_topic_regions, region=region)
 
 

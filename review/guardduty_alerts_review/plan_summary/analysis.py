@@ -7,6 +7,10 @@ occurrences, samples, other conditions), `chat` (chat configurations), and `word
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
+from guardduty_alerts.accounts import AccountNames
+
 from .audience import channel_impacts, channels_state, recipient_impacts, severity_impacts
 from .chat import chat_configuration_impacts
 from .destinations import CHANNEL_TYPES, configuration_references
@@ -67,14 +71,14 @@ def _after_state(changes: list[Change], before: Mailed, after: Mailed) -> str | 
     return state
 
 
-def summarize(stack: StackChanges) -> StackSummary:
-    """Counts and alerting impact of one stack's plan."""
+def summarize(stack: StackChanges, account_names: AccountNames = MappingProxyType({})) -> StackSummary:
+    """Counts and alerting impact of one stack's plan; `account_names` (id -> name) names accounts in words."""
     changes = plan_changes(stack.plan)
     counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in ACTION_ORDER}
     counts["import"] = sum(1 for c in changes if c.importing)
     references = configuration_references(stack.plan)
-    before = Mailed(changes, after=False, references=references)
-    after = Mailed(changes, after=True, references=references)
+    before = Mailed(changes, after=False, references=references, account_names=account_names)
+    after = Mailed(changes, after=True, references=references, account_names=account_names)
     mailed = [*severity_impacts(before, after), *filter_impacts(before, after)]
     resources, rule_notes = resource_impacts(changes, before, after, explained=bool(mailed))
     chat, moved = chat_configuration_impacts(changes)

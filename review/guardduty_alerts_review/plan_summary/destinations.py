@@ -13,8 +13,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
+
+from guardduty_alerts.accounts import AccountNames, account_in_words
 
 from .matchers import NOT_SAMPLE, SAMPLE, SeveritySet, UninterpretablePattern, sample_kinds, severity_filter
 from .model import Change
@@ -114,8 +117,10 @@ class Deliveries:
         rules: Mapping[str, RuleReach],
         *,
         after: bool,
+        account_names: AccountNames = MappingProxyType({}),
     ) -> None:
         self._after = after
+        self._account_names = account_names
         self._references = references
         self._changes = changes
         self._by_type: dict[str, list[Change]] = {}
@@ -296,6 +301,8 @@ class Deliveries:
             elif protocol == "sqs":
                 parts = endpoint.split(":")
                 words = f"SQS queue {parts[-1]}" + (f" (account {parts[4]})" if len(parts) == 6 else "")
+                if len(parts) == 6 and parts[4] in self._account_names:
+                    words = f"SQS queue {parts[-1]} of {account_in_words(parts[4], self._account_names)}"
                 once = (
                     "the queue's policy must let sns.amazonaws.com send from the topic (`explain` prints the statement)"
                 )

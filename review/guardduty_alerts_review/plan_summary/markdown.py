@@ -8,8 +8,11 @@ JSON and resource addresses of the plans appear only in the collapsed plan text.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from types import MappingProxyType
 from typing import TypeVar
 from urllib.parse import urlsplit
+
+from guardduty_alerts.accounts import AccountNames, account_in_words
 
 from .analysis import ACTION_ORDER, summarize
 from .loading import plan_changes
@@ -65,9 +68,22 @@ def _stacks_noun(count: int) -> str:
     return "stack" if count == 1 else "stacks"
 
 
-def where(names: Sequence[str], everyone: Sequence[StackSummary]) -> str:
+NO_NAMES: AccountNames = MappingProxyType({})
+
+
+def _accounts_text(whole: Sequence[str], others: Sequence[str], names: AccountNames) -> str:
+    """'account payments-prod (111111111111) and account security (222222222222)', or 'every account except
+    account sandbox (333333333333)': the accounts of the config in words (`names`), any other by its id."""
+    if len(whole) >= 3 and len(others) < len(whole):
+        # "every account except X" is shorter than 19 accounts.
+        return f"every account except {join_words([account_in_words(value, names) for value in others])}"
+    return join_words([account_in_words(value, names) for value in whole])
+
+
+def where(names: Sequence[str], everyone: Sequence[StackSummary], account_names: AccountNames = NO_NAMES) -> str:
     """The stacks `names` as a reader says them, given all stacks of the comment: 'all 340 stacks', 'the 17
-    stacks of account 210987654321', 'the 20 stacks in region eu-west-1', '`gd-a-us-east-1`', or a list."""
+    stacks of account 210987654321' (with `account_names`, 'of account payments-prod (210987654321)'), 'the 20
+    stacks in region eu-west-1', '`gd-a-us-east-1`', or a list."""
     chosen = set(names)
     if len(chosen) == len(everyone) > 1:
         return "both stacks" if len(everyone) == 2 else f"all {len(everyone)} stacks"
@@ -85,6 +101,10 @@ def where(names: Sequence[str], everyone: Sequence[StackSummary]) -> str:
         if whole:
             count = sum(len(members[value]) for value in whole)
             others = sorted(set(members) - set(whole))
+            if attribute == "account" and account_names:
+                parts.append(f"the {count} stacks of {_accounts_text(whole, others, account_names)}")
+                rest -= {name for value in whole for name in members[value]}
+                continue
             if len(whole) >= 3 and len(others) < len(whole):
                 # "every account except X" is shorter than 19 account ids.
                 text = f"every {attribute} except {join_words(others)}"
@@ -125,10 +145,12 @@ def render_markdown(
     *,
     title: str = "GuardDuty alerts: plan review",
     not_planned: int = 0,
+    account_names: AccountNames = NO_NAMES,
 ) -> str:
     """The pull-request comment for these stacks' plans (stable: same plans, same text). `not_planned` is the
-    number of other stacks whose Terraform this change leaves as it is (not planned: `changed-stacks`)."""
-    summaries = [summarize(stack) for stack in stacks]
+    number of other stacks whose Terraform this change leaves as it is (not planned: `changed-stacks`);
+    `account_names` (id -> name, the config's `accounts`) names accounts in words."""
+    summaries = [summarize(stack, account_names) for stack in stacks]
     lines = [COMMENT_MARKER, f"### {title}", ""]
     if not summaries:
         lines.append(
@@ -147,14 +169,21 @@ def render_markdown(
     if all(s.unchanged for s in summaries):
         lines.append(f"No changes in {len(summaries)} {_stacks_noun(len(summaries))}: alerting stays as it is.")
         for state_text, names in _grouped([(s.after_state or "", s.name) for s in summaries if s.after_state]):
-            named = f"`{names[0]}`" if single else where(names, summaries)
+            named = f"`{names[0]}`" if single else where(names, summaries, account_names)
             lines.append(f"- {named} {state_text if len(names) == 1 else _plural(state_text)}.")
         return "\n".join(lines) + "\n"
-    lines += [*_count_table(summaries), "", "#### Alerting impact", "", *_impact_lines(summaries), ""]
+    lines += [
+        *_count_table(summaries, account_names),
+        "",
+        "#### Alerting impact",
+        "",
+        *_impact_lines(summaries, account_names),
+        "",
+    ]
     return _with_plans(lines, stacks, summaries)
 
 
-def _count_table(summaries: Sequence[StackSummary]) -> list[str]:
+def _count_table(summaries: Sequence[StackSummary], account_names: AccountNames) -> list[str]:
     """Resources created, updated, replaced, deleted (and imported) per group of stacks with the same counts."""
     columns = list(ACTION_ORDER) + (["import"] if any(s.counts.get("import") for s in summaries) else [])
     lines = [
@@ -162,21 +191,21 @@ def _count_table(summaries: Sequence[StackSummary]) -> list[str]:
         "| --- | " + " | ".join("---:" for _ in columns) + " |",
     ]
     for counts, names in _grouped([(tuple(s.counts.get(c, 0) for c in columns), s.name) for s in summaries]):
-        row = where(names, summaries) if len(names) > 1 else f"`{names[0]}`"
+        row = where(names, summaries, account_names) if len(names) > 1 else f"`{names[0]}`"
         lines.append(f"| {row} | " + " | ".join(str(n) for n in counts) + " |")
     return lines
 
 
-def _impact_lines(summaries: Sequence[StackSummary]) -> list[str]:
+def _impact_lines(summaries: Sequence[StackSummary], account_names: AccountNames) -> list[str]:
     """The alerting impact: each line once with the stacks it is true of, losses first; then the stacks without
     impact, other changes and the state after the change."""
     single = len(summaries) == 1
 
     def place(names: Sequence[str]) -> str:
-        return "" if single else where(names, summaries)
+        return "" if single else where(names, summaries, account_names)
 
     def subject(names: Sequence[str]) -> str:
-        return "the stack" if single else where(names, summaries)
+        return "the stack" if single else where(names, summaries, account_names)
 
     lines = []
     changed = [s for s in summaries if not s.unchanged]
@@ -196,7 +225,7 @@ def _impact_lines(summaries: Sequence[StackSummary]) -> list[str]:
     else:
         quiet = [s.name for s in changed if not s.impacts]
         if quiet:
-            where_text = f" (in {where(quiet, summaries)})"
+            where_text = f" (in {where(quiet, summaries, account_names)})"
             lines.append(f"- No change to which findings are mailed or to whom{where_text}.")
     for other, names in _grouped([(", ".join(s.other_changes), s.name) for s in changed if s.other_changes]):
         lines.append(f"- Other changes, not about alerting{f' (in {p})' if (p := place(names)) else ''}: {other}.")

@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
+
+from guardduty_alerts.accounts import AccountNames
 
 from .destinations import Deliveries, Destination, RuleReach
 from .matchers import (
@@ -143,11 +146,12 @@ class Mailed:
         *,
         after: bool,
         references: Mapping[str, Mapping[str, list[str]]] | None = None,
+        account_names: AccountNames = MappingProxyType({}),
     ) -> None:
         self.rules, names, self.unreadable = _read_rules(changes, after=after)
         # Where each rule delivers; rules that only feed channels (chat, webhooks, queues) do not mail.
         reaches = {names[a]: RuleReach(r.severities, r.kinds) for a, r in self.rules.items()}
-        self.deliveries = Deliveries(changes, references or {}, reaches, after=after)
+        self.deliveries = Deliveries(changes, references or {}, reaches, after=after, account_names=account_names)
         self.destinations: dict[tuple[str, str], Destination] = self.deliveries.destinations
         self.rules = {a: r for a, r in self.rules.items() if not self.deliveries.channel_only(names[a])}
         real = [r for r in self.rules.values() if NOT_SAMPLE in r.kinds]

@@ -165,8 +165,8 @@ def check_chat_configurations(context: StackContext) -> CheckResult:
             subscribing = [c for c in found if topic in (c.get("SnsTopicArns") or [])]
             if not found:
                 problems.append(
-                    f"{label} has no chat configuration in account {context.account_id}: findings published to "
-                    f"topic {topic} reach nobody"
+                    f"{label} has no chat configuration in {context.account_words(context.account_id)}: findings "
+                    f"published to topic {topic} reach nobody"
                 )
                 continue
             if not subscribing:
@@ -314,7 +314,7 @@ def check_user_notifications(context: StackContext) -> CheckResult:
             f"{hub.get('notificationHubRegion')} {(hub.get('statusSummary') or {}).get('status')}" for hub in hubs
         )
         problems.append(
-            f"no notification hub is registered in account {context.account_id}"
+            f"no notification hub is registered in {context.account_words(context.account_id)}"
             + (f" (hubs: {states})" if states else "")
             + ": User Notifications sends nothing"
         )

@@ -53,10 +53,13 @@ def check_access(context: StackContext) -> CheckResult:
     if expected and identity["Account"] != expected:
         return fail(
             "access",
-            [f"the credentials reach account {identity['Account']} as {identity['Arn']}{via}, not account {expected}"],
-            [f"use credentials (or accounts[].role_arn) for account {expected}"],
+            [
+                f"the credentials reach {context.account_words(identity['Account'])} as {identity['Arn']}{via}, "
+                f"not {context.account_words(expected)}"
+            ],
+            [f"use credentials (or accounts[].role_arn) for {context.account_words(expected)}"],
         )
-    return passed("access", f"{identity['Arn']}{via} in account {identity['Account']}")
+    return passed("access", f"{identity['Arn']}{via} in {context.account_words(identity['Account'])}")
 
 
 # --- detector ------------------------------------------------------------------------------------------------

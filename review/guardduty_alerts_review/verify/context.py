@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from guardduty_alerts.accounts import account_in_words
+
 from .aws import AwsCallFailed, Clients, pages
 from .expectations import StackExpectation
 from .model import CheckResult
@@ -42,7 +44,11 @@ class StackContext:
 
     @property
     def where(self) -> str:
-        return f"account {self.account_id or self.expectation.account_id or '?'}, region {self.region}"
+        return f"{self.account_words(self.account_id or self.expectation.account_id or '?')}, region {self.region}"
+
+    def account_words(self, account_id: str | None) -> str:
+        """'account payments-prod (111111111111)' for an account of the config, 'account 333333333333' else."""
+        return account_in_words(account_id or "?", self.expectation.account_names)
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:{self.partition}:{service}:{self.region}:{self.account_id}:{resource}"

@@ -8,7 +8,9 @@ rules from `mail_rules(threshold, filters)`, so whatever the construct creates i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
+from guardduty_alerts.accounts import AccountNames
 from guardduty_alerts.inbox import forwarding_event_pattern
 from guardduty_alerts.naming import (
     channel_failures_alarm_name,
@@ -80,6 +82,8 @@ class StackExpectation:
     # None: the account of the credentials in use.
     account_id: str | None = None
     role_arn: str | None = None
+    # Every account of the config, id -> name: the report names them in words.
+    account_names: AccountNames = field(default_factory=lambda: MappingProxyType({}))
     alerting: StackAlerting | None = None
     delivery: DeliveryExpectation | None = None
     forwarding: ForwardingExpectation | None = None

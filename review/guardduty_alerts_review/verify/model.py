@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from guardduty_alerts.accounts import AccountNames
 
 __all__ = ["CHECK_TITLES", "CheckResult", "StackReport", "VerifyReport"]
 
@@ -55,6 +58,8 @@ class StackReport:
     region: str
     account_id: str | None
     checks: tuple[CheckResult, ...]
+    # Every account of the config, id -> name: the text report names them in words (the JSON keeps the id).
+    account_names: AccountNames = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def passed(self) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from guardduty_alerts.accounts import account_in_words
+
 from .model import VerifyReport
 
 __all__ = ["render_json", "render_text"]
@@ -15,7 +17,7 @@ def render_text(report: VerifyReport) -> str:
     # As wide as the longest title shown: a report without channels keeps its narrow column.
     width = max((len(check.title) for stack in report.stacks for check in stack.checks), default=0)
     for stack in report.stacks:
-        account = f"account {stack.account_id}, " if stack.account_id else ""
+        account = f"{account_in_words(stack.account_id, stack.account_names)}, " if stack.account_id else ""
         lines.append(f"stack {stack.stack} ({account}region {stack.region})")
         for check in stack.checks:
             indent = " " * (8 + width + 2)

@@ -148,6 +148,7 @@ def verify(
                 expectation.region,
                 accounts.get(expectation.name) or expectation.account_id,
                 tuple(results[expectation.name]),
+                expectation.account_names,
             )
             for expectation in expectations
         )

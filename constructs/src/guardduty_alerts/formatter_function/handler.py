@@ -6,6 +6,9 @@ line definitions the plain EventBridge mails use, gives the band floors, each ba
 marking and the resource lines by resource type. The body is those lines filled in, without the quotes
 EventBridge's text templates keep; the band label, the sample marking and the resource line are computed here,
 which is why one rule is enough.
+
+ACCOUNT_NAMES (JSON, account id -> name, from the config's `accounts`) names the finding's account in words,
+"account payments-prod (111111111111)", with `account_in_words` of accounts.py, packaged beside this file.
 """
 
 from __future__ import annotations
@@ -17,9 +20,25 @@ import re
 from pathlib import Path
 from typing import Any
 
+try:  # the Lambda package: accounts.py is staged beside this file (formatter._stage_code)
+    from accounts import account_in_words
+except ModuleNotFoundError:  # imported from the construct library (its tests)
+    from guardduty_alerts.accounts import account_in_words
+
 SUBJECT_LIMIT = 100  # SNS refuses longer subjects
 _STEP = re.compile(r"\.([A-Za-z0-9_\-]+)|\[(\d+)\]")
 MISSING = "(not in the finding)"
+
+
+@functools.cache
+def account_names() -> dict[str, str]:
+    """Account id -> name, as the construct wrote it into the environment (none: every account by its id)."""
+    return json.loads(os.environ.get("ACCOUNT_NAMES") or "{}")
+
+
+def account_words(account: str, names: dict[str, str]) -> str:
+    """A named account in words, "account payments-prod (111111111111)"; any other as before, by its id."""
+    return account_in_words(account, names) if account in names else account
 
 
 @functools.cache
@@ -64,9 +83,12 @@ def is_sample(event: dict[str, Any]) -> bool:
     return resolve("$.detail.service.additionalInfo.sample", event) is True
 
 
-def render(event: dict[str, Any], data: dict[str, Any] | None = None) -> tuple[str, str]:
-    """(subject, body) for a finding event."""
+def render(
+    event: dict[str, Any], data: dict[str, Any] | None = None, names: dict[str, str] | None = None
+) -> tuple[str, str]:
+    """(subject, body) for a finding event; `names` (account id -> name) default to ACCOUNT_NAMES."""
     data = data or templates()
+    names = account_names() if names is None else names
     detail = event.get("detail") or {}
     band = band_of(detail.get("severity"), data)
     lines = list(data["lines"].get(band, data["lines"][min(data["bands"], key=data["bands"].get)]))
@@ -81,15 +103,19 @@ def render(event: dict[str, Any], data: dict[str, Any] | None = None) -> tuple[s
         if all(value not in (None, "") for value in found.values()):
             lines[lines.index(data["resource_type_line"])] = resource["line"]
             values.update({name: _text(value) for name, value in found.items()})
+    account = resolve("$.detail.accountId", event)
+    if isinstance(account, str) and account in names:
+        # "in account <account>" becomes "in account payments-prod (111111111111)"; links keep the bare id.
+        lines = [line.replace("account <account>", account_words(account, names)) for line in lines]
     body = []
     for line in lines:
         for name, value in values.items():
             line = line.replace(f"<{name}>", value)
         body.append(line)
-    return subject(band, sample, event), "\n".join(body)
+    return subject(band, sample, event, names), "\n".join(body)
 
 
-def subject(band: str, sample: bool, event: dict[str, Any]) -> str:
+def subject(band: str, sample: bool, event: dict[str, Any], names: dict[str, str] | None = None) -> str:
     """[GuardDuty][HIGH 8.0] Type account region, at most 100 printable ASCII characters (SNS's rule)."""
     detail = event.get("detail") or {}
     severity = detail.get("severity")
@@ -99,7 +125,7 @@ def subject(band: str, sample: bool, event: dict[str, Any]) -> str:
     # event need not name where the finding happened.
     account = detail.get("accountId") or event.get("account", "")
     region = detail.get("region") or event.get("region", "")
-    where = f"{account} {region}"
+    where = f"{account_words(str(account), names or {})} {region}"
     text = f"{prefix}[{band} {number}] {detail.get('type', 'unknown type')} {where}"
     text = "".join(char if " " <= char <= "~" else "?" for char in text).strip()
     return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + "..."
