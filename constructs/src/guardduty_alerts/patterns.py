@@ -67,12 +67,18 @@ class FindingFilters:
     :param exclude_types: never mail these finding types (not together with include_types). Default: none.
     :param samples: sample findings mailed marked SAMPLE (DELIVER) or not at all (DROP). Default: DELIVER.
     :param new_only: mail only a finding's first occurrence (service.count = 1). Default: every occurrence.
+    :param accounts: mail only findings of these account ids (`detail.accountId`, the account the finding is
+        about: in a GuardDuty administrator account, the member's). Default: findings of every account.
+    :param exclude_accounts: never mail findings of these account ids (not together with accounts). Default:
+        none.
     """
 
     include_types: tuple[str, ...] = ()
     exclude_types: tuple[str, ...] = ()
     samples: SampleHandling = SampleHandling.DELIVER
     new_only: bool = False
+    accounts: tuple[str, ...] = ()
+    exclude_accounts: tuple[str, ...] = ()
 
 
 def type_matcher(entry: str) -> tuple[str, str]:
@@ -151,6 +157,14 @@ def _pattern(numeric: list[Any], condition: dict[str, Any] | None, filters: Find
         detail["type"] = _include_condition(filters.include_types)
     elif filters.exclude_types:
         detail["type"] = _exclude_condition(filters.exclude_types)
+    if filters.accounts:
+        # detail.accountId, not the envelope's `account`: in a GuardDuty administrator account every member's
+        # finding arrives on the administrator's bus with `account` the administrator's and `detail.accountId`
+        # the member's (GuardDuty user guide, "Processing GuardDuty findings with Amazon EventBridge"; a central
+        # inbox forwards the event unchanged). Sorted: the same accounts in any order give the same rule.
+        detail["accountId"] = sorted(filters.accounts)
+    elif filters.exclude_accounts:
+        detail["accountId"] = [{"anything-but": sorted(filters.exclude_accounts)}]
     if filters.new_only:
         # GuardDuty publishes a finding again each time it recurs, with service.count raised; 1 is the first.
         _merge(detail, {"service": {"count": [{"numeric": ["=", 1]}]}})
