@@ -8,6 +8,7 @@ ConfigError.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -17,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 import jsonschema
+from guardduty_alerts.channels import ChatWebhookChannel, EmailChannel
 from guardduty_alerts.delivery_settings import (
     DEFAULT_DEAD_LETTER_RETENTION_SECONDS,
     DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
@@ -124,7 +126,7 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
     problems += reference_problems
     if isinstance(document, dict):
         problems += _semantic_problems(document)
-        problems += routing_problems(document, nothing_routed="accounts" not in document)
+        problems += routing_problems(document, nothing_routed=not _accounts_route_their_own(document))
         problems += estate_problems(document)
         problems += _delivery_problems(document)
         problems += channels_problems(document, ConfigValidator(_CHANNELS_SCHEMA), ConfigValidator(_UNROUTED_SCHEMA))
@@ -166,20 +168,33 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         event_pattern_size_limit=document.get("event_pattern_size_limit", AlertsConfig.event_pattern_size_limit),
         protection_plans=protection_plans_from_config(document.get("protection_plans")),
         central_inbox_home_region=document.get("central_inbox", {}).get("home_region"),
-        accounts=parse_accounts(document, lambda merged: parse_config(merged, source=source)),
         organization=parse_organization(document),
         state=parse_state(document),
         **_delivery_fields(document),
+    )
+    # Before the accounts are parsed (each with this document's defaults): a list written at the top level is
+    # named once, where it is written, rather than once for each account that uses it.
+    too_long_lists = _account_pattern_problems(document, config)
+    if too_long_lists:
+        raise ConfigError(too_long_lists, source=source)
+    config = dataclasses.replace(
+        config, accounts=parse_accounts(document, lambda merged: parse_config(merged, source=source))
     )
     # Known only once the settings are typed: how long the rules' event patterns get with these filters.
     rules = mail_rules(parse_threshold(config.severity_threshold), config.filters, formatter=config.subject_formatter)
     too_long = pattern_size_problem(rules, config.event_pattern_size_limit)
     if too_long:
         raise ConfigError([f"finding_types: {too_long}"], source=source)
-    too_long_lists = _account_pattern_problems(document, config)
-    if too_long_lists:
-        raise ConfigError(too_long_lists, source=source)
     return config
+
+
+def _accounts_route_their_own(document: dict[str, Any]) -> bool:
+    """Whether an entry of `accounts` gives channels or finding_accounts of its own: then the unrouted check is
+    made for each account, with what it routes, rather than for the defaults."""
+    entries = document.get("accounts")
+    return isinstance(entries, list) and any(
+        isinstance(entry, dict) and ("channels" in entry or "finding_accounts" in entry) for entry in entries
+    )
 
 
 def _account_pattern_problems(document: dict[str, Any], config: AlertsConfig) -> list[str]:
@@ -201,7 +216,10 @@ def _account_pattern_problems(document: dict[str, Any], config: AlertsConfig) ->
         if filters is None or not (filters.accounts or filters.exclude_accounts):
             continue
         own = parse_threshold(channel.severity_threshold) if channel.severity_threshold is not None else threshold
-        problem = pattern_size_problem(mail_rules(own, filters), limit, cause="the accounts")
+        # Mail groups have a rule per band (and samples); the other kinds one rule for every finding, which is
+        # what the formatter's rule is.
+        banded = isinstance(channel, (EmailChannel, ChatWebhookChannel))
+        problem = pattern_size_problem(mail_rules(own, filters, formatter=not banded), limit, cause="the accounts")
         if problem is None:
             continue
         if channel is config.unrouted:
