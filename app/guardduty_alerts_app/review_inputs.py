@@ -3,6 +3,7 @@ know nothing of the YAML file)."""
 
 from __future__ import annotations
 
+from guardduty_alerts.accounts import AccountNames, account_names
 from guardduty_alerts_review.alerting import StackAlerting
 from guardduty_alerts_review.verify import (
     DeliveryExpectation,
@@ -17,7 +18,7 @@ from .planning import StackPlan, stack_plans
 __all__ = ["stack_alerting", "stack_expectations"]
 
 
-def _alerting(plan: StackPlan, plans: list[StackPlan]) -> StackAlerting:
+def _alerting(plan: StackPlan, plans: list[StackPlan], names: AccountNames) -> StackAlerting:
     settings = plan.config
     served = tuple(
         other.region for other in plans if other.forward_to_region == plan.region and other.account == plan.account
@@ -35,13 +36,19 @@ def _alerting(plan: StackPlan, plans: list[StackPlan]) -> StackAlerting:
         subject_formatter=settings.subject_formatter,
         regions_served=served,
         alarm_actions=settings.alarm_actions.get(plan.region),
+        account_names=names,
     )
 
 
 def stack_alerting(config: AlertsConfig) -> list[StackAlerting]:
     """What each stack that mails says, for the review tools (forwarding stacks mail nothing themselves)."""
     plans = stack_plans(config)
-    return [_alerting(plan, plans) for plan in plans if not plan.forward_to_region]
+    names = _names(config)
+    return [_alerting(plan, plans, names) for plan in plans if not plan.forward_to_region]
+
+
+def _names(config: AlertsConfig) -> AccountNames:
+    return account_names({account.id: account.name for account in config.accounts})
 
 
 def stack_expectations(config: AlertsConfig) -> list[StackExpectation]:
@@ -72,5 +79,7 @@ def stack_expectations(config: AlertsConfig) -> list[StackExpectation]:
             maximum_event_age_seconds=settings.maximum_event_age_seconds,
             maximum_retry_attempts=settings.maximum_retry_attempts,
         )
-        expectations.append(StackExpectation(**where, alerting=_alerting(plan, plans), delivery=delivery))
+        expectations.append(
+            StackExpectation(**where, alerting=_alerting(plan, plans, _names(config)), delivery=delivery)
+        )
     return expectations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from guardduty_alerts.accounts import AccountNames, account_names
 from guardduty_alerts.channels import Channel, Routing, route_channels
 from guardduty_alerts.notifications import MailRule, mail_rules
 from guardduty_alerts.patterns import FindingFilters
@@ -38,6 +39,8 @@ class StackAlerting:
     account_id: str | None = None
     # GuardDutyAlerts `alarm_actions`: None notifies the alert topic (when there is one), () no one.
     alarm_actions: tuple[str, ...] | None = None
+    # The accounts the configuration names (id -> name): how explain and preview word an account.
+    account_names: AccountNames = field(default_factory=lambda: account_names({}))
 
     @property
     def threshold(self) -> float:
