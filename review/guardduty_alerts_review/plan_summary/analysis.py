@@ -7,6 +7,7 @@ occurrences, samples, other conditions), `chat` (chat configurations), and `word
 
 from __future__ import annotations
 
+from .account_routes import account_impacts
 from .audience import channel_impacts, channels_state, recipient_impacts, severity_impacts
 from .chat import chat_configuration_impacts
 from .destinations import CHANNEL_TYPES, configuration_references
@@ -83,6 +84,7 @@ def summarize(stack: StackChanges) -> StackSummary:
         *mailed,
         *recipient_impacts(before, after, changes),
         *channel_impacts(before, after, moved=moved),
+        *account_impacts(before, after),
         *chat,
     ]
     # Losses first: they are what a reviewer must not miss.

@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from .matchers import NOT_SAMPLE, SAMPLE, SeveritySet, UninterpretablePattern, sample_kinds, severity_filter
+from .matchers import (
+    EVERY_ACCOUNT,
+    NOT_SAMPLE,
+    SAMPLE,
+    AccountSelection,
+    SeveritySet,
+    UninterpretablePattern,
+    account_selection,
+    sample_kinds,
+    severity_filter,
+)
 from .model import Change
 
 __all__ = ["CHANNEL_TYPES", "Deliveries", "Destination", "RuleReach", "configuration_references"]
@@ -94,6 +104,7 @@ class Destination:
     severities: SeveritySet | None
     samples: bool
     once: str  # what someone must do once before it gets anything ("" for nothing)
+    accounts: AccountSelection = EVERY_ACCOUNT  # whose findings it gets (detail.accountId)
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,7 @@ class RuleReach:
 
     severities: SeveritySet
     kinds: frozenset[str]
+    accounts: AccountSelection = EVERY_ACCOUNT
 
 
 class Deliveries:
@@ -241,6 +253,20 @@ class Deliveries:
                 severities = severities | reach.severities
         return severities, any(SAMPLE in reach.kinds for reach in feeding)
 
+    def _accounts(self, rules: Mapping[str, RuleReach], kind: str, address: str | None) -> AccountSelection:
+        """Whose findings reach a destination: what any rule feeding it lets through (every account if none)."""
+        feeding = [
+            reach.accounts
+            for name, reach in rules.items()
+            if address is not None and any(target == (kind, address) for target in self._typed_targets(name))
+        ]
+        if not feeding:
+            return EVERY_ACCOUNT
+        selection = feeding[0]
+        for each in feeding[1:]:
+            selection = selection | each
+        return selection
+
     def _typed_targets(self, rule_name: str) -> Iterable[tuple[str, str | None]]:
         for _kind, address in self.targets.get(rule_name, []):
             if address is None:
@@ -259,7 +285,13 @@ class Deliveries:
                 else:
                     both = known.severities or destination.severities
                 destination = Destination(
-                    known.key, known.kind, known.words, both, known.samples or destination.samples, known.once
+                    known.key,
+                    known.kind,
+                    known.words,
+                    both,
+                    known.samples or destination.samples,
+                    known.once,
+                    known.accounts | destination.accounts,
                 )
             found[destination.key] = destination
 
@@ -281,9 +313,10 @@ class Deliveries:
                 continue
             topic = self._resolve(subscription, "topic_arn", TOPIC)
             severities, samples = self._reach(rules, "topic", topic) if topic else (None, False)
+            accounts = self._accounts(rules, "topic", topic)
             if protocol in EMAIL_PROTOCOLS:
                 once = "nothing arrives until they confirm the subscription mail AWS sends them"
-                yield Destination(("email", endpoint.lower()), "email", endpoint, severities, samples, once)
+                yield Destination(("email", endpoint.lower()), "email", endpoint, severities, samples, once, accounts)
             elif protocol == "https":
                 host = urlsplit(endpoint).hostname or "an HTTPS endpoint"
                 once = (
@@ -292,14 +325,15 @@ class Deliveries:
                     else "nothing arrives until its owner confirms the subscription (SNS posts a SubscribeURL to it)"
                 )
                 # The path may hold an integration key: only the host is printed.
-                yield Destination(("https", endpoint), "https", f"HTTPS webhook at {host}", severities, samples, once)
+                words = f"HTTPS webhook at {host}"
+                yield Destination(("https", endpoint), "https", words, severities, samples, once, accounts)
             elif protocol == "sqs":
                 parts = endpoint.split(":")
                 words = f"SQS queue {parts[-1]}" + (f" (account {parts[4]})" if len(parts) == 6 else "")
                 once = (
                     "the queue's policy must let sns.amazonaws.com send from the topic (`explain` prints the statement)"
                 )
-                yield Destination(("sqs", endpoint), "sqs", words, severities, samples, once)
+                yield Destination(("sqs", endpoint), "sqs", words, severities, samples, once, accounts)
 
     def _chat_destinations(self, rules: Mapping[str, RuleReach]) -> Iterator[Destination]:
         """Slack and Teams channels of chat configurations (one configuration may subscribe to many topics)."""
@@ -314,6 +348,10 @@ class Deliveries:
                 for each in known:
                     severities = severities | each
             samples = any(samples for _, samples in reaches)
+            accounts = EVERY_ACCOUNT
+            for index, topic in enumerate(topics):
+                each = self._accounts(rules, "topic", topic)
+                accounts = each if index == 0 else accounts | each
             if chat.type == SLACK:
                 channel, workspace = values.get("slack_channel_id"), values.get("slack_team_id")
                 words = f"Slack channel {channel}" + (f" (workspace {workspace})" if workspace else "")
@@ -321,7 +359,7 @@ class Deliveries:
                     f"Slack workspace {workspace or '(its workspace)'} must be authorized in the Amazon Q Developer "
                     "in chat applications console before the apply, and @Amazon Q invited into the channel"
                 )
-                yield Destination(("slack", str(channel)), "slack", words, severities, samples, once)
+                yield Destination(("slack", str(channel)), "slack", words, severities, samples, once, accounts)
             else:
                 channel, team = values.get("channel_id"), values.get("team_id")
                 words = f"Teams channel {channel}" + (f" (team {team})" if team else "")
@@ -329,7 +367,7 @@ class Deliveries:
                     "the team must be authorized in the Amazon Q Developer in chat applications console before "
                     "the apply, and the Amazon Q app added to the channel"
                 )
-                yield Destination(("teams", str(channel)), "teams", words, severities, samples, once)
+                yield Destination(("teams", str(channel)), "teams", words, severities, samples, once, accounts)
 
     def _webhook_destinations(self, rules: Mapping[str, RuleReach]) -> Iterator[Destination]:
         """Chat webhooks: EventBridge API destinations that rules target directly."""
@@ -342,7 +380,8 @@ class Deliveries:
                 # The construct describes the channel in the parentheses; never the URL (a secret).
                 words = description[description.index("(") + 1 : -1]
             severities, samples = self._reach(rules, "api", destination.address)
-            yield Destination(("chat_webhook", name), "chat_webhook", words, severities, samples, "")
+            accounts = self._accounts(rules, "api", destination.address)
+            yield Destination(("chat_webhook", name), "chat_webhook", words, severities, samples, "", accounts)
 
     def _user_notifications(self, add: Any) -> None:
         for rule in self._of(NOTIFICATION_RULE):
@@ -350,12 +389,14 @@ class Deliveries:
             if values.get("source") not in (None, "aws.guardduty"):
                 continue
             severities: SeveritySet | None
+            accounts = EVERY_ACCOUNT
             try:
                 text = values.get("event_pattern")
                 pattern = json.loads(text) if isinstance(text, str) and text else {}
                 kinds = sample_kinds(pattern)
                 severities = severity_filter(pattern) if NOT_SAMPLE in kinds else SeveritySet.empty()
                 samples = SAMPLE in kinds
+                accounts = account_selection(pattern)
             except (json.JSONDecodeError, UninterpretablePattern, AttributeError):
                 severities, samples = None, False
             configuration = self._resolve(rule, "notification_configuration_arn", NOTIFICATION_CONFIGURATION)
@@ -377,5 +418,6 @@ class Deliveries:
                         severities,
                         samples,
                         once,
+                        accounts,
                     )
                 )
