@@ -144,3 +144,17 @@ def test_preview_says_in_words_why_the_top_level_accounts_leave_a_finding_out(tm
     assert preview_event(excluded, tmp_path / "f.json", finding(SHARED)).reason == (
         "the finding is about account 222222222222, which finding_accounts_except leaves out"
     )
+
+
+def test_the_many_accounts_command_runs_as_printed(capsys) -> None:
+    from guardduty_alerts_app.cli import main
+    from helpers import REPO
+
+    # docs/many-accounts.md, step 5 of the administrator set-up.
+    assert main(["explain", "--config", str(REPO / "config/accounts-routing.example.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "  - account payments-prod (111111111111): mail to cloud-admins@example.com; mail to "
+        "payments-security@example.com"
+    ) in out.splitlines()
+    assert "  - any other account: mail to cloud-admins@example.com; mail to soc@example.com" in out.splitlines()
