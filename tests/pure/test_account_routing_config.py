@@ -262,3 +262,43 @@ def test_the_example_config_routes_each_account_and_catches_the_rest() -> None:
         ("222222222222", "333333333333"),
         ("except", "111111111111", "222222222222", "333333333333"),
     ]
+
+
+# --- the construct's own checks (library users build FindingFilters themselves) ------------------------------
+
+
+def construct_problems(**props: object) -> list[str]:
+    from guardduty_alerts.errors import InvalidPropsError
+    from guardduty_alerts.props import AlertsProps, check_props
+
+    with pytest.raises(InvalidPropsError) as caught:
+        check_props(AlertsProps(**props), region="us-east-1")  # type: ignore[arg-type]
+    return list(caught.value.problems)
+
+
+def test_the_construct_rejects_malformed_account_lists() -> None:
+    assert construct_problems(
+        recipients=["a@example.com"],
+        filters=FindingFilters(accounts=("12345",)),
+        channels=[
+            WebhookChannel(url=WEBHOOK, filters=FindingFilters(accounts=(PAYMENTS,), exclude_accounts=(SHARED,))),
+            EmailChannel(addresses=("b@example.com",), filters=FindingFilters(exclude_accounts=(SHARED, SHARED))),
+        ],
+    ) == [
+        "filters.accounts[0]: '12345' is not an account id; allowed: 12 digits, as a string",
+        "channels[0].filters.accounts: both accounts and exclude_accounts are set; allowed: one of them",
+        "channels[1].filters.exclude_accounts[1]: '222222222222' is listed twice; allowed: each account once",
+    ]
+
+
+def test_the_construct_rejects_a_channel_account_list_over_the_quota() -> None:
+    problems = construct_problems(
+        recipients=["a@example.com"],
+        channels=[WebhookChannel(url=WEBHOOK, filters=FindingFilters(accounts=tuple(limit_accounts(129))))],
+    )
+    assert len(problems) == 1
+    assert problems[0].startswith("channels[0].filters.accounts: the accounts make rule 'findings''s event pattern ")
+
+
+def test_the_same_accounts_in_another_order_are_one_filter() -> None:
+    assert FindingFilters(accounts=(SHARED, PAYMENTS)) == FindingFilters(accounts=(PAYMENTS, SHARED))

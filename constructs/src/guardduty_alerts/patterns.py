@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .accounts import ACCOUNT_ID_PATTERN
 from .severity import MAX_SEVERITY, Severity
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "MAX_EVENT_PATTERN_SIZE_LIMIT",
     "FindingFilters",
     "SampleHandling",
+    "account_filter_problems",
     "all_findings_pattern",
     "band_pattern",
     "band_range",
@@ -79,6 +81,35 @@ class FindingFilters:
     new_only: bool = False
     accounts: tuple[str, ...] = ()
     exclude_accounts: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # One account set, one value: channels that list the same accounts in another order share their rules
+        # (and never get two groups of one name).
+        for name in ("accounts", "exclude_accounts"):
+            value = getattr(self, name)
+            if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+                object.__setattr__(self, name, tuple(sorted(value)))
+
+
+def account_filter_problems(filters: FindingFilters) -> list[tuple[str, str]]:
+    """(field, problem) for each thing wrong with the filters' account lists: ids are 12-digit strings (leading
+    zeros kept), each once, and only one of the two lists is set."""
+    problems = []
+    if filters.accounts and filters.exclude_accounts:
+        problems.append(("accounts", "both accounts and exclude_accounts are set; allowed: one of them"))
+    for name in ("accounts", "exclude_accounts"):
+        value = getattr(filters, name)
+        if isinstance(value, str) or not isinstance(value, (list, tuple)):
+            problems.append((name, f"{value!r} is not a list; allowed: a list of 12-digit account ids"))
+            continue
+        seen: set[object] = set()
+        for index, item in enumerate(value):
+            if not isinstance(item, str) or not ACCOUNT_ID_PATTERN.fullmatch(item):
+                problems.append((f"{name}[{index}]", f"{item!r} is not an account id; allowed: 12 digits, as a string"))
+            elif item in seen:
+                problems.append((f"{name}[{index}]", f"{item!r} is listed twice; allowed: each account once"))
+            seen.add(item)
+    return problems
 
 
 def type_matcher(entry: str) -> tuple[str, str]:
