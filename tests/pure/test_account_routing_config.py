@@ -109,6 +109,13 @@ def test_an_account_may_route_its_own_channels() -> None:
             "shared)",
         ),
         (
+            # A YAML block scalar keeps a line break: an id must be 12 digits and nothing else.
+            {"channels": [mail("a@example.com", accounts=[PAYMENTS + "\n"])]},
+            'channels[0].accounts[0]: "111111111111\\n" is neither a 12-digit account id nor the name of one of '
+            "accounts; allowed: an account id (12 digits, quoted) or the name of one of accounts (payments-prod, "
+            "shared)",
+        ),
+        (
             {"channels": [mail("a@example.com", accounts=["payments-prod", PAYMENTS])]},
             f'channels[0].accounts[1]: "{PAYMENTS}" is account {PAYMENTS} again, as channels[0].accounts[0]; '
             "allowed: each account once",

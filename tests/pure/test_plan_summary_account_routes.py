@@ -90,3 +90,17 @@ def test_an_unrouted_destination_losing_an_account_to_a_team_is_a_move() -> None
 
 def test_nothing_is_said_when_no_account_list_changes() -> None:
     assert account_lines(*_destination("x", TEAM_X, [A], [A])) == []
+
+
+def test_a_channel_added_for_one_account_says_whose_findings_it_gets() -> None:
+    created = [
+        _change(address, ["create"], None, change["change"]["after"])
+        for change in _destination("x", TEAM_X, [A], [A])
+        for address in [change["address"]]
+    ]
+    added = [line for line in _impacts(*created) if "Channel added" in line]
+    assert added == [
+        "- 🔔 **Channel added**: HTTPS webhook at x.example.com is added: it gets MEDIUM, HIGH and CRITICAL findings "
+        "(severity 4.0 to 10.0), sample findings too, of account 111111111111 only; nothing arrives until its owner "
+        "confirms the subscription (SNS posts a SubscribeURL to it)."
+    ]

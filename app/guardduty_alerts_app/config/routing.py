@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from guardduty_alerts.accounts import ACCOUNT_ID_PATTERN
 from guardduty_alerts.channels import Channel, EmailChannel
 from guardduty_alerts.patterns import FindingFilters, SampleHandling
 
@@ -34,8 +34,6 @@ __all__ = [
     "unrouted_schema",
 ]
 
-# An AWS account id is exactly 12 digits, leading zeros kept (IAM user guide, "Your AWS account ID").
-_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 CHANNEL_KEYS = ("accounts", "accounts_except")
 TOP_LEVEL_KEYS = ("finding_accounts", "finding_accounts_except")
 
@@ -121,7 +119,7 @@ def resolve_account_references(document: object) -> tuple[object, list[str]]:
                     ids.append(value)  # the schema reports it
                     continue
                 account_id = names.get(value, value)
-                if not _ACCOUNT_ID.match(account_id):
+                if not ACCOUNT_ID_PATTERN.fullmatch(account_id):
                     problems.append(
                         f"{path}[{position}]: {_show(value)} is neither a 12-digit account id nor the name of one of "
                         f"accounts; allowed: {allowed}"

@@ -11,16 +11,28 @@ from .matchers import join_words
 from .model import Impact, Level
 from .sides import Mailed
 
-__all__ = ["account_impacts"]
+__all__ = ["account_impacts", "accounts_phrase"]
 
 
 def _words(destination: Destination) -> str:
     return f"mail to {destination.words}" if destination.kind == "email" else destination.words
 
 
-def _accounts_words(ids: list[str | None], names: AccountNames) -> str:
+def _accounts_words(ids: list[str] | list[str | None], names: AccountNames) -> str:
     words = [account_in_words(i, names) if i is not None else "every account no route lists" for i in ids]
     return join_words(words)
+
+
+def accounts_phrase(destination: Destination, names: AccountNames | None = None) -> str:
+    """', of account A only' or ', of every account except account B' ('' for every account): appended to what
+    a destination gets."""
+    names = names if names is not None else account_names({})
+    selection = destination.accounts
+    if selection.only is not None:
+        return f", of {_accounts_words(sorted(selection.only), names)} only"
+    if selection.excluded:
+        return f", of every account except {_accounts_words(sorted(selection.excluded), names)}"
+    return ""
 
 
 def account_impacts(before: Mailed, after: Mailed, names: AccountNames | None = None) -> list[Impact]:
