@@ -1,6 +1,8 @@
 """Routing by account on the emulator (issue 22): a stack like a GuardDuty administrator's, where findings of
 several accounts arrive on one bus, with a mail channel for account A, a queue for account B and an unrouted
 mail for every other account. Each destination gets exactly its accounts' findings at or above the threshold.
+And the example configuration's administrator stack (every route and the unrouted mail) passes `terraform
+validate`.
 
 The events carry the member account in `detail.accountId` and the administrator's (moto's) in the envelope's
 `account`, as a delegated administrator receives them (GuardDuty user guide, "Processing GuardDuty findings
@@ -26,8 +28,10 @@ from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from emulator import put_guardduty_events, receive_all
 from guardduty_alerts import EmailChannel, FindingFilters, GuardDutyAlerts, SqsChannel
 from guardduty_alerts.channels import route_channels
+from guardduty_alerts_app.config import load_config
 from guardduty_alerts_app.stacks.common import ENDPOINT_SERVICES
-from helpers import FINDINGS_DIR, read_json, terraform
+from guardduty_alerts_app.stacks.synth import synth_to
+from helpers import FINDINGS_DIR, REPO, read_json, terraform
 
 pytestmark = pytest.mark.terraform
 
@@ -38,6 +42,20 @@ TEAM_A, TEAM_B, NEWCOMER = "111111111111", "222222222222", "999999999999"
 NAME = "routing-alerts"
 STACK = "routing"
 THRESHOLD = 7.0  # HIGH
+
+
+def test_the_example_administrator_stack_passes_terraform_validate(
+    tmp_path: Path, terraform_env: dict[str, str]
+) -> None:
+    # config/accounts-routing.example.yaml: the administrator's home stack holds every route and the unrouted mail.
+    synth_to(load_config(REPO / "config" / "accounts-routing.example.yaml"), tmp_path / "cdktf.out", state_dir=tmp_path)
+    stack_dir = tmp_path / "cdktf.out" / "stacks" / "guardduty-alerts-security-us-east-1"
+    rules = read_json(stack_dir / "cdk.tf.json")["resource"]["aws_cloudwatch_event_rule"].values()
+    assert sum("accountId" in rule["event_pattern"] for rule in rules) == 9  # 4 + 4 mail band rules, 1 raw rule
+    terraform(terraform_env, stack_dir, "init", "-input=false")
+    report = json.loads(terraform(terraform_env, stack_dir, "validate", "-json").stdout)
+    assert report["valid"] is True, report
+    assert report["warning_count"] == 0, report["diagnostics"]
 
 
 def client(service: str, endpoint: str) -> Any:
