@@ -309,3 +309,16 @@ def test_the_construct_rejects_a_channel_account_list_over_the_quota() -> None:
 
 def test_the_same_accounts_in_another_order_are_one_filter() -> None:
     assert FindingFilters(accounts=(SHARED, PAYMENTS)) == FindingFilters(accounts=(PAYMENTS, SHARED))
+
+
+def test_an_unrouted_slack_channel_is_placed_like_any_chat_channel() -> None:
+    # One Slack configuration per channel and account (AWS refuses a second): the chat home stack holds it.
+    config = parse_config(
+        {
+            "regions": ["us-east-1", "eu-west-1"],
+            "channels": [mail("a@example.com", accounts=[PAYMENTS])],
+            "unrouted": {"channel": {"kind": "slack", "workspace_id": "T0123ABCDE", "channel_id": "C0123ABCDE"}},
+        }
+    )
+    assert config.chat_home_region == "us-east-1"
+    assert config.chat_topic_regions("eu-west-1") == ()

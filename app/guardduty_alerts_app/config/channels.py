@@ -222,10 +222,19 @@ def _inbox_home(document: Mapping[str, Any]) -> str | None:
     return home if isinstance(home, str) else None
 
 
+def _channel_items(document: Mapping[str, Any]) -> list[object]:
+    """The channel mappings of a document: `channels`, then the unrouted destination's channel (a channel too,
+    placed like the others)."""
+    items = document.get("channels", [])
+    unrouted = document.get("unrouted")
+    extra = [unrouted["channel"]] if isinstance(unrouted, dict) and isinstance(unrouted.get("channel"), dict) else []
+    return [*(items if isinstance(items, list) else []), *extra]
+
+
 def user_notifications_home_region(document: Mapping[str, Any]) -> str | None:
     """The region whose stack holds the user_notifications configuration: its home_region, else the central
     inbox's home region, else us-east-1 when configured, else the first configured region alphabetically."""
-    for item in document.get("channels", []):
+    for item in _channel_items(document):
         if isinstance(item, dict) and item.get("kind") == ChannelKind.USER_NOTIFICATIONS.value:
             regions = sorted(document.get("regions", ()))
             default = DEFAULT_HOME_REGION if DEFAULT_HOME_REGION in regions else (regions[0] if regions else None)
@@ -238,7 +247,7 @@ def chat_home_region(document: Mapping[str, Any]) -> str | None:
     channel in an account): the central inbox's home region, else us-east-1 when configured, else the first
     configured region alphabetically, as for user_notifications. None without slack or teams channels."""
     chat_kinds = (ChannelKind.SLACK.value, ChannelKind.TEAMS.value)
-    if not any(isinstance(item, dict) and item.get("kind") in chat_kinds for item in document.get("channels", [])):
+    if not any(isinstance(item, dict) and item.get("kind") in chat_kinds for item in _channel_items(document)):
         return None
     regions = sorted(document.get("regions", ()))
     default = DEFAULT_HOME_REGION if DEFAULT_HOME_REGION in regions else (regions[0] if regions else None)
