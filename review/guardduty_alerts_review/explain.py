@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from guardduty_alerts.accounts import account_in_words
+from guardduty_alerts.accounts import AccountNames, account_in_words
 from guardduty_alerts.channels import (
     Channel,
     EmailChannel,
@@ -143,10 +143,35 @@ def _own_settings(alerting: StackAlerting, channel: Channel) -> tuple[float, Fin
     return threshold, (channel.filters if own_filters and channel.filters else alerting.filters), own_filters
 
 
-def _filters_text(filters: FindingFilters) -> str:
+def _filters_text(filters: FindingFilters, names: AccountNames) -> str:
     parts = [f"finding types {_types_text(filters)}"]
     parts.append("first occurrence only" if filters.new_only else "every occurrence")
+    if filters.accounts or filters.exclude_accounts:
+        parts.append(accounts_text(filters, names))
     return ", ".join(parts)
+
+
+def accounts_text(filters: FindingFilters, names: AccountNames) -> str:
+    """Whose findings pass the filters' account lists, in words: 'findings of account payments-prod
+    (111111111111) only', 'findings of every account except account shared (222222222222)'."""
+    if filters.accounts:
+        return f"findings of {_and(filters.accounts, names)} only"
+    if filters.exclude_accounts:
+        return f"findings of every account except {_and(filters.exclude_accounts, names)}"
+    return "findings of every account"
+
+
+def _and(ids: Sequence[str], names: AccountNames) -> str:
+    words = [account_in_words(account_id, names) for account_id in ids]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def admits(filters: FindingFilters, account_id: str | None) -> bool:
+    """Whether a finding of `account_id` passes the filters' account lists (the pattern on detail.accountId);
+    None stands for an account that no list mentions."""
+    if filters.accounts:
+        return account_id in filters.accounts
+    return account_id not in filters.exclude_accounts
 
 
 def _samples_text(channel: Channel | None, filters: FindingFilters) -> str:
@@ -240,11 +265,33 @@ def _destination_lines(alerting: StackAlerting) -> list[str]:
             )
         rows = [("gets", "; ".join([severities_text(threshold), *extra]))]
         if own:
-            rows.append(("filters", _filters_text(filters)))
+            rows.append(("filters", _filters_text(filters, alerting.account_names)))
         rows.append(("samples", _samples_text(channel, filters)))
         if isinstance(channel, (SlackChannel, TeamsChannel)):
             rows.append(("limit", CHAT_THROTTLING))
         rows.append(("once", _once(alerting, channel)))
         lines.append(f"  - {words}")
         lines += [f"      {key.ljust(7)}  {value}" for key, value in rows]
+    if any(filters.accounts or filters.exclude_accounts for *_, filters, _ in entries):
+        lines += _account_lines(alerting.account_names, [(words, filters) for words, _, _, filters, _ in entries])
+    return lines
+
+
+def _account_lines(names: AccountNames, destinations: list[tuple[str, FindingFilters]]) -> list[str]:
+    """Which destinations each account's findings reach (by their account lists only: severities and types as
+    above), the accounts the configuration names or a list mentions, then every other account; an account whose
+    findings reach no destination is flagged."""
+    listed = {account for _, filters in destinations for account in (*filters.accounts, *filters.exclude_accounts)}
+    lines = ["  accounts (whose findings reach which destinations)"]
+    for account_id in sorted(set(names) | listed):
+        reach = [words for words, filters in destinations if admits(filters, account_id)]
+        who = (
+            "; ".join(reach)
+            if reach
+            else "NOBODY: no destination gets its findings; list it in a channel's accounts, or add unrouted"
+        )
+        lines.append(f"  - {account_in_words(account_id, names)}: {who}")
+    reach = [words for words, filters in destinations if admits(filters, None)]
+    who = "; ".join(reach) if reach else "NOBODY: add unrouted, so that a new account's findings reach someone"
+    lines.append(f"  - any other account: {who}")
     return lines

@@ -221,6 +221,12 @@ def _why_not(alerting: StackAlerting, event: dict[str, Any]) -> str:
         return f"type {finding_type} is not in finding_types.include"
     if filters.exclude_types and listed(filters.exclude_types):
         return f"type {finding_type} is in finding_types.exclude"
+    account = detail.get("accountId")
+    in_words = account_in_words(str(account), alerting.account_names)
+    if filters.accounts and account not in filters.accounts:
+        return f"the finding is about {in_words}, not one of finding_accounts"
+    if filters.exclude_accounts and account in filters.exclude_accounts:
+        return f"the finding is about {in_words}, which finding_accounts_except leaves out"
     sample = (detail.get("service") or {}).get("additionalInfo", {}).get("sample") is True
     if sample and filters.samples is SampleHandling.DROP:
         return "a sample finding, and sample_findings is drop"

@@ -199,7 +199,7 @@ def test_email_channel_keeps_its_addresses_and_threshold() -> None:
         (
             [{**SLACK, "colour": "red"}],
             [
-                "channels[0].colour: unknown key; allowed keys: channel_id, finding_types, kind, name, new_findings_only, sample_findings, severity_threshold, workspace_id"
+                "channels[0].colour: unknown key; allowed keys: accounts, accounts_except, channel_id, finding_types, kind, name, new_findings_only, sample_findings, severity_threshold, workspace_id"
             ],
         ),
         (

@@ -192,17 +192,18 @@ def test_accepts_an_unquoted_timestamp_as_the_text_written(tmp_path: Path) -> No
         (
             "severity_treshold: HIGH",
             "severity_treshold: unknown key (did you mean severity_threshold?); allowed keys: accounts, "
-            "central_inbox, channels, delivery, detector, event_pattern_size_limit, finding_types, name, "
+            "central_inbox, channels, delivery, detector, event_pattern_size_limit, finding_accounts, finding_accounts_except, finding_types, name, "
             "new_findings_only, organization, protection_plans, provider, recipients, regions, sample_findings, "
-            "severity_threshold, state, subject_formatter, suppression_rules, tags, topic_encryption, and any key starting with x- (ignored: a place for anchors)",
+            "severity_threshold, state, subject_formatter, suppression_rules, tags, topic_encryption, unrouted, and any key starting with x- (ignored: a place for anchors)",
         ),
         (
             "finding_publishing_frequency: ONE_HOUR",
             "finding_publishing_frequency: unknown key (did you mean detector.finding_publishing_frequency?); "
             "allowed keys: accounts, central_inbox, channels, delivery, detector, event_pattern_size_limit, "
-            "finding_types, name, new_findings_only, organization, protection_plans, provider, recipients, "
-            "regions, sample_findings, severity_threshold, state, subject_formatter, suppression_rules, tags, "
-            "topic_encryption, and any key starting with x- (ignored: a place for anchors)",
+            "finding_accounts, finding_accounts_except, finding_types, name, new_findings_only, organization, "
+            "protection_plans, provider, recipients, regions, sample_findings, severity_threshold, state, "
+            "subject_formatter, suppression_rules, tags, topic_encryption, unrouted, and any key starting with x- "
+            "(ignored: a place for anchors)",
         ),
         (
             "detector: {finding_publishing_frequncy: ONE_HOUR}",

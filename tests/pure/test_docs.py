@@ -191,6 +191,7 @@ RUN_OFFLINE_BY = {
     ("README.md", "export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1"): "tests/terraform/test_readme_try_it.py",
     ("docs/development.md", './bin/test                       # everything (Terraform tests included)'): ".ci/run",
     ("docs/many-accounts.md", "./bin/app synth                          # --jobs defaults to the number of cores"): "tests/synth/test_parallel_synth.py",
+    ("docs/many-accounts.md", './bin/app explain --config config/accounts-routing.example.yaml   # the "accounts" block: whose findings reach whom'): "tests/pure/test_explain_account_routing.py",
     ("docs/notifications.md", "./bin/app preview EVENT_FILE_OR_DIR [--config FILE]   # per stack: mailed or not, by which rule, the text"): "tests/pure/test_docs.py",
     ("docs/review.md", "./bin/app changed-stacks --base base.out [--outdir cdktf.out] [--json] [--shard-size 20]"): "tests/terraform/test_plan_runner_terraform.py",
     ("docs/verify.md", "./bin/app verify [--config FILE] [--stack NAME ...] [--send-sample [--wait SECONDS]] [--json]"): "tests/terraform/test_verify_terraform.py",

@@ -474,3 +474,36 @@ def test_every_functions_environment_fits_lambdas_4_kb_quota(synthesized: dict) 
             for key, value in variables.items()
         )
         assert size <= 4096, (config, stack, address, size)
+
+
+# --- Event patterns -----------------------------------------------------------------------------------------
+
+
+# EventBridge user guide, "Amazon EventBridge quotas": "Event pattern size: 2048 characters" (adjustable up to
+# 4096; a config declares a raised quota as event_pattern_size_limit). Account lists (issue 22) are what makes a
+# pattern long besides the finding types.
+def test_every_event_pattern_fits_eventbridge_s_size_quota(synthesized: dict) -> None:
+    rules = list(resources_of(synthesized, "aws_cloudwatch_event_rule"))
+    assert any("accountId" in rule["event_pattern"] for *_, rule in rules)
+    for config, stack, address, rule in rules:
+        path = next(path for path in CONFIGS if path.name == config)
+        assert len(rule["event_pattern"]) <= load_config(path).event_pattern_size_limit, (config, stack, address)
+
+
+# GuardDuty user guide, "Processing GuardDuty findings with Amazon EventBridge": the finding's account is
+# `detail.accountId` (in a delegated administrator the envelope's `account` is the administrator's). EventBridge
+# user guide, "Content filtering in event patterns": a match on values is a list of strings, and anything-but
+# takes a list of strings. So a routed rule lists 12-digit ids as strings, never numbers (an id with a leading
+# zero read as a number would match nothing), and never matches the envelope's account.
+def test_account_routes_match_detail_account_id_as_lists_of_12_digit_strings(synthesized: dict) -> None:
+    routed = 0
+    for config, stack, address, rule in resources_of(synthesized, "aws_cloudwatch_event_rule"):
+        pattern = json.loads(rule["event_pattern"])
+        assert "account" not in pattern, (config, stack, address)
+        condition = pattern.get("detail", {}).get("accountId")
+        if condition is None:
+            continue
+        routed += 1
+        ids = condition[0]["anything-but"] if isinstance(condition[0], dict) else condition
+        assert ids == sorted(ids) and all(re.fullmatch(r"[0-9]{12}", i) for i in ids), (config, stack, address)
+    assert routed

@@ -36,12 +36,15 @@ from guardduty_alerts.regions import ALL_REGIONS
 from guardduty_alerts.validation import EMAIL_PATTERN, is_loopback_url
 from jsonschema.protocols import Validator
 
+from .routing import account_list_schema, parse_unrouted
+
 __all__ = [
     "DEFAULT_HOME_REGION",
     "channels_for_region",
     "channels_problems",
     "channels_schema",
     "chat_home_region",
+    "parse_channel",
     "parse_channels",
     "user_notifications_home_region",
 ]
@@ -98,6 +101,8 @@ def channels_schema(top: Mapping[str, Any]) -> dict[str, Any]:
             "x-allowed": "2 to 32 lowercase letters, digits and hyphens, starting with a letter",
         },
         **{key: top[key] for key in ("severity_threshold", "finding_types", "sample_findings", "new_findings_only")},
+        "accounts": account_list_schema("this channel gets only their findings"),
+        "accounts_except": account_list_schema("this channel gets the findings of every other account"),
     }
     kinds = ", ".join(kind.value for kind in ChannelKind)
     return {
@@ -127,16 +132,22 @@ def channels_schema(top: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _filters(item: Mapping[str, Any], document: Mapping[str, Any]) -> FindingFilters | None:
-    """The channel's own filters, the top-level ones filling what it leaves out; None when it sets none."""
-    keys = ("finding_types", "sample_findings", "new_findings_only")
+    """The channel's own filters, the top-level ones filling what it leaves out; None when it sets none.
+    `accounts` and `accounts_except` are one setting: a channel that gives either replaces both top-level ones."""
+    keys = ("finding_types", "sample_findings", "new_findings_only", "accounts", "accounts_except")
     if not any(key in item for key in keys):
         return None
     types = item.get("finding_types", document.get("finding_types", {}))
+    own_accounts = "accounts" in item or "accounts_except" in item
+    accounts = item.get("accounts", ()) if own_accounts else document.get("finding_accounts", ())
+    excluded = item.get("accounts_except", ()) if own_accounts else document.get("finding_accounts_except", ())
     return FindingFilters(
         include_types=tuple(types.get("include", ())),
         exclude_types=tuple(types.get("exclude", ())),
         samples=SampleHandling(item.get("sample_findings", document.get("sample_findings", "deliver"))),
         new_only=item.get("new_findings_only", document.get("new_findings_only", False)),
+        accounts=tuple(sorted(accounts)),
+        exclude_accounts=tuple(sorted(excluded)),
     )
 
 
@@ -158,32 +169,37 @@ _COMMON_KEYS = (
     "sample_findings",
     "new_findings_only",
     "home_region",
+    "accounts",
+    "accounts_except",
 )
 
 
 def parse_channels(document: Mapping[str, Any]) -> tuple[Channel, ...]:
-    """Channel objects of a document that passed the schema. A user_notifications channel receives findings
-    of every configured region (with a central inbox: of its home region, where they all arrive)."""
-    channels = []
-    for item in document.get("channels", []):
-        arguments = {key: value for key, value in item.items() if key not in _COMMON_KEYS}
-        for key in ("addresses",):
-            if key in arguments:
-                arguments[key] = tuple(arguments[key])
-        if item["kind"] == ChannelKind.USER_NOTIFICATIONS.value:
-            # With a central inbox every finding reaches its home region's bus: observing the other regions
-            # as well would notify each finding twice.
-            inbox = _inbox_home(document)
-            arguments["regions"] = (inbox,) if inbox else tuple(sorted(document.get("regions", ())))
-        channels.append(
-            _BUILDERS[item["kind"]](
-                **arguments,
-                severity_threshold=item.get("severity_threshold"),
-                filters=_filters(item, document),
-                name=item.get("name"),
-            )
-        )
-    return tuple(channels)
+    """Channel objects of a document that passed the schema, the unrouted destination last. A
+    user_notifications channel receives findings of every configured region (with a central inbox: of its home
+    region, where they all arrive)."""
+    channels = [parse_channel(item, document) for item in document.get("channels", [])]
+    unrouted = parse_unrouted(document, lambda item: parse_channel(item, document))
+    return tuple(channels) + ((unrouted,) if unrouted is not None else ())
+
+
+def parse_channel(item: Mapping[str, Any], document: Mapping[str, Any]) -> Channel:
+    """One channel mapping of a valid document as the construct's channel object."""
+    arguments = {key: value for key, value in item.items() if key not in _COMMON_KEYS}
+    for key in ("addresses",):
+        if key in arguments:
+            arguments[key] = tuple(arguments[key])
+    if item["kind"] == ChannelKind.USER_NOTIFICATIONS.value:
+        # With a central inbox every finding reaches its home region's bus: observing the other regions
+        # as well would notify each finding twice.
+        inbox = _inbox_home(document)
+        arguments["regions"] = (inbox,) if inbox else tuple(sorted(document.get("regions", ())))
+    return _BUILDERS[item["kind"]](
+        **arguments,
+        severity_threshold=item.get("severity_threshold"),
+        filters=_filters(item, document),
+        name=item.get("name"),
+    )
 
 
 def _top_level_filters(document: Mapping[str, Any]) -> FindingFilters:
@@ -206,10 +222,19 @@ def _inbox_home(document: Mapping[str, Any]) -> str | None:
     return home if isinstance(home, str) else None
 
 
+def _channel_items(document: Mapping[str, Any]) -> list[object]:
+    """The channel mappings of a document: `channels`, then the unrouted destination's channel (a channel too,
+    placed like the others)."""
+    items = document.get("channels", [])
+    unrouted = document.get("unrouted")
+    extra = [unrouted["channel"]] if isinstance(unrouted, dict) and isinstance(unrouted.get("channel"), dict) else []
+    return [*(items if isinstance(items, list) else []), *extra]
+
+
 def user_notifications_home_region(document: Mapping[str, Any]) -> str | None:
     """The region whose stack holds the user_notifications configuration: its home_region, else the central
     inbox's home region, else us-east-1 when configured, else the first configured region alphabetically."""
-    for item in document.get("channels", []):
+    for item in _channel_items(document):
         if isinstance(item, dict) and item.get("kind") == ChannelKind.USER_NOTIFICATIONS.value:
             regions = sorted(document.get("regions", ()))
             default = DEFAULT_HOME_REGION if DEFAULT_HOME_REGION in regions else (regions[0] if regions else None)
@@ -222,28 +247,33 @@ def chat_home_region(document: Mapping[str, Any]) -> str | None:
     channel in an account): the central inbox's home region, else us-east-1 when configured, else the first
     configured region alphabetically, as for user_notifications. None without slack or teams channels."""
     chat_kinds = (ChannelKind.SLACK.value, ChannelKind.TEAMS.value)
-    if not any(isinstance(item, dict) and item.get("kind") in chat_kinds for item in document.get("channels", [])):
+    if not any(isinstance(item, dict) and item.get("kind") in chat_kinds for item in _channel_items(document)):
         return None
     regions = sorted(document.get("regions", ()))
     default = DEFAULT_HOME_REGION if DEFAULT_HOME_REGION in regions else (regions[0] if regions else None)
     return _inbox_home(document) or default
 
 
-def channels_problems(document: Mapping[str, Any], schema: Validator) -> list[str]:
-    """What the schema cannot say about channels: formats (by the library's rules), duplicates, regions.
-    Only for a `channels` section that passes `schema` (a validator of its own schema): the schema reports the
-    rest, once."""
+def channels_problems(document: Mapping[str, Any], schema: Validator, unrouted_schema: Validator) -> list[str]:
+    """What the schema cannot say about channels (and the unrouted destination, a channel too): formats (by the
+    library's rules), duplicates, regions. Only for `channels` and `unrouted` sections that pass `schema` and
+    `unrouted_schema` (validators of their own schemas): the schema reports the rest, once."""
     items = document.get("channels")
     regions = document.get("regions")
-    if items is None or not schema.is_valid(items):
+    if (items is None and "unrouted" not in document) or (items is not None and not schema.is_valid(items)):
+        return []
+    if "unrouted" in document and not unrouted_schema.is_valid(document["unrouted"]):
         return []
     if not isinstance(regions, list) or not all(isinstance(region, str) for region in regions):
         return []  # channels are placed by region: the schema reports the regions first
+    items = items or []
     channels = parse_channels(document)
     recipients = document.get("recipients") if isinstance(document.get("recipients"), list) else []
     provider = document.get("provider")
     endpoint = provider.get("endpoint_url") if isinstance(provider, dict) else None
     problems = channel_problems(channels, region=None, recipients=recipients, emulated=is_loopback_url(endpoint))
+    # The unrouted destination is checked as the last channel (its mapping, or {} for the recipients form).
+    items = list(items) + ([document["unrouted"].get("channel", {})] if len(channels) > len(items) else [])
     inbox = _inbox_home(document)
     for index, channel in enumerate(channels):
         if isinstance(channel, SqsChannel) and not any(p.startswith(f"channels[{index}].queue_arn") for p in problems):
@@ -281,6 +311,10 @@ def channels_problems(document: Mapping[str, Any], schema: Validator) -> list[st
                 )
     if not recipients and inbox is None and not problems:
         problems += _undelivered_regions(channels, regions, user_notifications_home_region(document))
+    if "unrouted" in document:
+        # Say where in the file the unrouted destination is, rather than its place in the list of channels.
+        where = "unrouted.recipients" if "recipients" in document["unrouted"] else "unrouted.channel"
+        problems = [problem.replace(f"channels[{len(items) - 1}]", where) for problem in problems]
     return problems
 
 

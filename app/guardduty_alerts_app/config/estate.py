@@ -51,6 +51,8 @@ ACCOUNT_OVERRIDABLE_KEYS = (
     "delivery",
     "detector",
     "event_pattern_size_limit",
+    "finding_accounts",
+    "finding_accounts_except",
     "finding_types",
     "new_findings_only",
     "protection_plans",
@@ -62,6 +64,7 @@ ACCOUNT_OVERRIDABLE_KEYS = (
     "suppression_rules",
     "tags",
     "topic_encryption",
+    "unrouted",
 )
 
 _ACCOUNT_ID_ALLOWED = "a 12-digit AWS account id, quoted so that YAML keeps it a string"

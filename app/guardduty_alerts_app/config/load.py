@@ -8,6 +8,7 @@ ConfigError.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -17,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 import jsonschema
+from guardduty_alerts.channels import ChatWebhookChannel, EmailChannel
 from guardduty_alerts.delivery_settings import (
     DEFAULT_DEAD_LETTER_RETENTION_SECONDS,
     DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
@@ -42,6 +44,7 @@ from .estate import (
 )
 from .hints import closest, did_you_mean
 from .protection import protection_plans_from_config
+from .routing import resolve_account_references, routing_problems
 from .schema import SCHEMA
 from .settings import AlertsConfig
 from .suppression import parse_suppression_rules, suppression_problems
@@ -63,6 +66,7 @@ CONFIG_ENV_VAR = "GUARDDUTY_ALERTS_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config/guardduty-alerts.yaml")
 # The channels' schema on its own, with the definitions its `$ref`s point to (a channel's finding_types).
 _CHANNELS_SCHEMA = {"$defs": SCHEMA["$defs"], **SCHEMA["properties"]["channels"]}
+_UNROUTED_SCHEMA = {"$defs": SCHEMA["$defs"], **SCHEMA["properties"]["unrouted"]}
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -105,6 +109,8 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
             ["the file is empty; allowed: a mapping with at least regions and recipients (or channels)"], source=source
         )
     document = expand_all_regions(document)
+    # Account names in account lists become ids first: everything after this sees ids only.
+    document, reference_problems = resolve_account_references(document)
     validator = ConfigValidator(SCHEMA)
     errors = list(validator.iter_errors(document))
     # A value of the wrong type also fails the checks of the right one (a region given as a number is not one
@@ -118,11 +124,13 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         or tuple(error.absolute_path) not in mistyped
         for problem in _schema_problems(error)
     ]
+    problems += reference_problems
     if isinstance(document, dict):
         problems += _semantic_problems(document)
+        problems += routing_problems(document, nothing_routed=not _accounts_route_their_own(document))
         problems += estate_problems(document)
         problems += _delivery_problems(document)
-        problems += channels_problems(document, ConfigValidator(_CHANNELS_SCHEMA))
+        problems += channels_problems(document, ConfigValidator(_CHANNELS_SCHEMA), ConfigValidator(_UNROUTED_SCHEMA))
         if "recipients" not in document and "channels" not in document:
             problems.append(
                 "recipients: missing; required: a non-empty list of email addresses, or channels "
@@ -134,10 +142,11 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         raise ConfigError(sorted(set(problems), key=_natural_order), source=source)
     assert isinstance(document, dict)
     detector = document.get("detector", {})
+    channels = parse_channels(document)
     config = AlertsConfig(
         regions=tuple(document["regions"]),
         recipients=tuple(document.get("recipients", ())),
-        channels=parse_channels(document),
+        channels=channels,
         user_notifications_home_region=user_notifications_home_region(document),
         chat_home_region=chat_home_region(document),
         name=document.get("name", AlertsConfig.name),
@@ -152,15 +161,25 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         exclude_types=tuple(document.get("finding_types", {}).get("exclude", ())),
         sample_findings=document.get("sample_findings", AlertsConfig.sample_findings),
         new_findings_only=document.get("new_findings_only", AlertsConfig.new_findings_only),
+        finding_accounts=tuple(sorted(document.get("finding_accounts", ()))),
+        finding_accounts_except=tuple(sorted(document.get("finding_accounts_except", ()))),
+        unrouted=channels[-1] if "unrouted" in document else None,
         suppression_rules=parse_suppression_rules(document.get("suppression_rules", [])),
         subject_formatter=document.get("subject_formatter", AlertsConfig.subject_formatter),
         event_pattern_size_limit=document.get("event_pattern_size_limit", AlertsConfig.event_pattern_size_limit),
         protection_plans=protection_plans_from_config(document.get("protection_plans")),
         central_inbox_home_region=document.get("central_inbox", {}).get("home_region"),
-        accounts=parse_accounts(document, lambda merged: parse_config(merged, source=source)),
         organization=parse_organization(document),
         state=parse_state(document),
         **_delivery_fields(document),
+    )
+    # Before the accounts are parsed (each with this document's defaults): a list written at the top level is
+    # named once, where it is written, rather than once for each account that uses it.
+    too_long_lists = _account_pattern_problems(document, config)
+    if too_long_lists:
+        raise ConfigError(too_long_lists, source=source)
+    config = dataclasses.replace(
+        config, accounts=parse_accounts(document, lambda merged: parse_config(merged, source=source))
     )
     # Known only once the settings are typed: how long the rules' event patterns get with these filters.
     rules = mail_rules(parse_threshold(config.severity_threshold), config.filters, formatter=config.subject_formatter)
@@ -173,6 +192,51 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         if too_many:
             raise ConfigError([f"accounts: with subject_formatter on, {too_many}"], source=source)
     return config
+
+
+def _accounts_route_their_own(document: dict[str, Any]) -> bool:
+    """Whether an entry of `accounts` gives channels or finding_accounts of its own: then the unrouted check is
+    made for each account, with what it routes, rather than for the defaults."""
+    entries = document.get("accounts")
+    return isinstance(entries, list) and any(
+        isinstance(entry, dict) and ("channels" in entry or "finding_accounts" in entry) for entry in entries
+    )
+
+
+def _account_pattern_problems(document: dict[str, Any], config: AlertsConfig) -> list[str]:
+    """The account lists whose patterns EventBridge would refuse as over its size quota, each named where it is
+    written: the top-level pair, a channel's own, or the unrouted destination's (every routed account)."""
+    problems = []
+    limit = config.event_pattern_size_limit
+    threshold = parse_threshold(config.severity_threshold)
+    if config.finding_accounts or config.finding_accounts_except:
+        key = "finding_accounts" if config.finding_accounts else "finding_accounts_except"
+        # The construct's rules were measured above with the type filters; with the accounts they are longer.
+        rules = mail_rules(threshold, config.filters, formatter=config.subject_formatter)
+        problem = pattern_size_problem(rules, limit, cause="the accounts")
+        if problem:
+            problems.append(f"{key}: {problem}")
+    items = document.get("channels", [])
+    for index, channel in enumerate(config.channels):
+        filters = channel.filters
+        if filters is None or not (filters.accounts or filters.exclude_accounts):
+            continue
+        own = parse_threshold(channel.severity_threshold) if channel.severity_threshold is not None else threshold
+        # Mail groups have a rule per band (and samples); the other kinds one rule for every finding, which is
+        # what the formatter's rule is.
+        banded = isinstance(channel, (EmailChannel, ChatWebhookChannel))
+        problem = pattern_size_problem(mail_rules(own, filters, formatter=not banded), limit, cause="the accounts")
+        if problem is None:
+            continue
+        if channel is config.unrouted:
+            count = len(filters.exclude_accounts)
+            problems.append(f"unrouted: the {count} accounts other routes list, left out here: {problem}")
+        else:
+            key = "accounts" if "accounts" in items[index] else "accounts_except"
+            inherited = "finding_accounts" if filters.accounts else "finding_accounts_except"
+            where = f"channels[{index}].{key}" if key in items[index] else f"{inherited} (used by channels[{index}])"
+            problems.append(f"{where}: {problem}")
+    return problems
 
 
 def _natural_order(problem: str) -> list[str | int]:

@@ -13,6 +13,7 @@ from guardduty_alerts.validation import DETECTOR_ID_PATTERN, EMAIL_PATTERN, NAME
 
 from .channels import channels_schema
 from .estate import estate_schema_properties
+from .routing import account_list_schema, unrouted_schema
 from .suppression import SUPPRESSION_SCHEMA
 
 __all__ = ["SCHEMA"]
@@ -196,6 +197,15 @@ SCHEMA: dict[str, Any] = {
 
 # Destinations beyond the top-level recipients (see channels.py).
 SCHEMA["properties"]["channels"] = channels_schema(SCHEMA["properties"])
+
+# Routing by account (see routing.py): `accounts` lists the estate here, so the top-level pair has other names.
+SCHEMA["properties"]["finding_accounts"] = account_list_schema(
+    "recipients, and the channels that set no accounts, get only their findings"
+)
+SCHEMA["properties"]["finding_accounts_except"] = account_list_schema(
+    "recipients, and the channels that set no accounts, get the findings of every other account"
+)
+SCHEMA["properties"]["unrouted"] = unrouted_schema(SCHEMA["properties"]["channels"]["items"])
 
 # Accounts, organization, central inbox, protection plans and remote state (see estate.py).
 SCHEMA["properties"].update(estate_schema_properties(SCHEMA["properties"]))

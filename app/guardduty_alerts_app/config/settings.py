@@ -44,6 +44,9 @@ class AlertsConfig:
     exclude_types: tuple[str, ...] = ()
     sample_findings: str = SampleHandling.DELIVER.value
     new_findings_only: bool = False
+    # The top-level finding_accounts / finding_accounts_except, ids (names resolved at load), sorted.
+    finding_accounts: tuple[str, ...] = ()
+    finding_accounts_except: tuple[str, ...] = ()
     suppression_rules: tuple[SuppressionRule, ...] = ()
     subject_formatter: bool = False
     event_pattern_size_limit: int = DEFAULT_EVENT_PATTERN_SIZE_LIMIT
@@ -54,6 +57,8 @@ class AlertsConfig:
     organization: OrganizationSettings | None = None
     state: S3State | None = None
     channels: tuple[Channel, ...] = ()
+    # The unrouted destination (also the last of `channels`): the findings of the accounts no route lists.
+    unrouted: Channel | None = None
     # The stack of this region holds the user_notifications channel (None: there is none).
     user_notifications_home_region: str | None = None
     # The stack of this region holds the account's Slack and Teams configurations (None: there are none).
@@ -82,6 +87,8 @@ class AlertsConfig:
             exclude_types=self.exclude_types,
             samples=SampleHandling(self.sample_findings),
             new_only=self.new_findings_only,
+            accounts=self.finding_accounts,
+            exclude_accounts=self.finding_accounts_except,
         )
 
     def stack_name(self, region: str) -> str:

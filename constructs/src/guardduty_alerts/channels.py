@@ -115,7 +115,17 @@ def _slug(text: str) -> str:
 
 def _filters_digest(filters: FindingFilters) -> str:
     """Six hex digits naming a filter set: stable across runs, different for different filters."""
-    text = repr((sorted(filters.include_types), sorted(filters.exclude_types), filters.samples.value, filters.new_only))
+    parts: tuple[object, ...] = (
+        sorted(filters.include_types),
+        sorted(filters.exclude_types),
+        filters.samples.value,
+        filters.new_only,
+    )
+    if filters.accounts or filters.exclude_accounts:
+        # Only then: the digest of every filter set without accounts stays what it was (the groups' construct IDs
+        # and resource names are derived from it).
+        parts += (sorted(filters.accounts), sorted(filters.exclude_accounts))
+    text = repr(parts)
     return hashlib.sha256(text.encode()).hexdigest()[:6]
 
 

@@ -134,17 +134,21 @@ _LIMIT_ALLOWED = (
 )
 
 
-def pattern_size_problem(rules: Sequence[MailRule], limit: int) -> str | None:
+def pattern_size_problem(rules: Sequence[MailRule], limit: int, *, cause: str = "the finding types") -> str | None:
     """EventBridge refuses a rule whose pattern is over the size quota at apply: the problem in words, or None.
 
-    Only the finding type filters make a pattern long (the rest is a few hundred characters), so the message
-    speaks of them."""
+    Only the finding type and account filters make a pattern long (the rest is a few hundred characters); `cause`
+    names the one that does ("the finding types", "the accounts"), and the message says what helps with it."""
     longest = max(rules, key=lambda rule: len(rule.pattern_json()), default=None)
     if longest is None or len(longest.pattern_json()) <= limit:
         return None
+    remedy = (
+        "fewer types, prefixes (Recon: or UnauthorizedAccess:EC2/) instead of many exact types"
+        if cause == "the finding types"
+        else "fewer accounts (each id costs 15 characters), the accounts split over two channels"
+    )
     return (
-        f"the finding types make rule {longest.key!r}'s event pattern {len(longest.pattern_json())} characters "
-        f"long, over the limit of {limit} (EventBridge's event pattern size quota); allowed: fewer types, "
-        "prefixes (Recon: or UnauthorizedAccess:EC2/) instead of many exact types, or a raised quota declared "
-        f"as the event pattern size limit (up to {MAX_EVENT_PATTERN_SIZE_LIMIT})"
+        f"{cause} make rule {longest.key!r}'s event pattern {len(longest.pattern_json())} characters "
+        f"long, over the limit of {limit} (EventBridge's event pattern size quota); allowed: {remedy}, or a raised "
+        f"quota declared as the event pattern size limit (up to {MAX_EVENT_PATTERN_SIZE_LIMIT})"
     )

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .accounts import ACCOUNT_ID_PATTERN
 from .severity import MAX_SEVERITY, Severity
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "MAX_EVENT_PATTERN_SIZE_LIMIT",
     "FindingFilters",
     "SampleHandling",
+    "account_filter_problems",
     "all_findings_pattern",
     "band_pattern",
     "band_range",
@@ -67,12 +69,47 @@ class FindingFilters:
     :param exclude_types: never mail these finding types (not together with include_types). Default: none.
     :param samples: sample findings mailed marked SAMPLE (DELIVER) or not at all (DROP). Default: DELIVER.
     :param new_only: mail only a finding's first occurrence (service.count = 1). Default: every occurrence.
+    :param accounts: mail only findings of these account ids (`detail.accountId`, the account the finding is
+        about: in a GuardDuty administrator account, the member's). Default: findings of every account.
+    :param exclude_accounts: never mail findings of these account ids (not together with accounts). Default:
+        none.
     """
 
     include_types: tuple[str, ...] = ()
     exclude_types: tuple[str, ...] = ()
     samples: SampleHandling = SampleHandling.DELIVER
     new_only: bool = False
+    accounts: tuple[str, ...] = ()
+    exclude_accounts: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # One account set, one value: channels that list the same accounts in another order share their rules
+        # (and never get two groups of one name).
+        for name in ("accounts", "exclude_accounts"):
+            value = getattr(self, name)
+            if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+                object.__setattr__(self, name, tuple(sorted(value)))
+
+
+def account_filter_problems(filters: FindingFilters) -> list[tuple[str, str]]:
+    """(field, problem) for each thing wrong with the filters' account lists: ids are 12-digit strings (leading
+    zeros kept), each once, and only one of the two lists is set."""
+    problems = []
+    if filters.accounts and filters.exclude_accounts:
+        problems.append(("accounts", "both accounts and exclude_accounts are set; allowed: one of them"))
+    for name in ("accounts", "exclude_accounts"):
+        value = getattr(filters, name)
+        if isinstance(value, str) or not isinstance(value, (list, tuple)):
+            problems.append((name, f"{value!r} is not a list; allowed: a list of 12-digit account ids"))
+            continue
+        seen: set[object] = set()
+        for index, item in enumerate(value):
+            if not isinstance(item, str) or not ACCOUNT_ID_PATTERN.fullmatch(item):
+                problems.append((f"{name}[{index}]", f"{item!r} is not an account id; allowed: 12 digits, as a string"))
+            elif item in seen:
+                problems.append((f"{name}[{index}]", f"{item!r} is listed twice; allowed: each account once"))
+            seen.add(item)
+    return problems
 
 
 def type_matcher(entry: str) -> tuple[str, str]:
@@ -151,6 +188,14 @@ def _pattern(numeric: list[Any], condition: dict[str, Any] | None, filters: Find
         detail["type"] = _include_condition(filters.include_types)
     elif filters.exclude_types:
         detail["type"] = _exclude_condition(filters.exclude_types)
+    if filters.accounts:
+        # detail.accountId, not the envelope's `account`: in a GuardDuty administrator account every member's
+        # finding arrives on the administrator's bus with `account` the administrator's and `detail.accountId`
+        # the member's (GuardDuty user guide, "Processing GuardDuty findings with Amazon EventBridge"; a central
+        # inbox forwards the event unchanged). Sorted: the same accounts in any order give the same rule.
+        detail["accountId"] = sorted(filters.accounts)
+    elif filters.exclude_accounts:
+        detail["accountId"] = [{"anything-but": sorted(filters.exclude_accounts)}]
     if filters.new_only:
         # GuardDuty publishes a finding again each time it recurs, with service.count raised; 1 is the first.
         _merge(detail, {"service": {"count": [{"numeric": ["=", 1]}]}})

@@ -14,6 +14,7 @@ from ._aws import AwsProvider
 from .channel_delivery import CHAT_API_REGIONS, USER_NOTIFICATIONS_API_REGION
 from .channels import (
     Channel,
+    ChatWebhookChannel,
     EmailChannel,
     UserNotificationsChannel,
     channel_problems,
@@ -35,7 +36,7 @@ from .delivery_settings import (
 from .errors import InvalidPropsError
 from .formatter_names import account_names_problems
 from .notifications import mail_rules, pattern_size_limit_problem, pattern_size_problem
-from .patterns import DEFAULT_EVENT_PATTERN_SIZE_LIMIT, FindingFilters
+from .patterns import DEFAULT_EVENT_PATTERN_SIZE_LIMIT, FindingFilters, account_filter_problems
 from .regions import ALL_REGIONS
 from .severity import Severity, parse_threshold, threshold_problem
 from .suppression import SuppressionRule, suppression_rule_problems
@@ -242,7 +243,33 @@ def _pattern_size_problems(props: AlertsProps) -> list[str]:
         formatter=props.subject_formatter,
     )
     problem = pattern_size_problem(rules, limit)
-    return [f"filters: {problem}"] if problem is not None else []
+    problems = [f"filters: {problem}"] if problem is not None else []
+    return problems + _account_list_problems(props, limit)
+
+
+def _account_list_problems(props: AlertsProps, limit: int) -> list[str]:
+    """The account lists of the filters and of each channel's own: well formed, and within the size quota."""
+    problems = [
+        f"filters.{where}: {problem}" for where, problem in account_filter_problems(props.filters or FindingFilters())
+    ]
+    channels = list(props.channels) if _is_list(props.channels) else []
+    threshold = parse_threshold(props.severity_threshold)
+    for index, channel in enumerate(channels):
+        filters = getattr(channel, "filters", None)
+        if not isinstance(filters, FindingFilters) or not (filters.accounts or filters.exclude_accounts):
+            continue
+        own = account_filter_problems(filters)
+        problems += [f"channels[{index}].filters.{where}: {problem}" for where, problem in own]
+        if own or (channel.severity_threshold is not None and threshold_problem(channel.severity_threshold)):
+            continue
+        level = parse_threshold(channel.severity_threshold) if channel.severity_threshold is not None else threshold
+        # Mail groups have a rule per band; the raw kinds one rule for every finding (the formatter's pattern).
+        banded = isinstance(channel, (EmailChannel, ChatWebhookChannel))
+        too_long = pattern_size_problem(mail_rules(level, filters, formatter=not banded), limit, cause="the accounts")
+        if too_long:
+            key = "accounts" if filters.accounts else "exclude_accounts"
+            problems.append(f"channels[{index}].filters.{key}: {too_long}")
+    return problems
 
 
 def _channel_setup_problems(

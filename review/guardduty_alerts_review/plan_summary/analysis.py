@@ -11,14 +11,16 @@ from types import MappingProxyType
 
 from guardduty_alerts.accounts import AccountNames
 
+from .account_routes import account_impacts
 from .audience import channel_impacts, channels_state, recipient_impacts, severity_impacts
 from .chat import chat_configuration_impacts
-from .destinations import CHANNEL_TYPES, configuration_references
 from .filter_impacts import filter_impacts
 from .loading import plan_changes
 from .matchers import join_words
 from .model import Change, Level, StackChanges, StackSummary
+from .references import configuration_references
 from .resource_impacts import resource_impacts
+from .resource_types import CHANNEL_TYPES
 from .sides import Mailed
 from .wording import recipients_text, what
 
@@ -87,6 +89,7 @@ def summarize(stack: StackChanges, account_names: AccountNames = MappingProxyTyp
         *mailed,
         *recipient_impacts(before, after, changes),
         *channel_impacts(before, after, moved=moved),
+        *account_impacts(before, after, account_names),
         *chat,
     ]
     # Losses first: they are what a reviewer must not miss.

@@ -3,6 +3,7 @@ every other destination: chat, webhooks, queues, an email channel's own severiti
 
 from __future__ import annotations
 
+from .account_routes import accounts_phrase
 from .destinations import Destination
 from .matchers import SeveritySet, describe_severities, threshold_label
 from .model import Change, Impact, Level
@@ -116,7 +117,7 @@ def gets(destination: Destination) -> str:
     text = describe_severities(destination.severities)
     if destination.samples:
         text += ", sample findings too" if not destination.severities.is_empty() else " but sample findings"
-    return text
+    return text + accounts_phrase(destination)
 
 
 def channel_impacts(before: Mailed, after: Mailed, *, moved: frozenset[tuple[str, str]] = frozenset()) -> list[Impact]:

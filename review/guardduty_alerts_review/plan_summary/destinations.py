@@ -19,66 +19,37 @@ from urllib.parse import urlsplit
 
 from guardduty_alerts.accounts import AccountNames, account_in_words
 
-from .matchers import NOT_SAMPLE, SAMPLE, SeveritySet, UninterpretablePattern, sample_kinds, severity_filter
-from .model import Change
-
-__all__ = ["CHANNEL_TYPES", "Deliveries", "Destination", "RuleReach", "configuration_references"]
-
-TOPIC = "aws_sns_topic"
-SUBSCRIPTION = "aws_sns_topic_subscription"
-TARGET = "aws_cloudwatch_event_target"
-RULE = "aws_cloudwatch_event_rule"
-API_DESTINATION = "aws_cloudwatch_event_api_destination"
-SLACK = "aws_chatbot_slack_channel_configuration"
-TEAMS = "aws_chatbot_teams_channel_configuration"
-NOTIFICATION_RULE = "aws_notifications_event_rule"
-NOTIFICATION_CONFIGURATION = "aws_notifications_notification_configuration"
-NOTIFICATION_ASSOCIATION = "aws_notifications_channel_association"
-NOTIFICATION_CONTACT = "aws_notificationscontacts_email_contact"
-# Resource types of the channels besides mail, for the list of alerting resources.
-CHANNEL_TYPES = frozenset(
-    {
-        API_DESTINATION,
-        "aws_cloudwatch_event_connection",
-        SLACK,
-        TEAMS,
-        NOTIFICATION_RULE,
-        NOTIFICATION_CONFIGURATION,
-        NOTIFICATION_ASSOCIATION,
-        NOTIFICATION_CONTACT,
-    }
+from .matchers import (
+    EVERY_ACCOUNT,
+    NOT_SAMPLE,
+    SAMPLE,
+    AccountSelection,
+    SeveritySet,
+    UninterpretablePattern,
+    account_selection,
+    sample_kinds,
+    severity_filter,
 )
+from .model import Change
+from .resource_types import (
+    API_DESTINATION,
+    NOTIFICATION_ASSOCIATION,
+    NOTIFICATION_CONFIGURATION,
+    NOTIFICATION_CONTACT,
+    NOTIFICATION_RULE,
+    SLACK,
+    SUBSCRIPTION,
+    TARGET,
+    TEAMS,
+    TOPIC,
+)
+
+__all__ = ["Deliveries", "Destination", "RuleReach"]
+
 EMAIL_PROTOCOLS = ("email", "email-json")
 
 # Where a target delivers: a topic that mails (or one this summary cannot place), a channel, another bus.
 MAIL, CHANNEL, BUS = "mail", "channel", "bus"
-
-
-def configuration_references(plan: Mapping[str, Any]) -> dict[str, dict[str, list[str]]]:
-    """Resource address (without instance keys) -> attribute -> the addresses its expression references,
-    from the plan's `configuration` section (root module and module calls)."""
-    found: dict[str, dict[str, list[str]]] = {}
-
-    def walk(module: object, prefix: str) -> None:
-        if not isinstance(module, Mapping):
-            return
-        for resource in module.get("resources") or []:
-            if not isinstance(resource, Mapping) or not isinstance(resource.get("address"), str):
-                continue
-            expressions = resource.get("expressions")
-            if not isinstance(expressions, Mapping):
-                continue
-            found[prefix + resource["address"]] = {
-                key: [prefix + ref for ref in value["references"] if isinstance(ref, str)]
-                for key, value in expressions.items()
-                if isinstance(value, Mapping) and isinstance(value.get("references"), list)
-            }
-        for name, call in (module.get("module_calls") or {}).items():
-            if isinstance(call, Mapping):
-                walk(call.get("module"), f"{prefix}module.{name}.")
-
-    walk((plan.get("configuration") or {}).get("root_module"), "")
-    return found
 
 
 def _base_address(address: str) -> str:
@@ -97,6 +68,7 @@ class Destination:
     severities: SeveritySet | None
     samples: bool
     once: str  # what someone must do once before it gets anything ("" for nothing)
+    accounts: AccountSelection = EVERY_ACCOUNT  # whose findings it gets (detail.accountId)
 
 
 @dataclass(frozen=True)
@@ -105,6 +77,7 @@ class RuleReach:
 
     severities: SeveritySet
     kinds: frozenset[str]
+    accounts: AccountSelection = EVERY_ACCOUNT
 
 
 class Deliveries:
@@ -246,6 +219,20 @@ class Deliveries:
                 severities = severities | reach.severities
         return severities, any(SAMPLE in reach.kinds for reach in feeding)
 
+    def _accounts(self, rules: Mapping[str, RuleReach], kind: str, address: str | None) -> AccountSelection:
+        """Whose findings reach a destination: what any rule feeding it lets through (every account if none)."""
+        feeding = [
+            reach.accounts
+            for name, reach in rules.items()
+            if address is not None and any(target == (kind, address) for target in self._typed_targets(name))
+        ]
+        if not feeding:
+            return EVERY_ACCOUNT
+        selection = feeding[0]
+        for each in feeding[1:]:
+            selection = selection | each
+        return selection
+
     def _typed_targets(self, rule_name: str) -> Iterable[tuple[str, str | None]]:
         for _kind, address in self.targets.get(rule_name, []):
             if address is None:
@@ -264,7 +251,13 @@ class Deliveries:
                 else:
                     both = known.severities or destination.severities
                 destination = Destination(
-                    known.key, known.kind, known.words, both, known.samples or destination.samples, known.once
+                    known.key,
+                    known.kind,
+                    known.words,
+                    both,
+                    known.samples or destination.samples,
+                    known.once,
+                    known.accounts | destination.accounts,
                 )
             found[destination.key] = destination
 
@@ -286,9 +279,10 @@ class Deliveries:
                 continue
             topic = self._resolve(subscription, "topic_arn", TOPIC)
             severities, samples = self._reach(rules, "topic", topic) if topic else (None, False)
+            accounts = self._accounts(rules, "topic", topic)
             if protocol in EMAIL_PROTOCOLS:
                 once = "nothing arrives until they confirm the subscription mail AWS sends them"
-                yield Destination(("email", endpoint.lower()), "email", endpoint, severities, samples, once)
+                yield Destination(("email", endpoint.lower()), "email", endpoint, severities, samples, once, accounts)
             elif protocol == "https":
                 host = urlsplit(endpoint).hostname or "an HTTPS endpoint"
                 once = (
@@ -297,7 +291,8 @@ class Deliveries:
                     else "nothing arrives until its owner confirms the subscription (SNS posts a SubscribeURL to it)"
                 )
                 # The path may hold an integration key: only the host is printed.
-                yield Destination(("https", endpoint), "https", f"HTTPS webhook at {host}", severities, samples, once)
+                words = f"HTTPS webhook at {host}"
+                yield Destination(("https", endpoint), "https", words, severities, samples, once, accounts)
             elif protocol == "sqs":
                 parts = endpoint.split(":")
                 words = f"SQS queue {parts[-1]}" + (f" (account {parts[4]})" if len(parts) == 6 else "")
@@ -306,7 +301,7 @@ class Deliveries:
                 once = (
                     "the queue's policy must let sns.amazonaws.com send from the topic (`explain` prints the statement)"
                 )
-                yield Destination(("sqs", endpoint), "sqs", words, severities, samples, once)
+                yield Destination(("sqs", endpoint), "sqs", words, severities, samples, once, accounts)
 
     def _chat_destinations(self, rules: Mapping[str, RuleReach]) -> Iterator[Destination]:
         """Slack and Teams channels of chat configurations (one configuration may subscribe to many topics)."""
@@ -321,6 +316,10 @@ class Deliveries:
                 for each in known:
                     severities = severities | each
             samples = any(samples for _, samples in reaches)
+            accounts = EVERY_ACCOUNT
+            for index, topic in enumerate(topics):
+                each = self._accounts(rules, "topic", topic)
+                accounts = each if index == 0 else accounts | each
             if chat.type == SLACK:
                 channel, workspace = values.get("slack_channel_id"), values.get("slack_team_id")
                 words = f"Slack channel {channel}" + (f" (workspace {workspace})" if workspace else "")
@@ -328,7 +327,7 @@ class Deliveries:
                     f"Slack workspace {workspace or '(its workspace)'} must be authorized in the Amazon Q Developer "
                     "in chat applications console before the apply, and @Amazon Q invited into the channel"
                 )
-                yield Destination(("slack", str(channel)), "slack", words, severities, samples, once)
+                yield Destination(("slack", str(channel)), "slack", words, severities, samples, once, accounts)
             else:
                 channel, team = values.get("channel_id"), values.get("team_id")
                 words = f"Teams channel {channel}" + (f" (team {team})" if team else "")
@@ -336,7 +335,7 @@ class Deliveries:
                     "the team must be authorized in the Amazon Q Developer in chat applications console before "
                     "the apply, and the Amazon Q app added to the channel"
                 )
-                yield Destination(("teams", str(channel)), "teams", words, severities, samples, once)
+                yield Destination(("teams", str(channel)), "teams", words, severities, samples, once, accounts)
 
     def _webhook_destinations(self, rules: Mapping[str, RuleReach]) -> Iterator[Destination]:
         """Chat webhooks: EventBridge API destinations that rules target directly."""
@@ -349,7 +348,8 @@ class Deliveries:
                 # The construct describes the channel in the parentheses; never the URL (a secret).
                 words = description[description.index("(") + 1 : -1]
             severities, samples = self._reach(rules, "api", destination.address)
-            yield Destination(("chat_webhook", name), "chat_webhook", words, severities, samples, "")
+            accounts = self._accounts(rules, "api", destination.address)
+            yield Destination(("chat_webhook", name), "chat_webhook", words, severities, samples, "", accounts)
 
     def _user_notifications(self, add: Any) -> None:
         for rule in self._of(NOTIFICATION_RULE):
@@ -357,12 +357,14 @@ class Deliveries:
             if values.get("source") not in (None, "aws.guardduty"):
                 continue
             severities: SeveritySet | None
+            accounts = EVERY_ACCOUNT
             try:
                 text = values.get("event_pattern")
                 pattern = json.loads(text) if isinstance(text, str) and text else {}
                 kinds = sample_kinds(pattern)
                 severities = severity_filter(pattern) if NOT_SAMPLE in kinds else SeveritySet.empty()
                 samples = SAMPLE in kinds
+                accounts = account_selection(pattern)
             except (json.JSONDecodeError, UninterpretablePattern, AttributeError):
                 severities, samples = None, False
             configuration = self._resolve(rule, "notification_configuration_arn", NOTIFICATION_CONFIGURATION)
@@ -384,5 +386,6 @@ class Deliveries:
                         severities,
                         samples,
                         once,
+                        accounts,
                     )
                 )

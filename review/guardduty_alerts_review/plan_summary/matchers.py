@@ -23,14 +23,17 @@ from .severities import (
 )
 
 __all__ = [
+    "EVERY_ACCOUNT",
     "EVERY_OCCURRENCE",
     "FIRST_OCCURRENCE",
     "NOT_SAMPLE",
     "RESOURCE_PREFIX",
     "SAMPLE",
+    "AccountSelection",
     "SeveritySet",
     "TypeSelection",
     "UninterpretablePattern",
+    "account_selection",
     "covers",
     "describe_condition",
     "describe_severities",
@@ -90,11 +93,18 @@ def flat_conditions(pattern: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def other_conditions(pattern: Mapping[str, Any]) -> dict[str, Any]:
-    """The conditions this summary does not read itself, except those on the resource (shape conditions)."""
+    """The conditions this summary does not read itself, except those on the resource (shape conditions). An
+    account condition as the construct writes it is read per destination (account_routes.py); any other is
+    said here."""
+    try:
+        account_selection(pattern)
+        read = (*_READ_KEYS, ACCOUNT_KEY)
+    except UninterpretablePattern:
+        read = _READ_KEYS
     return {
         key: value
         for key, value in flat_conditions(pattern).items()
-        if key not in _READ_KEYS and not key.startswith(RESOURCE_PREFIX)
+        if key not in read and not key.startswith(RESOURCE_PREFIX)
     }
 
 
@@ -102,6 +112,60 @@ def resource_conditions(pattern: Mapping[str, Any]) -> str:
     """The pattern's conditions on `detail.resource`, as canonical text to compare rules by ("" for none)."""
     found = {k: v for k, v in flat_conditions(pattern).items() if k.startswith(RESOURCE_PREFIX)}
     return json.dumps(found, sort_keys=True) if found else ""
+
+
+# --- accounts ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountSelection:
+    """Whose findings a pattern lets through (`detail.accountId`): only `only`, or every account but `excluded`."""
+
+    only: frozenset[str] | None = None
+    excluded: frozenset[str] = frozenset()
+
+    def admits(self, account_id: str | None) -> bool:
+        """None stands for an account no pattern names."""
+        if self.only is not None:
+            return account_id in self.only
+        return account_id not in self.excluded
+
+    def __or__(self, other: AccountSelection) -> AccountSelection:
+        """The accounts either lets through (a destination fed by two rules gets what either sends)."""
+        if self.only is not None and other.only is not None:
+            return AccountSelection(only=self.only | other.only)
+        if self.only is None and other.only is None:
+            return AccountSelection(excluded=self.excluded & other.excluded)
+        listed, excluded = (self.only, other.excluded) if self.only is not None else (other.only, self.excluded)
+        assert listed is not None
+        return AccountSelection(excluded=excluded - listed)
+
+    def named(self) -> frozenset[str]:
+        return (self.only or frozenset()) | self.excluded
+
+
+EVERY_ACCOUNT = AccountSelection()
+ACCOUNT_KEY = "detail.accountId"
+
+
+def account_selection(pattern: Mapping[str, Any]) -> AccountSelection:
+    """The accounts a pattern selects: a list of ids, or one anything-but of ids (what the construct writes);
+    UninterpretablePattern for any other matcher."""
+    detail = pattern.get("detail")
+    condition = detail.get("accountId") if isinstance(detail, Mapping) else None
+    if condition is None:
+        return EVERY_ACCOUNT
+    if isinstance(condition, list) and all(isinstance(value, str) for value in condition):
+        return AccountSelection(only=frozenset(condition))
+    if (
+        isinstance(condition, list)
+        and len(condition) == 1
+        and isinstance(condition[0], Mapping)
+        and isinstance(condition[0].get("anything-but"), list)
+        and all(isinstance(value, str) for value in condition[0]["anything-but"])
+    ):
+        return AccountSelection(excluded=frozenset(condition[0]["anything-but"]))
+    raise UninterpretablePattern(f"account condition {json.dumps(condition, sort_keys=True)}")
 
 
 # --- finding types -----------------------------------------------------------------------------------------

@@ -13,12 +13,15 @@ from guardduty_alerts.accounts import AccountNames
 
 from .destinations import Deliveries, Destination, RuleReach
 from .matchers import (
+    EVERY_ACCOUNT,
     EVERY_OCCURRENCE,
     NOT_SAMPLE,
     SAMPLE,
+    AccountSelection,
     SeveritySet,
     TypeSelection,
     UninterpretablePattern,
+    account_selection,
     describe_condition,
     is_finding_pattern,
     occurrences,
@@ -150,7 +153,7 @@ class Mailed:
     ) -> None:
         self.rules, names, self.unreadable = _read_rules(changes, after=after)
         # Where each rule delivers; rules that only feed channels (chat, webhooks, queues) do not mail.
-        reaches = {names[a]: RuleReach(r.severities, r.kinds) for a, r in self.rules.items()}
+        reaches = {names[a]: RuleReach(r.severities, r.kinds, _accounts_of(r.pattern)) for a, r in self.rules.items()}
         self.deliveries = Deliveries(changes, references or {}, reaches, after=after, account_names=account_names)
         self.destinations: dict[tuple[str, str], Destination] = self.deliveries.destinations
         self.rules = {a: r for a, r in self.rules.items() if not self.deliveries.channel_only(names[a])}
@@ -230,3 +233,12 @@ def _other_conditions(rules: Sequence[Rule]) -> dict[str, frozenset[str]]:
             per_rule.append(words)
     keys = sorted({key for words in per_rule for key in words})
     return {key: frozenset(words.get(key, "") for words in per_rule) for key in keys}
+
+
+def _accounts_of(pattern: dict[str, Any]) -> AccountSelection:
+    """Whose findings a rule lets through; a matcher the construct never writes reads as every account (the
+    rule's other lines still say it cannot be read)."""
+    try:
+        return account_selection(pattern)
+    except UninterpretablePattern:
+        return EVERY_ACCOUNT
