@@ -190,6 +190,7 @@ RUN_OFFLINE_BY = {
     ("README.md", "./bin/emulator --port 4566      # leave it running; Ctrl-C stops it (without --port: any free port, printed)"): "tests/terraform/test_readme_try_it.py",
     ("README.md", "export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1"): "tests/terraform/test_readme_try_it.py",
     ("docs/development.md", './bin/test                       # everything (Terraform tests included)'): ".ci/run",
+    ("docs/development.md", "./bin/docs          # site/index.html and a page per file; strict: a broken link or anchor fails the build"): "tests/pure/test_docs_site.py",
     ("docs/many-accounts.md", "./bin/app synth                          # --jobs defaults to the number of cores"): "tests/synth/test_parallel_synth.py",
     ("docs/notifications.md", "./bin/app preview EVENT_FILE_OR_DIR [--config FILE]   # per stack: mailed or not, by which rule, the text"): "tests/pure/test_docs.py",
     ("docs/review.md", "./bin/app changed-stacks --base base.out [--outdir cdktf.out] [--json] [--shard-size 20]"): "tests/terraform/test_plan_runner_terraform.py",
