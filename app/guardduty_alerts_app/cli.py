@@ -72,10 +72,22 @@ def _synth(args: argparse.Namespace) -> int:
     if args.jobs == 1:
         stacks.warm_up()  # Node starts while the configuration is read (worker processes start their own)
     config = _load(args)
+    from guardduty_alerts_review.progress import Progress
+
     # Loads cdktf and the provider bindings only where stacks are built in this process.
     from .stacks.synth import synth_to
 
-    synthesized = synth_to(config, outdir, state_dir=Path(args.state_dir), jobs=args.jobs, chunk_size=args.chunk_size)
+    # A live line on a terminal (an estate with workers takes minutes); elsewhere nothing, as the lines below
+    # name every stack written, and a worker's failure is one error at the end.
+    with Progress() as progress:
+        synthesized = synth_to(
+            config,
+            outdir,
+            state_dir=Path(args.state_dir),
+            jobs=args.jobs,
+            chunk_size=args.chunk_size,
+            report=progress.status if progress.live else None,
+        )
     for name in synthesized:
         print(f"synthesized {outdir / 'stacks' / name / 'cdk.tf.json'}")
     return 0
