@@ -242,9 +242,15 @@ def _plan(args: argparse.Namespace) -> int:
     except PlanFailure as failure:
         print(f"error: {failure}", file=sys.stderr)
         return 1
+    # One stack: "planned 1 stack in 40.4 s", without a range of one value or the jobs it did not use.
+    count = f"{len(seconds)} stacks" if len(seconds) > 1 else "1 stack"
+    spread = (
+        f" with {args.jobs} jobs (per stack {min(seconds.values()):.1f} to {max(seconds.values()):.1f} s)"
+        if len(seconds) > 1
+        else ""
+    )
     print(
-        f"planned {len(seconds)} stacks{where} in {time.perf_counter() - started:.1f} s with {args.jobs} jobs "
-        f"(per stack {min(seconds.values()):.1f} to {max(seconds.values()):.1f} s); "
+        f"planned {count}{where} in {time.perf_counter() - started:.1f} s{spread}; "
         f"next: ./bin/app plan-summary {args.plans_dir}/*.json"
     )
     return 0
