@@ -59,6 +59,15 @@ def test_the_docs_build_as_a_site_in_strict_mode(tmp_path: Path) -> None:
     assert 'href="ARCHITECTURE.html"' in development and 'href="../ARCHITECTURE' not in development
     # Headings get GitHub's anchors, which the pages link: `--aws` keeps its three hyphens.
     assert 'id="preview---aws"' in (site / "verify.html").read_text(encoding="utf-8")
+    # Every fenced block is a code block, those inside list items too (plain Python-Markdown would show
+    # docs/verify.md's steps as one inline `<code>sh ...` run of text).
+    fence_lines = sum(
+        len(re.findall(r"^[ \t]*```", page.read_text(encoding="utf-8"), flags=re.MULTILINE))
+        for page in [REPO / "README.md", REPO / "ARCHITECTURE.md", *(REPO / "docs").glob("*.md")]
+    )
+    html = {page.name: page.read_text(encoding="utf-8") for page in site.glob("*.html")}
+    inline = sorted(name for name, text in html.items() if re.search(r"<code>(sh|bash|hcl|yaml|text|json)\n", text))
+    assert (sum(text.count("<pre") for text in html.values()), inline) == (fence_lines // 2, [])
 
 
 def test_fails_on_a_broken_link_a_missing_anchor_or_a_page_outside_the_nav(tmp_path: Path) -> None:
