@@ -87,6 +87,10 @@ class _Outcome:
     returncode: int
     stderr: str
 
+    @property
+    def failed(self) -> bool:
+        return self.returncode != 0 or self.result != {"ok": True}
+
 
 def synth_in_workers(
     chunks: Sequence[tuple[StackPlan, ...]],
@@ -121,7 +125,7 @@ def synth_in_workers(
     # Threads only wait for the processes; each worker is a process of its own.
     with _pipes_to_dead_workers_fail_softly(), ThreadPoolExecutor(max_workers=workers) as pool:
         outcomes = list(pool.map(lambda job: tally.finished(_run_worker(job, environment)), jobs_by_chunk))
-    failed = [outcome for outcome in outcomes if outcome.returncode != 0 or outcome.result != {"ok": True}]
+    failed = [outcome for outcome in outcomes if outcome.failed]
     if failed:
         raise _failure(failed, total=len(outcomes))
     _forward_warnings(outcomes)
@@ -150,7 +154,7 @@ class _Tally:
         with self.lock:
             self.chunks_done += 1
             self.stacks_done += len(outcome.chunk)
-            self.failed += outcome.returncode != 0 or outcome.result != {"ok": True}
+            self.failed += outcome.failed
             self._tell()
         return outcome
 
