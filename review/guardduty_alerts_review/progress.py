@@ -36,7 +36,9 @@ class Progress:
         if self.live:
             from rich.console import Console
 
-            self._console = Console(file=self.stream)
+            # Forced: `live` already says the stream is a terminal (or the caller asked for a live line), and
+            # rich would otherwise draw nothing until the end into a stream it does not take for one.
+            self._console = Console(file=self.stream, force_terminal=True)
             self._status = self._console.status("")
             self._status.start()
         return self

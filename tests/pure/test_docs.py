@@ -156,31 +156,104 @@ def subcommands() -> dict[str, argparse.ArgumentParser]:
     return dict(action.choices)
 
 
+def missing_files(where: str, commands: str) -> list[str]:
+    return [f"{where}: {name}" for name in PROJECT_PATH.findall(commands) if not (REPO / name).exists()]
+
+
+def wrong_app_commands(where: str, commands: str, seen: set[str] | None = None) -> list[str]:
+    """Each `./bin/app COMMAND --option` that is not a subcommand, or not one of its options; the subcommands
+    found go into `seen`. A line continued with a backslash is read as one line."""
+    parsers = subcommands()
+    wrong = []
+    for command, rest in APP_COMMAND.findall(commands.replace("\\\n", " ")):
+        if command not in parsers:
+            wrong.append(f"{where}: ./bin/app {command}: not a subcommand (known: {', '.join(sorted(parsers))})")
+            continue
+        if seen is not None:
+            seen.add(command)
+        known = set(parsers[command]._option_string_actions)
+        wrong += [
+            f"{where}: ./bin/app {command}: no option {option}"
+            for option in re.findall(r"--[\w-]+", rest)
+            if option not in known
+        ]
+    return wrong
+
+
 def test_every_command_block_names_files_that_exist() -> None:
     missing = []
     for block in shell_blocks():
-        for name in PROJECT_PATH.findall(block.commands):
-            if not (REPO / name).exists():
-                missing.append(f"{block.document.relative_to(REPO)}:{block.line}: {name}")
+        missing += missing_files(f"{block.document.relative_to(REPO)}:{block.line}", block.commands)
     assert missing == []
 
 
 def test_every_app_command_in_a_block_is_a_subcommand_with_those_options() -> None:
-    parsers = subcommands()
     wrong = []
-    seen = set()
+    seen: set[str] = set()
     for block in shell_blocks():
-        for command, rest in APP_COMMAND.findall(block.commands):
-            where = f"{block.document.relative_to(REPO)}:{block.line}: ./bin/app {command}"
-            if command not in parsers:
-                wrong.append(f"{where}: not a subcommand (known: {', '.join(sorted(parsers))})")
-                continue
-            seen.add(command)
-            known = set(parsers[command]._option_string_actions)
-            wrong += [f"{where}: no option {option}" for option in re.findall(r"--[\w-]+", rest) if option not in known]
+        wrong += wrong_app_commands(f"{block.document.relative_to(REPO)}:{block.line}", block.commands, seen)
     assert wrong == []
     # The blocks show the commands a reader runs; the parser is asked, not a list kept here.
     assert {"synth", "deploy", "verify", "preview", "explain", "plan", "plan-summary", "changed-stacks"} <= seen
+
+
+def workflow_problems(path: Path) -> list[str]:
+    """What is wrong with the commands of a GitHub workflow's `run:` steps: a project file that does not exist,
+    a `./bin/app` subcommand or option the parser does not know, or main.py run directly instead of through
+    `./bin/app`, which the docs use (and which picks the project venv's Python)."""
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    problems = []
+    for job_name, job in workflow["jobs"].items():
+        for number, step in enumerate(job.get("steps", []), 1):
+            if "run" not in step:
+                continue
+            where = f"{path.name}: job {job_name}, step {step.get('name', number)!r}"
+            # Comments dropped as in the docs' blocks; ${{ }} expressions are left, they name no project file.
+            commands = "\n".join(re.split(r"(?:^|\s)#", line, maxsplit=1)[0] for line in step["run"].splitlines())
+            problems += missing_files(where, commands)
+            problems += wrong_app_commands(where, commands)
+            problems += [
+                f"{where}: runs {run.strip()}; allowed: ./bin/app COMMAND, as the docs print it"
+                for run in re.findall(r"(?:^|[\s;&|(])((?:\S*python\S*\s+)?(?:\./)?main\.py\b)", commands)
+            ]
+    return problems
+
+
+def test_every_workflow_runs_files_and_app_commands_that_exist() -> None:
+    workflows = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+    assert workflows
+    assert [problem for path in workflows for problem in workflow_problems(path)] == []
+
+
+def test_fails_a_workflow_naming_a_missing_subcommand_option_file_or_main_py(tmp_path: Path) -> None:
+    workflow = tmp_path / "broken.yml"
+    workflow.write_text(
+        yaml.safe_dump(
+            {
+                "on": "pull_request",
+                "jobs": {
+                    "prepare": {
+                        "runs-on": "ubuntu-latest",
+                        "steps": [
+                            {"uses": "actions/checkout@v4"},
+                            {"name": "Synthesize", "run": "./bin/app synth --outdir cdktf.out  # fine\n./bin/sinth"},
+                            {"name": "Changed", "run": "./bin/app changed-stack --base base.out"},
+                            {"run": "./bin/app plan --changed-since base.out \\\n  --plan-dir plans"},
+                            {"name": "Old", "run": "pipenv run python main.py synth\n(cd base && python3 main.py)"},
+                        ],
+                    }
+                },
+            }
+        )
+    )
+    known = ", ".join(sorted(subcommands()))
+    assert workflow_problems(workflow) == [
+        "broken.yml: job prepare, step 'Synthesize': bin/sinth",
+        f"broken.yml: job prepare, step 'Changed': ./bin/app changed-stack: not a subcommand (known: {known})",
+        "broken.yml: job prepare, step 4: ./bin/app plan: no option --plan-dir",
+        "broken.yml: job prepare, step 'Old': runs python main.py; allowed: ./bin/app COMMAND, as the docs print it",
+        "broken.yml: job prepare, step 'Old': runs python3 main.py; allowed: ./bin/app COMMAND, as the docs print it",
+    ]
 
 
 # Every command block without the marker runs offline; each is run by the test named here (or by this module).
@@ -190,6 +263,7 @@ RUN_OFFLINE_BY = {
     ("README.md", "./bin/emulator --port 4566      # leave it running; Ctrl-C stops it (without --port: any free port, printed)"): "tests/terraform/test_readme_try_it.py",
     ("README.md", "export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1"): "tests/terraform/test_readme_try_it.py",
     ("docs/development.md", './bin/test                       # everything (Terraform tests included)'): ".ci/run",
+    ("docs/development.md", "./bin/docs          # site/index.html and a page per file; strict: a broken link or anchor fails the build"): "tests/pure/test_docs_site.py",
     ("docs/many-accounts.md", "./bin/app synth                          # --jobs defaults to the number of cores"): "tests/synth/test_parallel_synth.py",
     ("docs/many-accounts.md", './bin/app explain --config config/accounts-routing.example.yaml   # the "accounts" block: whose findings reach whom'): "tests/pure/test_explain_account_routing.py",
     ("docs/notifications.md", "./bin/app preview EVENT_FILE_OR_DIR [--config FILE]   # per stack: mailed or not, by which rule, the text"): "tests/pure/test_docs.py",

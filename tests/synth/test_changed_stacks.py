@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -205,3 +206,29 @@ def test_on_a_340_stack_estate_one_threshold_and_one_removed_account_are_exactly
     assert result["added"] == []
     assert len(result["unchanged"]) == 340 - 34
     assert result["shards"] == ["1/2", "2/2"]  # at the default of 20 stacks per shard
+
+
+@pytest.mark.parametrize(
+    ("shard", "summary"),
+    [
+        # One stack: no "1 stacks", no range of one value, no jobs it did not use.
+        ("1/6", r"planned 1 stack \(shard 1/6\) in \d+\.\d s; next: ./bin/app plan-summary PLANS/\*\.json"),
+        (None, r"planned 6 stacks in \d+\.\d s with 4 jobs \(per stack 1\.0 to 6\.0 s\); next: ./bin/app plan-summary "
+         r"PLANS/\*\.json"),
+    ],
+)  # fmt: skip
+def test_plan_ends_with_a_summary_in_words(
+    base_out: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    shard: str | None, summary: str,
+) -> None:  # fmt: skip
+    from guardduty_alerts_review import plan_runner
+
+    # Terraform itself runs in tests/terraform/test_plan_runner_terraform.py; here only the words around it.
+    monkeypatch.setattr(
+        plan_runner, "run_plans", lambda jobs, **_: {job.name: float(n) for n, job in enumerate(jobs, 1)}
+    )
+    plans = tmp_path / "plans"
+    shard_option = ["--shard", shard] if shard else []
+    assert main(["plan", "--outdir", str(base_out), "--plans-dir", str(plans), *shard_option]) == 0
+    out = capsys.readouterr().out
+    assert re.fullmatch(summary.replace("PLANS", re.escape(str(plans))) + "\n", out), out

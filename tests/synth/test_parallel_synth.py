@@ -3,8 +3,10 @@ every worker's failure reported with the output folder left as it was; the manif
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,6 +22,7 @@ from guardduty_alerts_app.planning import MIN_CHUNK_SIZE
 from guardduty_alerts_app.stacks import parallel
 from guardduty_alerts_app.stacks.manifest import merge_manifests, render_manifest
 from guardduty_alerts_app.stacks.synth import synth_to
+from guardduty_alerts_review.progress import Progress
 from helpers import REPO, run_main, tree_digest
 
 # Three accounts, five stacks: alerts stacks, a central-inbox forwarder stack, local state files (their paths are
@@ -110,6 +113,36 @@ def test_more_chunks_than_workers_write_the_same_bytes(
     # Three workers' chunks in name order, two of them running at a time.
     assert sorted(worker_chunks) == [STACKS[0:2], STACKS[2:4], STACKS[4:5]]
     assert tree_digest(tmp_path / "cdktf.out") == tree_digest(one_process)
+
+
+def test_shows_the_workers_progress_as_a_live_line_on_a_terminal(
+    one_process: Path, tmp_path: Path, worker_chunks: list[list[str]]
+) -> None:
+    terminal = io.StringIO()
+    with Progress(terminal, live=True) as progress:  # rich's Console forced to draw as on a terminal
+        synth_to(
+            parse_config(ESTATE),
+            tmp_path / "cdktf.out",
+            state_dir=tmp_path,
+            jobs=2,
+            chunk_size=2,
+            report=progress.status,
+        )
+    output = terminal.getvalue()
+    assert "\x1b[?25l" in output  # drawn in place: the cursor hidden while the line is redrawn
+    # Before any worker finishes and after the last; in between, rich redraws at most a dozen times a second, so
+    # two workers finishing together may show as one step. The count only grows.
+    assert "synthesizing 5 stacks in 2 processes: 0 of 3 chunks done (0 stacks)" in output
+    assert "synthesizing 5 stacks in 2 processes: 3 of 3 chunks done (5 stacks)" in output
+    done = [int(n) for n in re.findall(r"synthesizing 5 stacks in 2 processes: (\d) of 3 chunks done", output)]
+    assert done == sorted(done)
+    assert tree_digest(tmp_path / "cdktf.out") == tree_digest(one_process)
+
+
+def test_says_what_it_synthesizes_in_one_process_when_told_to_report(tmp_path: Path) -> None:
+    lines: list[str] = []
+    synth_to(parse_config(ESTATE), tmp_path / "cdktf.out", state_dir=tmp_path, jobs=1, report=lines.append)
+    assert lines == ["synthesizing 5 stacks in this process"]
 
 
 def test_a_configuration_too_small_to_share_is_synthesized_in_one_process(

@@ -46,7 +46,7 @@ def test_pull_request_workflow_plans_only_changed_stacks_through_a_matrix_of_sha
     workflow = yaml.safe_load((WORKFLOWS / "plan-review.yml").read_text())
     prepare, plan, comment = (workflow["jobs"][name] for name in ("prepare", "plan", "comment"))
     runs = "\n".join(step.get("run", "") for step in prepare["steps"])
-    assert "main.py changed-stacks --base base.out --outdir cdktf.out --json" in runs
+    assert "./bin/app changed-stacks --base base.out --outdir cdktf.out --json" in runs
     assert prepare["outputs"]["shards"] == "${{ steps.changes.outputs.shards }}"
     # The matrix is the shard list changed-stacks printed; an empty list runs no plan job (GitHub rejects an
     # empty matrix), and the comment job then runs on its own and says nothing changed.

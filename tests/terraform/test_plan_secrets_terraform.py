@@ -99,15 +99,15 @@ def test_no_artifact_or_comment_of_the_review_holds_a_webhook_url_or_its_path(
     env = dict(aws_env, TF_VAR_plan_secrets_slack_url=ENV_URL, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
 
     # The commands as the workflow runs them (asserted against the workflow, so that they cannot drift apart).
-    changed_command = "main.py changed-stacks --base base.out --outdir cdktf.out --json"
+    changed_command = "./bin/app changed-stacks --base base.out --outdir cdktf.out --json"
     assert changed_command in _workflow_runs("prepare")
     changed = main_py(env, work, *changed_command.split()[1:], "--shard-size", "20").stdout
     (work / "changed-stacks.json").write_text(changed)
     shard = json.loads(changed)["shards"][0]
-    plan_command = 'main.py plan --changed-since base.out --outdir cdktf.out --shard "$SHARD"'
+    plan_command = './bin/app plan --changed-since base.out --outdir cdktf.out --shard "$SHARD"'
     assert plan_command in _workflow_runs("plan") and "--plans-dir plans" in _workflow_runs("plan")
     main_py(env, work, *plan_command.replace('"$SHARD"', shard).split()[1:], "--jobs", "1", "--plans-dir", "plans")
-    summary_command = "main.py plan-summary plans/*.json --changed-stacks changed-stacks.json"
+    summary_command = "./bin/app plan-summary plans/*.json --changed-stacks changed-stacks.json"
     assert summary_command in _workflow_runs("comment")
     plans = sorted(str(path.relative_to(work)) for path in (work / "plans").glob("*.json"))
     assert plans == [f"plans/{NAME}-{REGION}.json"]

@@ -24,7 +24,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,14 +87,27 @@ class _Outcome:
     returncode: int
     stderr: str
 
+    @property
+    def failed(self) -> bool:
+        return self.returncode != 0 or self.result != {"ok": True}
+
 
 def synth_in_workers(
-    chunks: Sequence[tuple[StackPlan, ...]], scratch: Path, *, outdir: Path, state_dir: Path, jobs: int
+    chunks: Sequence[tuple[StackPlan, ...]],
+    scratch: Path,
+    *,
+    outdir: Path,
+    state_dir: Path,
+    jobs: int,
+    report: Callable[[str], None] | None = None,
 ) -> Path:
     """Synthesize each chunk in a worker process of its own, `jobs` at a time, under `scratch`; return the merged
     output folder (cdktf's layout: stacks/<name>/..., manifest.json). Every worker runs to its end, and if any failed
     one error lists them all: an InvalidPropsError or other input error (exit code 2) when every failure was
     one, else a SynthError (exit code 1). Nothing is merged then.
+
+    `report`, if given, is called with a line of words when the workers start and each time one finishes (from
+    the threads that wait for them): how many chunks and stacks are done.
     """
     width = len(str(len(chunks)))
     jobs_by_chunk = [
@@ -107,16 +120,53 @@ def synth_in_workers(
         for index, chunk in enumerate(chunks, start=1)
     ]
     environment = _worker_environment()
+    workers = min(jobs, len(chunks))
+    tally = _Tally(chunks, workers, report)
     # Threads only wait for the processes; each worker is a process of its own.
-    with _pipes_to_dead_workers_fail_softly(), ThreadPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
-        outcomes = list(pool.map(lambda job: _run_worker(job, environment), jobs_by_chunk))
-    failed = [outcome for outcome in outcomes if outcome.returncode != 0 or outcome.result != {"ok": True}]
+    with _pipes_to_dead_workers_fail_softly(), ThreadPoolExecutor(max_workers=workers) as pool:
+        outcomes = list(pool.map(lambda job: tally.finished(_run_worker(job, environment)), jobs_by_chunk))
+    failed = [outcome for outcome in outcomes if outcome.failed]
     if failed:
         raise _failure(failed, total=len(outcomes))
     _forward_warnings(outcomes)
     merged = scratch / "out"
     _merge([outcome.synth_dir for outcome in outcomes], merged)
     return merged
+
+
+class _Tally:
+    """Chunks and stacks done so far, told to `report` as words; the waiting threads finish in any order."""
+
+    def __init__(
+        self, chunks: Sequence[tuple[StackPlan, ...]], workers: int, report: Callable[[str], None] | None
+    ) -> None:
+        self.report = report
+        self.chunks = len(chunks)
+        self.stacks = sum(len(chunk) for chunk in chunks)
+        self.workers = workers
+        self.chunks_done = 0
+        self.stacks_done = 0
+        self.failed = 0
+        self.lock = threading.Lock()
+        self._tell()
+
+    def finished(self, outcome: _Outcome) -> _Outcome:
+        with self.lock:
+            self.chunks_done += 1
+            self.stacks_done += len(outcome.chunk)
+            self.failed += outcome.failed
+            self._tell()
+        return outcome
+
+    def _tell(self) -> None:
+        if self.report is None:
+            return
+        # Short enough for an 80-column terminal at 340 stacks, where the live line is drawn.
+        failed = f", {self.failed} failed" if self.failed else ""
+        self.report(
+            f"synthesizing {self.stacks} stacks in {self.workers} processes: {self.chunks_done} of {self.chunks} "
+            f"chunks done ({self.stacks_done} stacks){failed}"
+        )
 
 
 @contextlib.contextmanager

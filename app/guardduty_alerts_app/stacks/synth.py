@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,6 +66,7 @@ def synth_to(
     jobs: int = 1,
     chunk_size: int | None = None,
     min_chunk_size: int = MIN_CHUNK_SIZE,
+    report: Callable[[str], None] | None = None,
 ) -> list[str]:
     """Synthesize every stack into `outdir`, replacing what it held only once synthesis has succeeded.
 
@@ -76,6 +77,8 @@ def synth_to(
     Synthesis runs in a scratch folder beside `outdir`; then each generated file is moved into place, stacks no
     longer configured are removed, and the manifest goes last. Files Terraform keeps in a stack folder
     (`.terraform/`, the lock file) are left alone, so an initialised stack need not be initialised again.
+
+    `report`, if given, is told in words what is being synthesized and, with workers, how far they are.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
@@ -94,8 +97,12 @@ def synth_to(
         if len(chunks) > 1:
             from .parallel import synth_in_workers
 
-            synthesized = synth_in_workers(chunks, scratch, outdir=outdir, state_dir=state_dir, jobs=jobs)
+            synthesized = synth_in_workers(
+                chunks, scratch, outdir=outdir, state_dir=state_dir, jobs=jobs, report=report
+            )
         else:
+            if report is not None:
+                report(f"synthesizing {len(plans)} {'stack' if len(plans) == 1 else 'stacks'} in this process")
             synthesized = scratch / "out"
             _synth_here(plans, synthesized, outdir=outdir, state_dir=state_dir)
         _install(synthesized, outdir, names)
