@@ -71,7 +71,7 @@ from .policies import topic_policy
 from .props import AlertsProps, chat_topic_regions_problems, check_props
 from .severity import Severity, parse_threshold
 from .suppression import SuppressionRule
-from .validation import PublishingFrequency, is_loopback_url
+from .validation import PublishingFrequency, is_loopback_url, partition_of_region
 
 __all__ = [
     "DeliveryBase",
@@ -229,6 +229,8 @@ class GuardDutyAlerts(Construct):
         super().__init__(scope, id_)
         props = AlertsProps(**{prop.name: values[prop.name] for prop in dataclasses.fields(AlertsProps)})
         self._region = _stack_region(self)
+        # Mails and chat messages link to this partition's console (a region's partition is in its name).
+        self._partition = partition_of_region(self._region) if self._region else "aws"
         check_props(
             props, region=self._region, emulated=_stack_emulated(self)
         )  # every problem at once, before anything is built
@@ -249,7 +251,7 @@ class GuardDutyAlerts(Construct):
 
         own = self._build_mail_group(own_group, self.mail_rules) if own_group else MailGroupResources({})
         channel_groups = {
-            group.key: self._build_mail_group(group, _channel_mail_rules(group))
+            group.key: self._build_mail_group(group, _channel_mail_rules(group, self._partition))
             for group in self.routing.mail_groups
             if group.key
         }
@@ -293,7 +295,11 @@ class GuardDutyAlerts(Construct):
         own_group = next((group for group in self.routing.mail_groups if group.key == ""), None)
         # The rules as data (see notifications.py): what `preview` evaluates, and what is built below.
         self.mail_rules: tuple[MailRule, ...] = (
-            tuple(mail_rules(self.threshold, self.filters, formatter=props.subject_formatter)) if own_group else ()
+            tuple(
+                mail_rules(self.threshold, self.filters, formatter=props.subject_formatter, partition=self._partition)
+            )
+            if own_group
+            else ()
         )
         return own_group
 
@@ -630,10 +636,11 @@ def _channel_rules(
     )
 
 
-def _channel_mail_rules(group: MailGroup) -> tuple[MailRule, ...]:
+def _channel_mail_rules(group: MailGroup, partition: str) -> tuple[MailRule, ...]:
     """A channel mail group's band rules, keyed with the group's key in front ("high-up-critical")."""
     return tuple(
-        dataclasses.replace(rule, key=f"{group.key}-{rule.key}") for rule in mail_rules(group.threshold, group.filters)
+        dataclasses.replace(rule, key=f"{group.key}-{rule.key}")
+        for rule in mail_rules(group.threshold, group.filters, partition=partition)
     )
 
 

@@ -44,6 +44,7 @@ from .checkov_skips import skip_check
 from .naming import formatter_function_name, regional_role_name
 from .policies import formatter_role_policy, service_role_trust_policy
 from .templates import mail_templates
+from .validation import partition_of_region
 
 __all__ = [
     "LOG_RETENTION_DAYS",
@@ -57,13 +58,13 @@ RUNTIME = "python3.12"
 FIXED_MTIME = 315_619_200  # 1980-01-02T00:00:00Z, within the zip format's date range
 
 
-def _stage_code() -> Path:
+def _stage_code(partition: str) -> Path:
     # A fresh folder per synth holding exactly the handler and its templates; cdktf hashes and zips it.
     staging = Path(tempfile.mkdtemp(prefix="guardduty-alerts-formatter-"))
     # cdktf copies the folder when the app synthesizes, after the construct is built: remove it at exit.
     atexit.register(shutil.rmtree, staging, True)
     shutil.copyfile(HANDLER_DIR / "handler.py", staging / "handler.py")
-    (staging / "mail_templates.json").write_text(json.dumps(mail_templates(), indent=1, sort_keys=True) + "\n")
+    (staging / "mail_templates.json").write_text(json.dumps(mail_templates(partition), indent=1, sort_keys=True) + "\n")
     # The zip records modification times: fixed ones make the archive, and so source_code_hash, the same on
     # every synth, or each run would redeploy the function.
     for path in (staging, *staging.iterdir()):
@@ -127,7 +128,9 @@ class SubjectFormatter(Construct):
                 sort_keys=True,
             ),
         )
-        self.asset = TerraformAsset(self, "code", path=str(_stage_code()), type=AssetType.ARCHIVE)
+        # The mails' console link is the partition's (a region's partition is in its name).
+        staged = _stage_code(partition_of_region(region) if region else "aws")
+        self.asset = TerraformAsset(self, "code", path=str(staged), type=AssetType.ARCHIVE)
         self.function = LambdaFunction(
             self,
             "function",
