@@ -14,6 +14,7 @@ __all__ = [
     "ALL_REGIONS",
     "CHANNEL_KINDS",
     "DEFAULT_ENABLED_REGIONS",
+    "DEFAULT_PARTITION",
     "EVERY_REGION",
     "OPT_IN_REGIONS",
     "PARTITIONS",
@@ -171,6 +172,7 @@ PARTITIONS: Mapping[str, Partition] = MappingProxyType(
 # `<service>.amazonaws.com.cn` in aws-cn only for codedeploy, elasticmapreduce and logs, `.amazonaws.com`
 # everywhere else; terraform-aws-modules/terraform-aws-rds-aurora#437 shows IAM refusing the `.cn` form.
 
+DEFAULT_PARTITION = "aws"
 EVERY_REGION: tuple[str, ...] = tuple(region for partition in PARTITIONS.values() for region in partition.regions)
 
 
