@@ -32,6 +32,7 @@ from guardduty_alerts.inbox import default_bus_arn
 from guardduty_alerts.notifications import mail_rules
 from guardduty_alerts.regions import CHANNEL_KINDS, EVERY_REGION, PARTITIONS, console_link, partition_of
 from guardduty_alerts.severity import Severity
+from guardduty_alerts.templates import mail_templates
 from guardduty_alerts.validation import partition_of_region
 from guardduty_alerts_app.config import parse_config
 
@@ -73,6 +74,8 @@ def test_mails_link_to_the_partition_s_console(partition: str, link: str) -> Non
     assert console_link(partition) == link + "#/findings?macros=current&fId=<findingId>"
     (high,) = [rule for rule in mail_rules(Severity.HIGH.floor, partition=partition) if rule.key == "high"]
     assert f'"Console: {link}#/findings?macros=current&fId=<findingId>"' in high.input_template
+    # The subject formatter's mails: the same lines, staged beside its handler.
+    assert mail_templates(partition)["lines"]["HIGH"][-1] == f"Console: {link}#/findings?macros=current&fId=<findingId>"
 
 
 def test_the_central_inbox_bus_arn_is_in_the_region_s_partition() -> None:
