@@ -10,8 +10,13 @@ import json
 import re
 from pathlib import Path
 
+import boto3
 import pytest
-from helpers import FIXTURES, run_main, terraform
+import yaml
+from emulator import put_guardduty_events, receive_all
+from guardduty_alerts_app.config import load_config
+from guardduty_alerts_app.stacks.synth import synth_to
+from helpers import FIXTURES, finding_event, run_main, terraform
 
 pytestmark = pytest.mark.terraform
 
@@ -40,3 +45,57 @@ def test_govcloud_and_china_stacks_pass_terraform_validate(
         report = json.loads(terraform(terraform_env, stack_dir, "validate", "-json").stdout)
         assert report["valid"] is True, report
         assert report["warning_count"] == 0, report["diagnostics"]
+
+
+@pytest.mark.parametrize(
+    ("partition", "region", "console"),
+    [
+        ("aws-us-gov", "us-gov-west-1", "https://console.amazonaws-us-gov.com/guardduty/home?region="),
+        ("aws-cn", "cn-northwest-1", "https://console.amazonaws.cn/guardduty/home?region="),
+    ],
+)
+def test_a_high_finding_reaches_the_topic_in_the_partition_on_the_emulator(
+    tmp_path: Path, aws_env: dict[str, str], moto_endpoint: str, partition: str, region: str, console: str
+) -> None:
+    # moto names ARNs by the region's partition (moto.utilities.utils.get_partition: "cn-" -> aws-cn, "us-gov-"
+    # -> aws-us-gov), as AWS does; provider 5.100 knows both regions. The emulator is not AWS: what only a real
+    # GovCloud or China account shows is in docs/configuration.md#partitions.
+    document = {
+        "name": "partition-roundtrip",
+        "partition": partition,
+        "regions": [region],
+        "recipients": ["security-team@example.com"],
+        "provider": {"endpoint_url": moto_endpoint},
+    }
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(document))
+    (name,) = synth_to(load_config(config_file), tmp_path / "cdktf.out", state_dir=tmp_path)
+    stack_dir = tmp_path / "cdktf.out" / "stacks" / name
+    sqs, sns, events = (
+        boto3.client(
+            service,
+            endpoint_url=moto_endpoint,
+            region_name=region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        for service in ("sqs", "sns", "events")
+    )
+    try:
+        terraform(aws_env, stack_dir, "init", "-input=false")
+        terraform(aws_env, stack_dir, "apply", "-auto-approve", "-input=false")
+        outputs = json.loads(terraform(aws_env, stack_dir, "output", "-json").stdout)
+        topic_arn = outputs["topic_arn"]["value"]
+        assert topic_arn.startswith(f"arn:{partition}:sns:{region}:")
+        inbox = sqs.create_queue(QueueName="partition-inbox")["QueueUrl"]
+        inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        assert inbox_arn.startswith(f"arn:{partition}:sqs:")
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=inbox_arn)
+        put_guardduty_events(events, [finding_event(8.0, region=region), finding_event(2.0, region=region)])
+        (message,) = [json.loads(m["Body"]) for m in receive_all(sqs, inbox)]
+        assert message["TopicArn"] == topic_arn
+        # The minimal event has no detail.region: the link's region and finding id are empty, its host is the point.
+        assert f"Console: {console}" in message["Message"]
+        assert "GuardDuty finding: HIGH 8" in message["Message"]
+    finally:
+        terraform(aws_env, stack_dir, "destroy", "-auto-approve", "-input=false", check=False)
