@@ -245,9 +245,7 @@ def test_rejects_misspelled_top_level_key_with_suggestion_and_missing_key(tmp_pa
 def test_rejects_unknown_region_with_the_closest_regions_only(region: str, hint: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config({"regions": [region], "recipients": ["a@example.com"]})
-    assert caught.value.problems == (
-        f'regions[0]: "{region}" is not an AWS region{hint}; allowed: an AWS region name',
-    )
+    assert caught.value.problems == (f'regions[0]: "{region}" is not an AWS region{hint}; allowed: an AWS region name',)
 
 
 def test_edit_distance_counts_look_alike_characters_half() -> None:
