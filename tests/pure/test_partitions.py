@@ -250,3 +250,19 @@ def test_rejects_a_queue_of_another_partition_as_a_prop() -> None:
         "us-gov-west-1 is in partition aws-us-gov (a resource of another partition cannot be used from this stack); "
         "allowed: arn:aws:sqs:<region>:<account>:<queue name>"
     ]
+
+
+def test_rejects_regions_of_another_partition_wherever_the_file_names_one() -> None:
+    document = {
+        **GOV,
+        "detector": {"existing_detector_ids": {"us-east-1": "0" * 32}},
+        "state": {"s3": {"bucket": "tf-state-bucket", "region": "us-east-1"}},
+    }
+    tail = (
+        "is a region of partition aws (commercial AWS), and partition is aws-us-gov; allowed: a region of aws-us-gov "
+        "(us-gov-east-1, us-gov-west-1), or partition: aws for a configuration that deploys there only"
+    )
+    assert [problem for problem in problems_of(document) if "partition aws " in problem] == [
+        f'detector.existing_detector_ids.us-east-1: "us-east-1" {tail}',
+        f'state.s3.region: "us-east-1" {tail}',
+    ]
