@@ -15,6 +15,7 @@ from guardduty_alerts.notifications import MailRule, mail_rules
 from guardduty_alerts.patterns import FindingFilters
 from guardduty_alerts.severity import parse_threshold
 from guardduty_alerts.suppression import SuppressionRule
+from guardduty_alerts.validation import partition_of_region
 
 __all__ = ["StackAlerting"]
 
@@ -48,7 +49,9 @@ class StackAlerting:
         return parse_threshold(self.severity_threshold)
 
     def mail_rules(self) -> tuple[MailRule, ...]:
-        return tuple(mail_rules(self.threshold, self.filters, formatter=self.subject_formatter))
+        # The mails link to the console of the stack's partition, as the construct writes them.
+        partition = partition_of_region(self.region)
+        return tuple(mail_rules(self.threshold, self.filters, formatter=self.subject_formatter, partition=partition))
 
     def routing(self) -> Routing:
         """How the construct groups the recipients and channels into rules and topics."""

@@ -21,6 +21,7 @@ from guardduty_alerts.channels import (
 from guardduty_alerts.patterns import FindingFilters, band_range, bands_at_or_above, type_matcher
 from guardduty_alerts.policies import sqs_channel_statement
 from guardduty_alerts.severity import Severity, parse_threshold
+from guardduty_alerts.validation import partition_of_region
 
 from .alerting import StackAlerting
 
@@ -240,7 +241,8 @@ def _once(alerting: StackAlerting, channel: Channel | None) -> str:
 def _topic_arn(alerting: StackAlerting, channel: SqsChannel) -> str:
     key = next(group.key for group in alerting.routing().raw_groups if channel in group.channels)
     account = alerting.account_id or "<account of the stack>"
-    return f"arn:aws:sns:{alerting.region}:{account}:{alerting.alerts_name}-{key}"
+    partition = partition_of_region(alerting.region)
+    return f"arn:{partition}:sns:{alerting.region}:{account}:{alerting.alerts_name}-{key}"
 
 
 def _destination_lines(alerting: StackAlerting) -> list[str]:

@@ -46,7 +46,7 @@ def test_stack_names_are_name_and_region() -> None:
 @pytest.mark.parametrize(
     ("document", "expected"),
     [
-        (with_(colour="red"), "colour: unknown key; allowed keys: accounts, central_inbox, channels, delivery, detector, event_pattern_size_limit, finding_accounts, finding_accounts_except, finding_types, name, new_findings_only, organization, protection_plans, provider, recipients, regions, sample_findings, severity_threshold, state, subject_formatter, suppression_rules, tags, topic_encryption, unrouted, and any key starting with x- (ignored: a place for anchors)"),
+        (with_(colour="red"), "colour: unknown key; allowed keys: accounts, central_inbox, channels, delivery, detector, event_pattern_size_limit, finding_accounts, finding_accounts_except, finding_types, name, new_findings_only, organization, partition, protection_plans, provider, recipients, regions, sample_findings, severity_threshold, state, subject_formatter, suppression_rules, tags, topic_encryption, unrouted, and any key starting with x- (ignored: a place for anchors)"),
         (with_(detector={"frequency": "ONE_HOUR"}), "detector.frequency: unknown key; allowed keys: existing_detector_ids, finding_publishing_frequency"),
         (with_(regions="us-east-1"), 'regions: "us-east-1" is not allowed; allowed: a non-empty list of AWS region names, or \"all\" for the regions enabled by default'),
         (with_(recipients=["not-an-address"]), 'recipients[0]: "not-an-address" is not allowed; allowed: one email address'),
@@ -56,8 +56,8 @@ def test_stack_names_are_name_and_region() -> None:
         (with_(severity_threshold=11), "severity_threshold: 11 is not allowed; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0"),
         (with_(severity_threshold="SEVERE"), 'severity_threshold: "SEVERE" is not allowed; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0'),
         (with_(severity_threshold=True), "severity_threshold: true is not allowed; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0"),
-        (with_(regions=["us-east-11"]), 'regions[0]: "us-east-11" is not an AWS region (did you mean us-east-1?); allowed: an AWS commercial region name'),
-        (with_(regions=["mars-north-1"]), 'regions[0]: "mars-north-1" is not an AWS region; allowed: an AWS commercial region name'),
+        (with_(regions=["us-east-11"]), 'regions[0]: "us-east-11" is not an AWS region (did you mean us-east-1?); allowed: an AWS region name'),
+        (with_(regions=["mars-north-1"]), 'regions[0]: "mars-north-1" is not an AWS region; allowed: an AWS region name'),
         (with_(regions=["us-east-1", "eu-west-1", "us-east-1"]), 'regions[2]: "us-east-1" repeats regions[0]; allowed: each region once'),
         (with_(regions=[]), "regions: the list is empty; allowed: a non-empty list of AWS region names, or \"all\" for the regions enabled by default"),
         (with_(recipients=["Sec@example.com", "sec@EXAMPLE.com"]), 'recipients[1]: "sec@EXAMPLE.com" repeats recipients[0]; allowed: each address once (case does not matter)'),
@@ -79,10 +79,10 @@ def test_rejects_bad_setting_with_its_key_path(document: object, expected: str) 
 def test_rejects_every_problem_at_once() -> None:
     problems = problems_of({"regions": ["us-east-1", "us-east-1", "nowhere"], "recipients": [], "severity_threshold": 0, "extra": 1})
     assert problems == [
-        "extra: unknown key; allowed keys: accounts, central_inbox, channels, delivery, detector, event_pattern_size_limit, finding_accounts, finding_accounts_except, finding_types, name, new_findings_only, organization, protection_plans, provider, recipients, regions, sample_findings, severity_threshold, state, subject_formatter, suppression_rules, tags, topic_encryption, unrouted, and any key starting with x- (ignored: a place for anchors)",
+        "extra: unknown key; allowed keys: accounts, central_inbox, channels, delivery, detector, event_pattern_size_limit, finding_accounts, finding_accounts_except, finding_types, name, new_findings_only, organization, partition, protection_plans, provider, recipients, regions, sample_findings, severity_threshold, state, subject_formatter, suppression_rules, tags, topic_encryption, unrouted, and any key starting with x- (ignored: a place for anchors)",
         "recipients: the list is empty; allowed: a non-empty list of email addresses",
         'regions[1]: "us-east-1" repeats regions[0]; allowed: each region once',
-        'regions[2]: "nowhere" is not an AWS region; allowed: an AWS commercial region name',
+        'regions[2]: "nowhere" is not an AWS region; allowed: an AWS region name',
         "severity_threshold: 0 is not allowed; allowed: one of LOW, MEDIUM, HIGH, CRITICAL or a number from 1.0 to 10.0",
     ]
 

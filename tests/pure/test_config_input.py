@@ -193,7 +193,7 @@ def test_accepts_an_unquoted_timestamp_as_the_text_written(tmp_path: Path) -> No
             "severity_treshold: HIGH",
             "severity_treshold: unknown key (did you mean severity_threshold?); allowed keys: accounts, "
             "central_inbox, channels, delivery, detector, event_pattern_size_limit, finding_accounts, finding_accounts_except, finding_types, name, "
-            "new_findings_only, organization, protection_plans, provider, recipients, regions, sample_findings, "
+            "new_findings_only, organization, partition, protection_plans, provider, recipients, regions, sample_findings, "
             "severity_threshold, state, subject_formatter, suppression_rules, tags, topic_encryption, unrouted, and any key starting with x- (ignored: a place for anchors)",
         ),
         (
@@ -201,7 +201,7 @@ def test_accepts_an_unquoted_timestamp_as_the_text_written(tmp_path: Path) -> No
             "finding_publishing_frequency: unknown key (did you mean detector.finding_publishing_frequency?); "
             "allowed keys: accounts, central_inbox, channels, delivery, detector, event_pattern_size_limit, "
             "finding_accounts, finding_accounts_except, finding_types, name, new_findings_only, organization, "
-            "protection_plans, provider, recipients, regions, sample_findings, severity_threshold, state, "
+            "partition, protection_plans, provider, recipients, regions, sample_findings, severity_threshold, state, "
             "subject_formatter, suppression_rules, tags, topic_encryption, unrouted, and any key starting with x- "
             "(ignored: a place for anchors)",
         ),
@@ -246,9 +246,7 @@ def test_rejects_misspelled_top_level_key_with_suggestion_and_missing_key(tmp_pa
 def test_rejects_unknown_region_with_the_closest_regions_only(region: str, hint: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config({"regions": [region], "recipients": ["a@example.com"]})
-    assert caught.value.problems == (
-        f'regions[0]: "{region}" is not an AWS region{hint}; allowed: an AWS commercial region name',
-    )
+    assert caught.value.problems == (f'regions[0]: "{region}" is not an AWS region{hint}; allowed: an AWS region name',)
 
 
 def test_edit_distance_counts_look_alike_characters_half() -> None:
@@ -308,7 +306,7 @@ def test_rejects_problems_in_file_order_with_list_positions_as_numbers() -> None
                 "regions": ["us-east-1", {"a": 1}],
                 "channels": [{"kind": "user_notifications", "addresses": ["a@example.com"]}],
             },
-            ('regions[1]: {"a": 1} is not text; allowed: an AWS commercial region name',),
+            ('regions[1]: {"a": 1} is not text; allowed: an AWS region name',),
         ),
         (
             {

@@ -53,7 +53,7 @@ def test_an_account_the_config_does_not_list_keeps_todays_wording() -> None:
 def test_packaged_function_names_accounts_with_only_the_standard_library(tmp_path: Path) -> None:
     # Lambda's python3.12 runtime has the package's files and the standard library (boto3 aside, which render
     # does not use): -I -S keeps this library and every site package out, so a missing accounts.py fails here.
-    staged = _stage_code()
+    staged = _stage_code("aws")
     assert sorted(path.name for path in staged.iterdir()) == ["accounts.py", "handler.py", "mail_templates.json"]
     script = (
         "import json, sys; sys.path.insert(0, '.'); import handler; "

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from generated_names import generated_names, name_problems
 from guardduty_alerts.naming import api_destination_name, fit, regional_role_name, rule_name
+from guardduty_alerts.regions import PARTITIONS, partition_of
 from guardduty_alerts_app.config import load_config
 from guardduty_alerts_app.planning import stack_plans
 from helpers import FIXTURES, REPO
@@ -84,6 +85,8 @@ def test_every_example_and_fixture_is_covered() -> None:
         "extreme-names.yaml",
         "chat-webhooks-user-notifications-hub.yaml",
         "named-accounts-formatter.yaml",
+        "govcloud.yaml",
+        "china.yaml",
     }
 
 
@@ -507,3 +510,77 @@ def test_account_routes_match_detail_account_id_as_lists_of_12_digit_strings(syn
         ids = condition[0]["anything-but"] if isinstance(condition[0], dict) else condition
         assert ids == sorted(ids) and all(re.fullmatch(r"[0-9]{12}", i) for i in ids), (config, stack, address)
     assert routed
+
+
+# --- Partitions (aws, aws-us-gov, aws-cn; the table is guardduty_alerts.regions.PARTITIONS) ------------------
+
+
+def test_configurations_of_every_partition_are_checked(synthesized: dict) -> None:
+    partitions = {
+        partition_of(region_of(document)).name for stacks in synthesized.values() for document in stacks.values()
+    }
+    assert partitions == set(PARTITIONS)
+
+
+def test_every_arn_a_stack_builds_is_in_the_partition_of_its_region(synthesized: dict) -> None:
+    # AWS General Reference, "Amazon Resource Names (ARNs)": the partition is the ARN's second field (aws,
+    # aws-cn, aws-us-gov); IAM and resource policies grant access within one partition only (IAM User Guide,
+    # "IAM JSON policy elements: Principal"), so an ARN of another partition names nothing this stack can use.
+    # `arn:*:` (a condition that matches any partition) is not a partition and is left alone.
+    for config, stacks in synthesized.items():
+        for stack, document in stacks.items():
+            expected = partition_of(region_of(document)).name
+            found = set(re.findall(r"arn:([a-z][a-z-]*):", json.dumps(document)))
+            assert found <= {expected}, (config, stack, found)
+
+
+# Resource types of the channel kinds whose service a partition may lack (regions.PARTITIONS, each with its source).
+KIND_RESOURCE_PREFIXES = {
+    "slack": ("aws_chatbot_slack_channel_configuration",),
+    "teams": ("aws_chatbot_teams_channel_configuration",),
+    "slack_webhook": ("aws_cloudwatch_event_api_destination", "aws_cloudwatch_event_connection"),
+    "teams_webhook": ("aws_cloudwatch_event_api_destination", "aws_cloudwatch_event_connection"),
+    "user_notifications": ("aws_notifications_", "aws_notificationscontacts_"),
+}
+
+
+def test_no_stack_creates_a_resource_its_partition_does_not_offer(synthesized: dict) -> None:
+    # Amazon Q Developer in chat applications API Reference, "Welcome" (commercial regions only); AWS GovCloud (US)
+    # User Guide, "Amazon EventBridge in AWS GovCloud (US)" ("API destinations are not supported"); AWS User
+    # Notifications (commercial regions only). The provider would send the calls and AWS would refuse them at
+    # apply, after the rest of the stack exists.
+    checked = 0
+    for config, stacks in synthesized.items():
+        for stack, document in stacks.items():
+            partition = partition_of(region_of(document))
+            for kind in partition.missing_kinds:
+                for resource_type in document.get("resource", {}):
+                    assert not resource_type.startswith(KIND_RESOURCE_PREFIXES[kind]), (config, stack, resource_type)
+                checked += 1
+    assert checked  # GovCloud and China stacks are among them (the test above)
+
+
+def test_every_console_link_opens_the_console_of_the_stack_s_partition(synthesized: dict) -> None:
+    # The console of each partition: console.aws.amazon.com (per region), console.amazonaws-us-gov.com
+    # (AWS GovCloud (US) User Guide), console.amazonaws.cn (Getting Started with Amazon Web Services in China).
+    links = 0
+    for config, stacks in synthesized.items():
+        for stack, document in stacks.items():
+            origin = partition_of(region_of(document)).console_origin
+            for link in re.findall(r"https://[^/\"]*console[^/\"]*", json.dumps(document)):
+                assert link == origin, (config, stack, link)
+                links += 1
+    assert links
+
+
+def test_every_service_principal_is_the_global_form(synthesized: dict) -> None:
+    # The provider's aws_service_principal data source (internal/service/meta/service_principal_data_source.go)
+    # gives `<service>.amazonaws.com.cn` in aws-cn only for codedeploy, elasticmapreduce and logs; IAM in China
+    # refuses the .cn form for other services (terraform-aws-modules/terraform-aws-rds-aurora#437,
+    # terraform-aws-modules/terraform-aws-ecs#124). We grant events, sns, cloudwatch, lambda and chatbot.
+    principals: set[str] = set()
+    for stacks in synthesized.values():
+        for document in stacks.values():
+            principals |= set(re.findall(r"\b([a-z0-9-]+\.amazonaws\.com(?:\.cn)?)\b", json.dumps(document)))
+    assert principals and all(principal.endswith(".amazonaws.com") for principal in principals), principals
+    assert not {principal.split(".")[0] for principal in principals} & {"codedeploy", "elasticmapreduce", "logs"}

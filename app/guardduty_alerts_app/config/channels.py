@@ -32,7 +32,7 @@ from guardduty_alerts.channels import (
     user_notifications_filter_problem,
 )
 from guardduty_alerts.patterns import FindingFilters, SampleHandling
-from guardduty_alerts.regions import ALL_REGIONS
+from guardduty_alerts.regions import DEFAULT_PARTITION, EVERY_REGION, PARTITIONS, channel_kind_problem
 from guardduty_alerts.validation import EMAIL_PATTERN, is_loopback_url
 from jsonschema.protocols import Validator
 
@@ -81,7 +81,7 @@ _KIND_KEYS: dict[ChannelKind, tuple[dict[str, Any], list[str]]] = {
             },
             "home_region": {
                 "type": "string",
-                "enum": list(ALL_REGIONS),
+                "enum": list(EVERY_REGION),
                 "x-allowed": "one of the configured regions: the stack that holds the configuration",
             },
             # The account's notification hub, in the home region's stack (one stack per account).
@@ -275,7 +275,11 @@ def channels_problems(document: Mapping[str, Any], schema: Validator, unrouted_s
     # The unrouted destination is checked as the last channel (its mapping, or {} for the recipients form).
     items = list(items) + ([document["unrouted"].get("channel", {})] if len(channels) > len(items) else [])
     inbox = _inbox_home(document)
+    partition = document.get("partition", DEFAULT_PARTITION)
     for index, channel in enumerate(channels):
+        missing = channel_kind_problem(channel.kind.value, partition) if partition in PARTITIONS else None
+        if missing:
+            problems.append(f"channels[{index}].kind: {missing}")
         if isinstance(channel, SqsChannel) and not any(p.startswith(f"channels[{index}].queue_arn") for p in problems):
             if channel.queue_region not in regions:
                 problems.append(

@@ -15,7 +15,8 @@ from typing import Any
 
 from guardduty_alerts.errors import ConfigError
 from guardduty_alerts.protection import protection_problems
-from guardduty_alerts.regions import ALL_REGIONS, DEFAULT_ENABLED_REGIONS
+from guardduty_alerts.regions import DEFAULT_PARTITION, EVERY_REGION, PARTITIONS, partition_of
+from guardduty_alerts.validation import parse_arn, partition_of_region
 
 from .protection import PROTECTION_PLANS_SCHEMA, protection_plans_from_config
 from .settings import Account, AlertsConfig, OrganizationSettings, S3State
@@ -25,6 +26,7 @@ __all__ = [
     "ACCOUNT_NAME_PATTERN",
     "ACCOUNT_OVERRIDABLE_KEYS",
     "ALL_REGIONS_KEYWORD",
+    "PARTITION_SCHEMA",
     "ROLE_ARN_PATTERN",
     "estate_problems",
     "estate_schema_properties",
@@ -32,6 +34,7 @@ __all__ = [
     "parse_accounts",
     "parse_organization",
     "parse_state",
+    "partition_problems",
     "state_problems",
 ]
 
@@ -39,7 +42,12 @@ ALL_REGIONS_KEYWORD = "all"
 ACCOUNT_ID_PATTERN = r"^[0-9]{12}$"
 # Used in stack names, role names and the topic's display name (the sender name of the mails).
 ACCOUNT_NAME_PATTERN = r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$"
-ROLE_ARN_PATTERN = r"^arn:aws:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$"
+ROLE_ARN_PATTERN = r"^arn:aws(-us-gov|-cn)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$"
+PARTITION_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "enum": list(PARTITIONS),
+    "x-allowed": "one of " + ", ".join(PARTITIONS) + " (default aws: the commercial regions)",
+}
 BUCKET_PATTERN = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 KEY_PREFIX_PATTERN = r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$"
 DYNAMODB_TABLE_PATTERN = r"^[A-Za-z0-9_.-]{3,255}$"
@@ -80,7 +88,7 @@ def estate_schema_properties(base: Mapping[str, Any]) -> dict[str, Any]:
         "properties": {
             "home_region": {
                 "type": "string",
-                "enum": list(ALL_REGIONS),
+                "enum": list(EVERY_REGION),
                 "x-allowed": "one of the regions of the account, where the one topic and severity rule live",
             },
         },
@@ -163,7 +171,11 @@ def estate_schema_properties(base: Mapping[str, Any]) -> dict[str, Any]:
                             "pattern": KEY_PREFIX_PATTERN,
                             "x-allowed": "S3 key segments separated by '/', without a leading or trailing '/'",
                         },
-                        "region": {"type": "string", "enum": list(ALL_REGIONS), "x-allowed": "the bucket's AWS region"},
+                        "region": {
+                            "type": "string",
+                            "enum": list(EVERY_REGION),
+                            "x-allowed": "the bucket's AWS region",
+                        },
                         "use_lockfile": {"type": "boolean", "x-allowed": "true or false"},
                         "dynamodb_table": {
                             "type": "string",
@@ -178,16 +190,18 @@ def estate_schema_properties(base: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def expand_all_regions(document: object) -> object:
-    """`regions: all` (top level or in an account) becomes the regions enabled by default in every account."""
+    """`regions: all` (top level or in an account) becomes the regions enabled by default in every account of
+    the configured partition (an unknown partition: the schema says so, and the commercial regions stand in)."""
     if not isinstance(document, dict):
         return document
     document = dict(document)
+    partition = PARTITIONS.get(str(document.get("partition", DEFAULT_PARTITION)), PARTITIONS[DEFAULT_PARTITION])
     if document.get("regions") == ALL_REGIONS_KEYWORD:
-        document["regions"] = list(DEFAULT_ENABLED_REGIONS)
+        document["regions"] = list(partition.default_regions)
     accounts = document.get("accounts")
     if isinstance(accounts, list):
         document["accounts"] = [
-            {**entry, "regions": list(DEFAULT_ENABLED_REGIONS)}
+            {**entry, "regions": list(partition.default_regions)}
             if isinstance(entry, dict) and entry.get("regions") == ALL_REGIONS_KEYWORD
             else entry
             for entry in accounts
@@ -203,7 +217,7 @@ def _account_problems(index: int, entry: dict[str, Any], defaults: dict[str, Any
     where = f"accounts[{index}]"
     problems = []
     role_arn, account_id = entry.get("role_arn"), entry.get("id")
-    if isinstance(role_arn, str) and isinstance(account_id, str) and role_arn.startswith("arn:aws:iam::"):
+    if isinstance(role_arn, str) and isinstance(account_id, str) and parse_arn(role_arn) is not None:
         role_account = role_arn.split(":")[4]
         if role_account != account_id:
             problems.append(
@@ -226,7 +240,7 @@ def _account_problems(index: int, entry: dict[str, Any], defaults: dict[str, Any
     # Without an override of either, the top-level check has said it already.
     if isinstance(inbox, dict) and isinstance(regions, list) and ("central_inbox" in entry or "regions" in entry):
         home = inbox.get("home_region")
-        if isinstance(home, str) and home in ALL_REGIONS and home not in regions:
+        if isinstance(home, str) and home in EVERY_REGION and home not in regions:
             origin = "" if "central_inbox" in entry else " (from the top-level central_inbox)"
             problems.append(
                 f"{where}.central_inbox.home_region: {_show(home)}{origin} is not one of the account's regions; "
@@ -259,7 +273,7 @@ def estate_problems(document: dict[str, Any]) -> list[str]:
     regions = document.get("regions")
     if isinstance(inbox, dict) and isinstance(regions, list):
         home = inbox.get("home_region")
-        if isinstance(home, str) and home in ALL_REGIONS and home not in regions:
+        if isinstance(home, str) and home in EVERY_REGION and home not in regions:
             problems.append(
                 f"central_inbox.home_region: {_show(home)} is not one of regions; "
                 f"allowed: one of {', '.join(map(str, regions))}"
@@ -399,3 +413,58 @@ def state_problems(document: dict[str, Any]) -> list[str]:
             "corrupt it; allowed: true (an S3 lock file), or a dynamodb_table"
         ]
     return []
+
+
+# Keys whose values are region names, and mappings keyed by region name (in any section, account or channel).
+_REGION_KEYS = ("regions", "region", "home_region")
+_REGION_KEYED = ("existing_detector_ids", "existing_kms_key_arns", "alarm_actions")
+
+
+def partition_problems(document: dict[str, Any]) -> list[str]:
+    """Every region and every ARN of the document in the configured `partition` (one configuration deploys
+    to one partition: its accounts, credentials and state backend exist in that partition only)."""
+    name = document.get("partition", DEFAULT_PARTITION)
+    if name not in PARTITIONS:
+        return []  # the schema has said so
+    partition = PARTITIONS[name]
+    setting = f"partition is {name}" + ("" if "partition" in document else " (the default: partition is not set)")
+    problems: list[str] = []
+
+    def region_problem(where: str, region: object) -> None:
+        if isinstance(region, str) and region in EVERY_REGION and region not in partition.regions:
+            other = partition_of(region)
+            problems.append(
+                f"{where}: {_show(region)} is a region of partition {other.name} ({other.title}), and {setting}; "
+                f"allowed: a region of {name} ({', '.join(partition.regions)}), or partition: {other.name} "
+                "for a configuration that deploys there only"
+            )
+
+    def walk(where: str, value: object) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if str(key).startswith("x-"):
+                    continue  # anchors: reported where they are used
+                path = f"{where}.{key}" if where else str(key)
+                if key in _REGION_KEYS:
+                    for position, region in enumerate(item if isinstance(item, list) else [item]):
+                        region_problem(f"{path}[{position}]" if isinstance(item, list) else path, region)
+                elif key in _REGION_KEYED and isinstance(item, dict):
+                    for region in item:
+                        region_problem(f"{path}.{region}", region)
+                walk(path, item)
+        elif isinstance(value, list):
+            for position, item in enumerate(value):
+                walk(f"{where}[{position}]", item)
+        elif isinstance(value, str) and value.startswith("arn:"):
+            arn = parse_arn(value)
+            # An ARN whose partition is not its own region's is refused where it is read (validation.arn_problem).
+            consistent = arn is not None and (not arn.region or partition_of_region(arn.region) == arn.partition)
+            if arn is not None and consistent and arn.partition != name:
+                problems.append(
+                    f"{where}: {_show(value)} is an ARN of partition {arn.partition}, and {setting}; "
+                    f"allowed: an ARN starting with {partition.arn_prefix} (a resource of another partition "
+                    "cannot be used from this one)"
+                )
+
+    walk("", {key: value for key, value in document.items() if key != "partition"})
+    return problems

@@ -29,7 +29,7 @@ from guardduty_alerts.delivery_settings import (
 from guardduty_alerts.errors import ConfigError
 from guardduty_alerts.formatter_names import account_names_size_problem
 from guardduty_alerts.notifications import mail_rules, pattern_size_problem
-from guardduty_alerts.regions import ALL_REGIONS
+from guardduty_alerts.regions import EVERY_REGION
 from guardduty_alerts.severity import parse_threshold
 from guardduty_alerts.validation import text_problem
 
@@ -41,6 +41,7 @@ from .estate import (
     parse_accounts,
     parse_organization,
     parse_state,
+    partition_problems,
 )
 from .hints import closest, did_you_mean
 from .protection import protection_plans_from_config
@@ -129,6 +130,7 @@ def parse_config(document: object, *, source: str | None = None) -> AlertsConfig
         problems += _semantic_problems(document)
         problems += routing_problems(document, nothing_routed=not _accounts_route_their_own(document))
         problems += estate_problems(document)
+        problems += partition_problems(document)
         problems += _delivery_problems(document)
         problems += channels_problems(document, ConfigValidator(_CHANNELS_SCHEMA), ConfigValidator(_UNROUTED_SCHEMA))
         if "recipients" not in document and "channels" not in document:
@@ -397,7 +399,7 @@ def _schema_problems(error: jsonschema.ValidationError) -> list[str]:
         return [f"{where}: {_show(value)} is not a finite number; allowed: {allowed}"]
     if error.validator == "enum" and isinstance(value, str):
         choices = [str(choice) for choice in error.schema.get("enum", ())]
-        what = "an AWS region" if choices == list(ALL_REGIONS) else "allowed"
+        what = "an AWS region" if choices == list(EVERY_REGION) else "allowed"
         return [f"{where}: {_show(value)} is not {what}{did_you_mean(value, choices)}; allowed: {allowed}"]
     if error.validator == "type" and "string" in _types(error.validator_value):
         return [f"{where}: {_show(value)} is not text{_type_hint(value)}; allowed: {allowed}"]

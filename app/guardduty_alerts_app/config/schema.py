@@ -7,12 +7,12 @@ from typing import Any
 
 from guardduty_alerts.delivery_settings import DEAD_LETTER_RETENTION, MAXIMUM_EVENT_AGE, MAXIMUM_RETRY_ATTEMPTS, Bounds
 from guardduty_alerts.patterns import DEFAULT_EVENT_PATTERN_SIZE_LIMIT, MAX_EVENT_PATTERN_SIZE_LIMIT, SampleHandling
-from guardduty_alerts.regions import ALL_REGIONS
+from guardduty_alerts.regions import EVERY_REGION
 from guardduty_alerts.severity import Severity
 from guardduty_alerts.validation import DETECTOR_ID_PATTERN, EMAIL_PATTERN, NAME_PATTERN, PublishingFrequency
 
 from .channels import channels_schema
-from .estate import estate_schema_properties
+from .estate import PARTITION_SCHEMA, estate_schema_properties
 from .routing import account_list_schema, unrouted_schema
 from .suppression import SUPPRESSION_SCHEMA
 
@@ -61,11 +61,12 @@ SCHEMA: dict[str, Any] = {
                 "2 to 40 lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen"
             ),
         },
+        "partition": PARTITION_SCHEMA,
         "regions": {
             "type": "array",
             "minItems": 1,
             "x-allowed": 'a non-empty list of AWS region names, or "all" for the regions enabled by default',
-            "items": {"type": "string", "enum": list(ALL_REGIONS), "x-allowed": "an AWS commercial region name"},
+            "items": {"type": "string", "enum": list(EVERY_REGION), "x-allowed": "an AWS region name"},
         },
         "severity_threshold": {
             "oneOf": [

@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator, ValidationError
 
 __all__ = ["ConfigValidator"]
 
+
 def _whole_pattern(validator: Any, pattern: str, instance: object, schema: dict[str, Any]) -> Iterator[ValidationError]:
     if isinstance(instance, str) and re.search(pattern, instance) and instance == instance.rstrip("\n"):
         return

@@ -61,7 +61,7 @@ from .patterns import DEFAULT_EVENT_PATTERN_SIZE_LIMIT, FindingFilters, finding_
 from .props import AlertsProps, check_props
 from .severity import Severity, parse_threshold
 from .suppression import SuppressionRule
-from .validation import PublishingFrequency, is_loopback_url
+from .validation import PublishingFrequency, is_loopback_url, partition_of_region
 
 __all__ = ["GuardDutyAlerts"]
 
@@ -162,6 +162,8 @@ class GuardDutyAlerts(Construct):
         """The threshold, filters and routing of the channels into groups (what every later step builds);
         returns the mail group with the construct's own settings, if any."""
         props = self._props
+        # Mails and chat messages link to this partition's console (a region's partition is in its name).
+        self._partition = partition_of_region(self._region) if self._region else "aws"
         self.threshold: float = parse_threshold(props.severity_threshold)
         self.filters: FindingFilters = props.filters or FindingFilters()
         self.event_pattern = finding_event_pattern(self.threshold)
@@ -179,7 +181,11 @@ class GuardDutyAlerts(Construct):
         own_group = next((group for group in self.routing.mail_groups if group.key == ""), None)
         # The rules as data (see notifications.py): what `preview` evaluates, and what is built below.
         self.mail_rules: tuple[MailRule, ...] = (
-            tuple(mail_rules(self.threshold, self.filters, formatter=props.subject_formatter)) if own_group else ()
+            tuple(
+                mail_rules(self.threshold, self.filters, formatter=props.subject_formatter, partition=self._partition)
+            )
+            if own_group
+            else ()
         )
         return own_group
 

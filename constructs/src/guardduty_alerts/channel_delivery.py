@@ -81,6 +81,7 @@ from .policies import (
     sqs_channel_statement,
     topic_policy,
 )
+from .validation import partition_of_region
 
 __all__ = [
     "CHAT_API_REGIONS",
@@ -314,11 +315,12 @@ def chat_topic_arns(topic: SnsTopic, topic_name: str, region: str | None, region
     """The raw topics a chat configuration subscribes to: this stack's `topic` (by reference, so Terraform
     creates it first), and for each other region of `regions` the topic of the same name there, by its ARN.
     An ARN is partition, region, account and name; the account is this topic's owner (the same account: chat
-    configurations are per account), so no other stack's state is read. Commercial regions only (`aws`)."""
+    configurations are per account), so no other stack's state is read; the partition is the region's."""
     if not regions:
         return [topic.arn]
     return [
-        topic.arn if other == region else f"arn:aws:sns:{other}:{topic.owner}:{topic_name}" for other in sorted(regions)
+        topic.arn if other == region else f"arn:{partition_of_region(other)}:sns:{other}:{topic.owner}:{topic_name}"
+        for other in sorted(regions)
     ]
 
 
@@ -385,7 +387,12 @@ def build_chat_webhooks(
     )
     targets = {
         f"{chat.mail_rule.key}-{chat.channel.key()}": _chat_target(
-            scope, chat, destinations[chat.channel.key()], role_arn=role.arn, delivery_settings=delivery_settings
+            scope,
+            chat,
+            destinations[chat.channel.key()],
+            role_arn=role.arn,
+            delivery_settings=delivery_settings,
+            partition=partition_of_region(region) if region else "aws",
         )
         for chat in chat_targets
     }
@@ -414,10 +421,14 @@ def _chat_target(
     *,
     role_arn: str,
     delivery_settings: Mapping[str, Any],
+    partition: str,
 ) -> CloudwatchEventTarget:
-    """The target calling one channel's webhook from one band rule, with the band's chat message."""
+    """The target calling one channel's webhook from one band rule, with the band's chat message (its console
+    link in `partition`)."""
     channel, mail_rule = chat.channel, chat.mail_rule
-    paths, template = chat_transformer(channel.kind, mail_rule.band, sample_bands=bands_at_or_above(chat.threshold))
+    paths, template = chat_transformer(
+        channel.kind, mail_rule.band, sample_bands=bands_at_or_above(chat.threshold), partition=partition
+    )
     target_key = f"{mail_rule.key}-{channel.key()}"
     return CloudwatchEventTarget(
         scope,

@@ -27,9 +27,16 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from .patterns import FindingFilters, exclusion_uses_wildcard
-from .regions import ALL_REGIONS
+from .regions import ALL_REGIONS, PARTITIONS, channel_kind_problem
 from .severity import Severity, parse_threshold, threshold_problem
-from .validation import address_list_problems, arn_problem, https_url_problem, parse_arn, text_problem
+from .validation import (
+    address_list_problems,
+    arn_problem,
+    https_url_problem,
+    parse_arn,
+    partition_of_region,
+    text_problem,
+)
 
 __all__ = [
     "USER_NOTIFICATIONS_REGIONS",
@@ -49,6 +56,7 @@ __all__ = [
     "UserNotificationsChannel",
     "WebhookChannel",
     "channel_problems",
+    "partition_problem",
     "route_channels",
     "threshold_label",
     "user_notifications_filter_problem",
@@ -559,6 +567,9 @@ def channel_problems(
             )
             continue
         problems += [f"{at}.{setting}: {problem}" for setting, problem in _own_problems(channel, emulated)]
+        unavailable = partition_problem(channel, region)
+        if unavailable:
+            problems.append(f"{at}.kind: {unavailable}")
         if channel.severity_threshold is not None:
             problem = threshold_problem(channel.severity_threshold)
             if problem:
@@ -582,7 +593,7 @@ def channel_problems(
                 problems.append(
                     f"{at}: a second user_notifications channel; allowed: one per stack, with every address in it"
                 )
-            if region and region not in USER_NOTIFICATIONS_REGIONS:
+            if region and region not in USER_NOTIFICATIONS_REGIONS and not unavailable:
                 problems.append(
                     f"{at}: AWS User Notifications does not serve {region}; allowed in a commercial AWS region only"
                 )
@@ -644,6 +655,12 @@ def channel_problems(
                 )
             keys.setdefault(key, index)
     return problems
+
+
+def partition_problem(channel: _ChannelBase, region: str | None) -> str | None:
+    """Why the channel's kind cannot deliver in the partition of `region` (regions.PARTITIONS), or None."""
+    partition = partition_of_region(region) if region else None
+    return channel_kind_problem(channel.kind.value, partition) if partition in PARTITIONS else None
 
 
 def _mailed_twice(where: str, address: str, first: str) -> str:

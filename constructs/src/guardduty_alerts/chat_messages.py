@@ -48,11 +48,12 @@ def chat_message_lines(band: Severity | None, *, sample_bands: Sequence[Severity
 
 
 def chat_transformer(
-    kind: ChannelKind, band: Severity | None, *, sample_bands: Sequence[Severity] = ()
+    kind: ChannelKind, band: Severity | None, *, sample_bands: Sequence[Severity] = (), partition: str = "aws"
 ) -> tuple[dict[str, str], str]:
-    """(InputPathsMap, InputTemplate) of the message for a `slack_webhook` or `teams_webhook` channel."""
+    """(InputPathsMap, InputTemplate) of the message for a `slack_webhook` or `teams_webhook` channel, linking
+    to the console of `partition`."""
     headline, body = chat_message_lines(band, sample_bands=sample_bands)
-    link = console_link_template()
+    link = console_link_template(partition)
     if kind is ChannelKind.SLACK_WEBHOOK:
         # Slack incoming webhooks take {"text": ...} with mrkdwn; Slack links the bare URL itself.
         message: dict[str, object] = {"text": f"*{headline}*\n{body}\n{link}"}

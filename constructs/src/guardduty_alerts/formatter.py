@@ -50,6 +50,7 @@ from .formatter_names import account_names_problems, account_names_variable
 from .naming import formatter_function_name, regional_role_name
 from .policies import formatter_role_policy, service_role_trust_policy
 from .templates import mail_templates
+from .validation import partition_of_region
 
 __all__ = [
     "LOG_RETENTION_DAYS",
@@ -64,7 +65,7 @@ FIXED_MTIME = 315_619_200  # 1980-01-02T00:00:00Z, within the zip format's date 
 ACCOUNTS_MODULE = Path(__file__).parent / "accounts.py"
 
 
-def _stage_code() -> Path:
+def _stage_code(partition: str) -> Path:
     # A fresh folder per synth holding exactly the handler and its templates; cdktf hashes and zips it.
     staging = Path(tempfile.mkdtemp(prefix="guardduty-alerts-formatter-"))
     # cdktf copies the folder when the app synthesizes, after the construct is built: remove it at exit.
@@ -72,7 +73,7 @@ def _stage_code() -> Path:
     shutil.copyfile(HANDLER_DIR / "handler.py", staging / "handler.py")
     # The one wording of an account (accounts.py, standard library only), beside the handler that imports it.
     shutil.copyfile(ACCOUNTS_MODULE, staging / "accounts.py")
-    (staging / "mail_templates.json").write_text(json.dumps(mail_templates(), indent=1, sort_keys=True) + "\n")
+    (staging / "mail_templates.json").write_text(json.dumps(mail_templates(partition), indent=1, sort_keys=True) + "\n")
     # The zip records modification times: fixed ones make the archive, and so source_code_hash, the same on
     # every synth, or each run would redeploy the function.
     for path in (staging, *staging.iterdir()):
@@ -124,7 +125,9 @@ class SubjectFormatter(Construct):
                 sort_keys=True,
             ),
         )
-        self.asset = TerraformAsset(self, "code", path=str(_stage_code()), type=AssetType.ARCHIVE)
+        # The mails' console link is the partition's (a region's partition is in its name).
+        staged = _stage_code(partition_of_region(region) if region else "aws")
+        self.asset = TerraformAsset(self, "code", path=str(staged), type=AssetType.ARCHIVE)
         self.function = _function(
             self,
             function_name,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .patterns import FINDING_DETAIL_TYPE, GUARDDUTY_SOURCE
+from .validation import partition_of_region
 
 __all__ = ["default_bus_arn", "forwarding_event_pattern"]
 
@@ -19,4 +20,4 @@ def forwarding_event_pattern() -> dict[str, Any]:
 
 
 def default_bus_arn(region: str, account_id: str) -> str:
-    return f"arn:aws:events:{region}:{account_id}:event-bus/default"
+    return f"arn:{partition_of_region(region)}:events:{region}:{account_id}:event-bus/default"

@@ -39,6 +39,7 @@ from .naming import channel_failures_alarm_name, channel_topic_name, delivery_al
 from .notifications import MailRule, mail_rules
 from .policies import topic_policy
 from .props import AlertsProps
+from .validation import partition_of_region
 
 __all__ = [
     "MailGroupResources",
@@ -80,10 +81,12 @@ def subscription_id(address: str) -> str:
     return f"subscription-{address.lower()}"
 
 
-def channel_mail_rules(group: MailGroup) -> tuple[MailRule, ...]:
-    """A channel mail group's band rules, keyed with the group's key in front ("high-up-critical")."""
+def channel_mail_rules(group: MailGroup, partition: str) -> tuple[MailRule, ...]:
+    """A channel mail group's band rules, keyed with the group's key in front ("high-up-critical"); their mails
+    link to `partition`'s console."""
     return tuple(
-        dataclasses.replace(rule, key=f"{group.key}-{rule.key}") for rule in mail_rules(group.threshold, group.filters)
+        dataclasses.replace(rule, key=f"{group.key}-{rule.key}")
+        for rule in mail_rules(group.threshold, group.filters, partition=partition)
     )
 
 
@@ -101,6 +104,8 @@ def build_mail_groups(
     channel mail group by key, each built by `build_mail_group`."""
     build = _Build(props.name, region, tags, delivery, props.account_names)
     subject_formatter = props.subject_formatter
+    # Mails link to this partition's console (a region's partition is in its name).
+    partition = partition_of_region(region) if region else "aws"
     own_group = next((group for group in routing.mail_groups if group.key == ""), None)
     own = (
         build_mail_group(scope, own_group, own_rules, build, subject_formatter=subject_formatter)
@@ -108,7 +113,7 @@ def build_mail_groups(
         else MailGroupResources(MappingProxyType({}))
     )
     channel_groups = {
-        group.key: build_mail_group(scope, group, channel_mail_rules(group), build, subject_formatter=False)
+        group.key: build_mail_group(scope, group, channel_mail_rules(group, partition), build, subject_formatter=False)
         for group in routing.mail_groups
         if group.key
     }

@@ -75,8 +75,11 @@ def _scores(band: Severity, threshold: float) -> str:
     return f"severity {low:g} and above" if high is None else f"severity {low:g} to below {high:g}"
 
 
-def mail_rules(threshold: float, filters: FindingFilters | None = None, *, formatter: bool = False) -> list[MailRule]:
-    """Every rule needed to mail findings at or above `threshold` that pass `filters`, in a stable order."""
+def mail_rules(
+    threshold: float, filters: FindingFilters | None = None, *, formatter: bool = False, partition: str = "aws"
+) -> list[MailRule]:
+    """Every rule needed to mail findings at or above `threshold` that pass `filters`, in a stable order; the
+    mails link to the console of `partition`."""
     filters = filters or FindingFilters()
     if formatter:
         return [
@@ -92,7 +95,7 @@ def mail_rules(threshold: float, filters: FindingFilters | None = None, *, forma
     for band in bands:
         pattern = band_pattern(band, threshold, filters)
         assert pattern is not None  # bands_at_or_above lists only bands with scores at or above the threshold
-        lines = mail_lines(band)
+        lines = mail_lines(band, partition=partition)
         rules.append(
             MailRule(
                 key=band.name.lower(),
@@ -105,7 +108,7 @@ def mail_rules(threshold: float, filters: FindingFilters | None = None, *, forma
         )
     pattern = sample_pattern(threshold, filters)
     if pattern is not None:
-        lines = mail_lines(None, sample_bands=bands)
+        lines = mail_lines(None, sample_bands=bands, partition=partition)
         rules.append(
             MailRule(
                 key=SAMPLE_RULE_KEY,

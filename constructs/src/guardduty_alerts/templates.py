@@ -25,6 +25,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from .regions import console_link
 from .severity import MAX_SEVERITY, Severity
 
 __all__ = [
@@ -95,12 +96,9 @@ RESOURCE_LINES: dict[str, tuple[str, dict[str, str]]] = {
 RESOURCE_TYPE_LINE = "Resource type: <resourceType>"
 
 
-def console_link_template() -> str:
-    """Deep link to the finding in the GuardDuty console of the finding's region."""
-    return (
-        "https://<region>.console.aws.amazon.com/guardduty/home?region=<region>"
-        "#/findings?macros=current&fId=<findingId>"
-    )
+def console_link_template(partition: str = "aws") -> str:
+    """Deep link to the finding in the GuardDuty console of the finding's region (the partition's console)."""
+    return console_link(partition)
 
 
 def _number(value: float) -> str:
@@ -118,9 +116,12 @@ def band_legend(bands: Sequence[Severity]) -> str:
     return ", ".join(parts)
 
 
-def mail_lines(band: Severity | None, *, sample_bands: Sequence[Severity] = (), resource_line: str = "") -> list[str]:
+def mail_lines(
+    band: Severity | None, *, sample_bands: Sequence[Severity] = (), resource_line: str = "", partition: str = "aws"
+) -> list[str]:
     """The mail's lines with `<name>` placeholders: for findings of `band`, or for sample findings (band None)
-    of `sample_bands`. `resource_line` replaces the resource type line (the formatter's choice)."""
+    of `sample_bands`. `resource_line` replaces the resource type line (the formatter's choice); `partition`
+    chooses the console the link opens."""
     if band is None:
         lines = [
             "GuardDuty finding: SAMPLE <severity> <type> in account <account>, region <region>",
@@ -137,7 +138,7 @@ def mail_lines(band: Severity | None, *, sample_bands: Sequence[Severity] = (), 
         "Last seen: <lastSeen>",
         "Occurrences: <count>",
         "Finding id: <findingId>",
-        "Console: " + console_link_template(),
+        "Console: " + console_link_template(partition),
     ]
     return lines
 
@@ -153,12 +154,12 @@ def input_template(lines: Sequence[str]) -> str:
     return "\n".join(json.dumps(line) for line in lines)
 
 
-def mail_templates() -> dict[str, Any]:
+def mail_templates(partition: str = "aws") -> dict[str, Any]:
     """What the function needs to write a mail, as data: the band floors, each band's lines (the same lines as
     the plain EventBridge mails), the sample marking, the paths, and the resource lines by resource type."""
     return {
         "bands": {band.name: band.floor for band in Severity},
-        "lines": {band.name: mail_lines(band) for band in Severity},
+        "lines": {band.name: mail_lines(band, partition=partition) for band in Severity},
         "sample_line": SAMPLE_LINE,
         "paths": COMMON_PATHS,
         "resource_type_line": RESOURCE_TYPE_LINE,
