@@ -313,9 +313,9 @@ def test_every_type_of_a_documented_property_is_importable_from_the_package_root
         "MailGroup": "guardduty_alerts.channels",
         "RawGroup": "guardduty_alerts.channels",
         "SubjectFormatter": "guardduty_alerts.formatter",
-        "RawGroupResources": "guardduty_alerts.channel_delivery",
-        "ChatWebhooks": "guardduty_alerts.channel_delivery",
-        "UserNotificationsResources": "guardduty_alerts.channel_delivery",
+        "RawGroupResources": "guardduty_alerts.raw_groups",
+        "ChatWebhooks": "guardduty_alerts.chat_webhooks",
+        "UserNotificationsResources": "guardduty_alerts.user_notifications",
         "GuardDutyAlerts": FromModule.__module__,
     }
     assert {name: getattr(guardduty_alerts, name).__module__ for name in expected} == expected

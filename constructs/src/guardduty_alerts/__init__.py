@@ -54,11 +54,13 @@ from .validation import PublishingFrequency
 
 if TYPE_CHECKING:
     from .alerts import GuardDutyAlerts
-    from .channel_delivery import ChatWebhooks, RawGroupResources, UserNotificationsResources
+    from .chat_webhooks import ChatWebhooks
     from .detector_protection import DetectorProtection
     from .formatter import SubjectFormatter
     from .forwarder import FindingForwarder
     from .organization import OrganizationAdministrator, OrganizationMembers, adopt_region_detector
+    from .raw_groups import RawGroupResources
+    from .user_notifications import UserNotificationsResources
 
 __all__ = [
     "Aggregation",
@@ -107,9 +109,9 @@ __all__ = [
 # Constructs load cdktf and the provider bindings: imported when first named, not with the package.
 _CONSTRUCTS = {
     "GuardDutyAlerts": ".alerts",
-    "ChatWebhooks": ".channel_delivery",
-    "RawGroupResources": ".channel_delivery",
-    "UserNotificationsResources": ".channel_delivery",
+    "ChatWebhooks": ".chat_webhooks",
+    "RawGroupResources": ".raw_groups",
+    "UserNotificationsResources": ".user_notifications",
     "SubjectFormatter": ".formatter",
     "DetectorProtection": ".detector_protection",
     "FindingForwarder": ".forwarder",
