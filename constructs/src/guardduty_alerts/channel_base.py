@@ -259,6 +259,11 @@ class ChannelBase:
         """Whether the stack of `region` delivers to it (see `placement`)."""
         return True
 
+    @property
+    def own_region(self) -> str | None:
+        """The region of its destination, for `Placement.OWN_REGION` kinds (None for the others)."""
+        return None
+
     # --- resources ----------------------------------------------------------------------------------------
 
     def queue_statement(self, topic_arn: str) -> dict[str, Any] | None:

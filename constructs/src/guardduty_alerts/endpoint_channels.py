@@ -146,8 +146,7 @@ class SqsChannel(ChannelBase):
         return self.queue_arn.split(":")[3]
 
     @property
-    def own_region(self) -> str:
-        """The region whose stack delivers to it (`Placement.OWN_REGION`)."""
+    def own_region(self) -> str | None:
         return self.queue_region
 
     def delivers_in(self, region: str, *, home_region: str | None) -> bool:
