@@ -264,6 +264,29 @@ class ChannelBase:
         """The region of its destination, for `Placement.OWN_REGION` kinds (None for the others)."""
         return None
 
+    # --- what verify looks for -----------------------------------------------------------------------------
+
+    def chat_listing(self) -> tuple[str, str, dict[str, str]]:
+        """How verify lists the account's chat configurations of this kind (`chat_configuration` kinds): the
+        chatbot API method, the key of its results, the arguments."""
+        raise NotImplementedError(f"a {self.kind.value} channel has no chat configuration")
+
+    def is_configuration_of(self, configuration: dict[str, Any]) -> bool:
+        """Whether a listed chat configuration is this channel's."""
+        raise NotImplementedError(f"a {self.kind.value} channel has no chat configuration")
+
+    def sns_subscription(self) -> tuple[str, str]:
+        """The protocol and endpoint of its SNS subscription (`topic_subscription` kinds)."""
+        raise NotImplementedError(f"a {self.kind.value} channel has no topic subscription")
+
+    def subscription_label(self, redact: Callable[[str], str]) -> str:
+        """Verify's name for its subscription; `redact` hides a URL's secret parts."""
+        raise NotImplementedError(f"a {self.kind.value} channel has no topic subscription")
+
+    def confirm_advice(self, apply: str) -> str:
+        """How its subscription gets confirmed (verify's fix); `apply` is the stack's apply command."""
+        raise NotImplementedError(f"a {self.kind.value} channel has no topic subscription")
+
     # --- resources ----------------------------------------------------------------------------------------
 
     def queue_statement(self, topic_arn: str) -> dict[str, Any] | None:

@@ -57,14 +57,6 @@ class ChatConfigurationChannel(ChannelBase):
     def delivery_words(self) -> str | None:
         return "Amazon Q renders the finding"
 
-    def chat_listing(self) -> tuple[str, str, dict[str, str]]:
-        """How verify lists the account's configurations of this kind: method, result key, arguments."""
-        raise NotImplementedError
-
-    def is_configuration_of(self, configuration: dict[str, Any]) -> bool:
-        """Whether a listed configuration (verify) is this channel's."""
-        raise NotImplementedError
-
 
 @dataclass(frozen=True, kw_only=True)
 class SlackChannel(ChatConfigurationChannel):

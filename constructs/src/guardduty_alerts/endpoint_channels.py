@@ -74,15 +74,12 @@ class WebhookChannel(ChannelBase):
         return "the endpoint's owner visits the SubscribeURL that SNS posts to it once; nothing arrives before that"
 
     def sns_subscription(self) -> tuple[str, str]:
-        """The protocol and endpoint of its SNS subscription (what verify looks for)."""
         return "https", self.url
 
     def subscription_label(self, redact: Callable[[str], str]) -> str:
-        """Verify's name for it; `redact` hides the URL's secret parts."""
         return f"HTTPS webhook at {redact(self.url)}"
 
     def confirm_advice(self, apply: str) -> str:
-        """How its subscription gets confirmed (verify's fix)."""
         return (
             "its owner must open the SubscribeURL SNS posted to it (receivers that confirm by themselves: "
             f"auto_confirms: true); {apply} sends a new one"
