@@ -98,26 +98,19 @@ URL_ENV_VAR_PATTERN = r"^TF_VAR_[A-Za-z][A-Za-z0-9_]{0,63}$"
 # SQS queue names: 1 to 80 alphanumerics, hyphens and underscores, ".fifo" included for a FIFO queue
 # (Amazon SQS Developer Guide, "Amazon SQS queue quotas"; CreateQueue API reference, QueueName).
 SQS_QUEUE_NAME_PATTERN = r"(?=.{1,80}$)[A-Za-z0-9_-]+(\.fifo)?"
-_SQS_ALLOWED = "arn:aws:sqs:<region>:<account>:<queue name>"
-# A secret for an SNS https endpoint cannot come from SSM here (SNS keeps the endpoint as given).
-_WEBHOOK_CREDENTIALS_ADVICE = (
-    "an https:// URL without user:password@; have the receiver check SNS's message signature (SNS signs "
-    "every message) or a key in the path, as PagerDuty's and Opsgenie's integration URLs do; for Slack or "
-    "Teams use kind slack_webhook or teams_webhook, whose URL is read from url_ssm_parameter"
-)
 CHANNEL_NAME_PATTERN = r"^[a-z][a-z0-9\-]{0,30}[a-z0-9]$"
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _matches(pattern: str, value: object) -> bool:
+def matches_pattern(pattern: str, value: object) -> bool:
     # fullmatch: a pattern's `$` also matches before a final line break, which YAML's block scalars keep.
     return isinstance(value, str) and re.fullmatch(pattern, value) is not None
 
 
-def _address_problems(addresses: object) -> list[tuple[str, str]]:
+def address_problems(addresses: object) -> list[tuple[str, str]]:
     if isinstance(addresses, str) or not isinstance(addresses, (list, tuple)):
         return [("addresses", f"{addresses!r} is not a list; allowed: a list of email addresses")]
     if not addresses:
@@ -127,7 +120,7 @@ def _address_problems(addresses: object) -> list[tuple[str, str]]:
     return address_list_problems("addresses", addresses)
 
 
-def _mailed_twice(where: str, address: str, first: str) -> str:
+def mailed_twice(where: str, address: str, first: str) -> str:
     return (
         f"{where}: {address!r} is also in {first}, so that mailbox would get every finding twice, once from SNS "
         "and once from AWS User Notifications; allowed: each address either in recipients and email channels or "

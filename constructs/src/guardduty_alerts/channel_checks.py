@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .channel_base import CHANNEL_NAME_PATTERN, ChannelBase, ChannelKind, ChannelList, _matches
+from .channel_base import CHANNEL_NAME_PATTERN, ChannelBase, ChannelKind, ChannelList, matches_pattern
 from .channel_kinds import Channel, is_channel
 from .severity import threshold_problem
 from .validation import text_problem
@@ -54,7 +54,7 @@ def _common_problems(at: str, channel: ChannelBase) -> list[str]:
         problem = threshold_problem(channel.severity_threshold)
         if problem:
             problems.append(f"{at}.severity_threshold: {problem}")
-    if channel.name is not None and not _matches(CHANNEL_NAME_PATTERN, channel.name):
+    if channel.name is not None and not matches_pattern(CHANNEL_NAME_PATTERN, channel.name):
         unprintable = isinstance(channel.name, str) and not channel.name.isprintable()
         shown = text_problem(channel.name) if unprintable else f"{channel.name!r} is not allowed"
         problems.append(

@@ -23,8 +23,8 @@ from .channel_base import (
     ChannelSetup,
     Placement,
     Route,
-    _address_problems,
-    _mailed_twice,
+    address_problems,
+    mailed_twice,
     user_notifications_filter_problem,
 )
 from .chat_channels import SlackChannel, SlackWebhookChannel, TeamsChannel, TeamsWebhookChannel
@@ -54,7 +54,7 @@ class EmailChannel(ChannelBase):
     addresses: tuple[str, ...]
 
     def _problems(self, *, emulated: bool = False) -> list[tuple[str, str]]:
-        return _address_problems(self.addresses)
+        return address_problems(self.addresses)
 
     def _list_problems(self, at: str, index: int, seen: ChannelList) -> tuple[list[str], bool]:
         problems = []
@@ -67,7 +67,7 @@ class EmailChannel(ChannelBase):
                     "threshold it needs)"
                 )
             elif address.lower() in seen.notified:
-                problems.append(_mailed_twice(f"{at}.addresses[{number}]", address, seen.notified[address.lower()]))
+                problems.append(mailed_twice(f"{at}.addresses[{number}]", address, seen.notified[address.lower()]))
         return problems, False
 
     def _setup_problems(self, at: str, setup: ChannelSetup) -> list[str]:
@@ -115,7 +115,7 @@ class UserNotificationsChannel(ChannelBase):
     create_hub: bool = False
 
     def _problems(self, *, emulated: bool = False) -> list[tuple[str, str]]:
-        problems = _address_problems(self.addresses)
+        problems = address_problems(self.addresses)
         if not isinstance(self.create_hub, bool):
             problems.append(("create_hub", f"{self.create_hub!r} is not allowed; allowed: true or false"))
         allowed = [item.value for item in Aggregation]
@@ -153,7 +153,7 @@ class UserNotificationsChannel(ChannelBase):
         for number, address in enumerate(self.addresses):
             seen.notified.setdefault(address.lower(), f"{at}.addresses")
             if address.lower() in seen.mailed:
-                problems.append(_mailed_twice(f"{at}.addresses[{number}]", address, seen.mailed[address.lower()]))
+                problems.append(mailed_twice(f"{at}.addresses[{number}]", address, seen.mailed[address.lower()]))
         return problems, False
 
     def _setup_problems(self, at: str, setup: ChannelSetup) -> list[str]:

@@ -22,8 +22,8 @@ from .channel_base import (
     ChannelList,
     ChannelSetup,
     Route,
-    _matches,
-    _slug,
+    matches_pattern,
+    slug,
 )
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ class SlackChannel(ChatConfigurationChannel):
 
     def _problems(self, *, emulated: bool = False) -> list[tuple[str, str]]:
         problems = []
-        if not _matches(SLACK_WORKSPACE_PATTERN, self.workspace_id):
+        if not matches_pattern(SLACK_WORKSPACE_PATTERN, self.workspace_id):
             problems.append(
                 (
                     "workspace_id",
@@ -78,7 +78,7 @@ class SlackChannel(ChatConfigurationChannel):
                     "it (T0123ABCDE)",
                 )
             )
-        if not _matches(SLACK_CHANNEL_PATTERN, self.channel_id):
+        if not matches_pattern(SLACK_CHANNEL_PATTERN, self.channel_id):
             problems.append(
                 (
                     "channel_id",
@@ -140,7 +140,7 @@ class TeamsChannel(ChatConfigurationChannel):
         problems = []
         for field_name in ("tenant_id", "team_id"):
             value = getattr(self, field_name)
-            if not _matches(UUID_PATTERN, value):
+            if not matches_pattern(UUID_PATTERN, value):
                 problems.append(
                     (
                         field_name,
@@ -148,7 +148,7 @@ class TeamsChannel(ChatConfigurationChannel):
                         "allowed: a GUID such as 00000000-0000-0000-0000-000000000000",
                     )
                 )
-        if not _matches(TEAMS_CHANNEL_PATTERN, self.channel_id):
+        if not matches_pattern(TEAMS_CHANNEL_PATTERN, self.channel_id):
             problems.append(
                 (
                     "channel_id",
@@ -174,7 +174,7 @@ class TeamsChannel(ChatConfigurationChannel):
 
     def _default_key(self) -> str:
         inner = self.channel_id.split(":", 1)[-1].split("@", 1)[0]
-        return f"teams-{_slug(inner)[:24]}"
+        return f"teams-{slug(inner)[:24]}"
 
     def destination(self) -> str:
         return f"teams:{self.channel_id}"
@@ -231,7 +231,7 @@ class ChatWebhookChannel(ChannelBase):
                     "or TF_VAR_<name>, an environment variable Terraform reads at plan time",
                 )
             ]
-        if self.url_ssm_parameter is not None and not _matches(SSM_PARAMETER_PATTERN, self.url_ssm_parameter):
+        if self.url_ssm_parameter is not None and not matches_pattern(SSM_PARAMETER_PATTERN, self.url_ssm_parameter):
             return [
                 (
                     "url_ssm_parameter",
@@ -239,7 +239,7 @@ class ChatWebhookChannel(ChannelBase):
                     "path starting with / (/security/slack-webhook)",
                 )
             ]
-        if self.url_env_var is not None and not _matches(URL_ENV_VAR_PATTERN, self.url_env_var):
+        if self.url_env_var is not None and not matches_pattern(URL_ENV_VAR_PATTERN, self.url_env_var):
             return [
                 (
                     "url_env_var",
@@ -260,7 +260,7 @@ class ChatWebhookChannel(ChannelBase):
 
     def _default_key(self) -> str:
         source = self.url_ssm_parameter or self.url_variable or ""
-        return f"{self.kind.value.replace('_', '-')}-{_slug(source)}"[:40].rstrip("-")
+        return f"{self.kind.value.replace('_', '-')}-{slug(source)}"[:40].rstrip("-")
 
     def destination(self) -> str:
         return f"{self.kind.value}:{self._source()}"

@@ -10,15 +10,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from .channel_base import (
-    _SQS_ALLOWED,
-    _WEBHOOK_CREDENTIALS_ADVICE,
     SQS_QUEUE_NAME_PATTERN,
     ChannelBase,
     ChannelKind,
     ChannelList,
     Placement,
-    _matches,
-    _slug,
+    matches_pattern,
+    slug,
 )
 from .policies import sqs_channel_statement
 from .validation import arn_problem, https_url_problem, parse_arn
@@ -29,6 +27,14 @@ if TYPE_CHECKING:
     from ._aws import SnsTopic, SnsTopicSubscription
 
 __all__ = ["SqsChannel", "WebhookChannel"]
+
+_SQS_ALLOWED = "arn:aws:sqs:<region>:<account>:<queue name>"
+# A secret for an SNS https endpoint cannot come from SSM here (SNS keeps the endpoint as given).
+_WEBHOOK_CREDENTIALS_ADVICE = (
+    "an https:// URL without user:password@; have the receiver check SNS's message signature (SNS signs "
+    "every message) or a key in the path, as PagerDuty's and Opsgenie's integration URLs do; for Slack or "
+    "Teams use kind slack_webhook or teams_webhook, whose URL is read from url_ssm_parameter"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,7 +61,7 @@ class WebhookChannel(ChannelBase):
 
     def _default_key(self) -> str:
         host = urlsplit(self.url).hostname or "endpoint"
-        return f"webhook-{_slug(host)}"[:40].rstrip("-")
+        return f"webhook-{slug(host)}"[:40].rstrip("-")
 
     def destination(self) -> str:
         return f"webhook:{self.url}"
@@ -119,7 +125,7 @@ class SqsChannel(ChannelBase):
             return [("queue_arn", problem)]
         arn = parse_arn(self.queue_arn)
         assert arn is not None
-        if not _matches(SQS_QUEUE_NAME_PATTERN, arn.resource):
+        if not matches_pattern(SQS_QUEUE_NAME_PATTERN, arn.resource):
             return [
                 (
                     "queue_arn",
@@ -150,7 +156,7 @@ class SqsChannel(ChannelBase):
         return region == self.queue_region
 
     def _default_key(self) -> str:
-        return f"sqs-{_slug(self.queue_arn.rsplit(':', 1)[-1])}"[:40].rstrip("-")
+        return f"sqs-{slug(self.queue_arn.rsplit(':', 1)[-1])}"[:40].rstrip("-")
 
     def destination(self) -> str:
         return f"sqs:{self.queue_arn}"
