@@ -233,4 +233,7 @@ def is_channel(value: object) -> bool:
 def kind_class(kind: ChannelKind | str) -> type[ChannelBase]:
     """The class of a kind (`ChannelKind` or its value, as the config file writes it)."""
     value = kind.value if isinstance(kind, ChannelKind) else kind
-    return next(cls for cls in CHANNEL_KINDS if cls.kind.value == value)
+    for cls in CHANNEL_KINDS:
+        if cls.kind.value == value:
+            return cls
+    raise ValueError(f"{value!r} is not a channel kind; allowed: one of {', '.join(k.value for k in ChannelKind)}")
