@@ -3,23 +3,11 @@ with channels, then each destination: the severities it gets, its own filters, a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from guardduty_alerts.accounts import AccountNames, account_in_words
-from guardduty_alerts.channels import (
-    Channel,
-    EmailChannel,
-    SlackChannel,
-    SlackWebhookChannel,
-    SqsChannel,
-    TeamsChannel,
-    TeamsWebhookChannel,
-    UserNotificationsChannel,
-    WebhookChannel,
-)
+from guardduty_alerts.channels import Channel, EmailChannel
 from guardduty_alerts.patterns import FindingFilters, band_range, bands_at_or_above, type_matcher
-from guardduty_alerts.policies import sqs_channel_statement
 from guardduty_alerts.severity import Severity, parse_threshold
 from guardduty_alerts.validation import partition_of_region
 
@@ -175,15 +163,9 @@ def admits(filters: FindingFilters, account_id: str | None) -> bool:
     return account_id not in filters.exclude_accounts
 
 
-def _samples_text(channel: Channel | None, filters: FindingFilters) -> str:
-    if filters.samples.value != "deliver":
-        return "dropped"
-    if channel is None or isinstance(channel, EmailChannel):
-        return "mailed, marked SAMPLE"
-    if isinstance(channel, (SlackWebhookChannel, TeamsWebhookChannel)):
-        return "posted, marked SAMPLE"
-    # The whole event goes out: the receiver sees `service.additionalInfo.sample` true, no marking of ours.
-    return "delivered too (the event says sample: true)"
+def _samples_text(channel: Channel, filters: FindingFilters) -> str:
+    # Each kind says it: marked by our mail or chat message, or left to the whole event (sample: true).
+    return channel.samples_words if filters.samples.value == "deliver" else "dropped"
 
 
 # The chat integration's own rate: issue 18, point 6, from the Amazon Q Developer in chat applications
@@ -198,47 +180,12 @@ CHAT_THROTTLING = (
 )
 
 
-def _once(alerting: StackAlerting, channel: Channel | None) -> str:
-    """What someone must do once before the destination gets anything."""
-    if channel is None or isinstance(channel, EmailChannel):
-        return "each address confirms the subscription mail AWS sends; nothing arrives before that"
-    if isinstance(channel, SlackChannel):
-        return (
-            f"authorize Slack workspace {channel.workspace_id} in the Amazon Q Developer in chat applications "
-            f"console (before the apply), then invite @Amazon Q into channel {channel.channel_id}"
-        )
-    if isinstance(channel, TeamsChannel):
-        return (
-            f"authorize team {channel.team_id} (tenant {channel.tenant_id}) in the Amazon Q Developer in chat "
-            "applications console (before the apply), then add the Amazon Q app to the channel"
-        )
-    if isinstance(channel, (SlackWebhookChannel, TeamsWebhookChannel)):
-        if channel.url_ssm_parameter:
-            return f"store the webhook URL in SSM SecureString parameter {channel.url_ssm_parameter} before the plan"
-        return f"set {channel.url_env_var} to the webhook URL wherever Terraform plans and applies"
-    if isinstance(channel, WebhookChannel):
-        if channel.auto_confirms:
-            return "nothing: the endpoint confirms the SNS subscription itself"
-        return "the endpoint's owner visits the SubscribeURL that SNS posts to it once; nothing arrives before that"
-    if isinstance(channel, SqsChannel):
-        return (
-            "add this statement to the queue policy (and let sns.amazonaws.com use the queue's KMS key, if any): "
-            + (
-                json.dumps(
-                    sqs_channel_statement(queue_arn=channel.queue_arn, topic_arn=_topic_arn(alerting, channel)),
-                    sort_keys=True,
-                )
-            )
-        )
-    hub = (
-        f"this stack registers the account's notification hub in {alerting.region}"
-        if isinstance(channel, UserNotificationsChannel) and channel.create_hub
-        else "the account needs a notification hub (create_hub: true, or once in the console) before the apply"
-    )
-    return f"{hub}; each address accepts the activation mail AWS User Notifications sends; nothing arrives before that"
+def _once(alerting: StackAlerting, channel: Channel) -> str:
+    """What someone must do once before the destination gets anything (each kind says it)."""
+    return channel.once(region=alerting.region, raw_topic_arn=lambda: _topic_arn(alerting, channel))
 
 
-def _topic_arn(alerting: StackAlerting, channel: SqsChannel) -> str:
+def _topic_arn(alerting: StackAlerting, channel: Channel) -> str:
     key = next(group.key for group in alerting.routing().raw_groups if channel in group.channels)
     account = alerting.account_id or "<account of the stack>"
     partition = partition_of_region(alerting.region)
@@ -247,35 +194,30 @@ def _topic_arn(alerting: StackAlerting, channel: SqsChannel) -> str:
 
 def _destination_lines(alerting: StackAlerting) -> list[str]:
     """Each destination: the stack's own recipients, then every channel in the order given."""
-    entries: list[tuple[str, Channel | None, float, FindingFilters, bool]] = []
+    entries: list[tuple[Channel, float, FindingFilters, bool]] = []
     if alerting.recipients:
-        entries.append(("mail to " + ", ".join(alerting.recipients), None, alerting.threshold, alerting.filters, False))
+        # The stack's own recipients are the short form of one email channel with its settings.
+        own_mail = EmailChannel(addresses=tuple(alerting.recipients))
+        entries.append((own_mail, alerting.threshold, alerting.filters, False))
     for channel in alerting.channels:
-        threshold, filters, own = _own_settings(alerting, channel)
-        entries.append((channel.describe(), channel, threshold, filters, own))
+        entries.append((channel, *_own_settings(alerting, channel)))
     lines = ["  destinations"]
-    for words, channel, threshold, filters, own in entries:
-        extra = []
-        if isinstance(channel, UserNotificationsChannel):
-            extra.append(f"AWS formats the mail; aggregation {channel.aggregation_value}")
-        elif isinstance(channel, (SlackChannel, TeamsChannel)):
-            extra.append("Amazon Q renders the finding")
-        elif isinstance(channel, (WebhookChannel, SqsChannel)):
-            extra.append(
-                "the whole event"
-                + (" (raw)" if isinstance(channel, SqsChannel) or channel.raw_delivery else " in SNS's JSON envelope")
-            )
-        rows = [("gets", "; ".join([severities_text(threshold), *extra]))]
+    for channel, threshold, filters, own in entries:
+        words = channel.describe()
+        delivery = channel.delivery_words()
+        rows = [("gets", "; ".join([severities_text(threshold), *([delivery] if delivery else [])]))]
         if own:
             rows.append(("filters", _filters_text(filters, alerting.account_names)))
         rows.append(("samples", _samples_text(channel, filters)))
-        if isinstance(channel, (SlackChannel, TeamsChannel)):
+        if channel.chat_configuration:
             rows.append(("limit", CHAT_THROTTLING))
         rows.append(("once", _once(alerting, channel)))
         lines.append(f"  - {words}")
         lines += [f"      {key.ljust(7)}  {value}" for key, value in rows]
     if any(filters.accounts or filters.exclude_accounts for *_, filters, _ in entries):
-        lines += _account_lines(alerting.account_names, [(words, filters) for words, _, _, filters, _ in entries])
+        lines += _account_lines(
+            alerting.account_names, [(channel.describe(), filters) for channel, _, filters, _ in entries]
+        )
     return lines
 
 

@@ -13,24 +13,12 @@ account, in the stack of its `home_region`, receiving findings of all the accoun
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from guardduty_alerts.channels import (
-    Aggregation,
-    Channel,
-    ChannelKind,
-    EmailChannel,
-    SlackChannel,
-    SlackWebhookChannel,
-    SqsChannel,
-    TeamsChannel,
-    TeamsWebhookChannel,
-    UserNotificationsChannel,
-    WebhookChannel,
-    channel_problems,
-    user_notifications_filter_problem,
-)
+from guardduty_alerts.channel_base import Placement
+from guardduty_alerts.channel_kinds import CHANNEL_KINDS, kind_class
+from guardduty_alerts.channels import Aggregation, Channel, ChannelKind, channel_problems
 from guardduty_alerts.patterns import FindingFilters, SampleHandling
 from guardduty_alerts.regions import DEFAULT_PARTITION, EVERY_REGION, PARTITIONS, channel_kind_problem
 from guardduty_alerts.validation import EMAIL_PATTERN, is_loopback_url
@@ -151,16 +139,6 @@ def _filters(item: Mapping[str, Any], document: Mapping[str, Any]) -> FindingFil
     )
 
 
-_BUILDERS: dict[str, Callable[..., Channel]] = {
-    ChannelKind.EMAIL.value: EmailChannel,
-    ChannelKind.SLACK.value: SlackChannel,
-    ChannelKind.TEAMS.value: TeamsChannel,
-    ChannelKind.SLACK_WEBHOOK.value: SlackWebhookChannel,
-    ChannelKind.TEAMS_WEBHOOK.value: TeamsWebhookChannel,
-    ChannelKind.WEBHOOK.value: WebhookChannel,
-    ChannelKind.SQS.value: SqsChannel,
-    ChannelKind.USER_NOTIFICATIONS.value: UserNotificationsChannel,
-}
 _COMMON_KEYS = (
     "kind",
     "name",
@@ -194,7 +172,7 @@ def parse_channel(item: Mapping[str, Any], document: Mapping[str, Any]) -> Chann
         # as well would notify each finding twice.
         inbox = _inbox_home(document)
         arguments["regions"] = (inbox,) if inbox else tuple(sorted(document.get("regions", ())))
-    return _BUILDERS[item["kind"]](
+    return kind_class(item["kind"])(
         **arguments,
         severity_threshold=item.get("severity_threshold"),
         filters=_filters(item, document),
@@ -246,7 +224,7 @@ def chat_home_region(document: Mapping[str, Any]) -> str | None:
     """The region whose stack holds the account's Slack and Teams configurations (AWS allows one per Slack
     channel in an account): the central inbox's home region, else us-east-1 when configured, else the first
     configured region alphabetically, as for user_notifications. None without slack or teams channels."""
-    chat_kinds = (ChannelKind.SLACK.value, ChannelKind.TEAMS.value)
+    chat_kinds = tuple(cls.kind.value for cls in CHANNEL_KINDS if cls.chat_configuration)
     if not any(isinstance(item, dict) and item.get("kind") in chat_kinds for item in _channel_items(document)):
         return None
     regions = sorted(document.get("regions", ()))
@@ -280,39 +258,33 @@ def channels_problems(document: Mapping[str, Any], schema: Validator, unrouted_s
         missing = channel_kind_problem(channel.kind.value, partition) if partition in PARTITIONS else None
         if missing:
             problems.append(f"channels[{index}].kind: {missing}")
-        if isinstance(channel, SqsChannel) and not any(p.startswith(f"channels[{index}].queue_arn") for p in problems):
-            if channel.queue_region not in regions:
+        # An sqs queue: only the stack of its region delivers to it (`Placement.OWN_REGION`).
+        own_region = None
+        if channel.placement is Placement.OWN_REGION and not any(
+            p.startswith(f"channels[{index}].queue_arn") for p in problems
+        ):
+            own_region = channel.own_region
+        if own_region is not None:
+            if own_region not in regions:
                 problems.append(
-                    f"channels[{index}].queue_arn: the queue is in {channel.queue_region}, which is not one of "
+                    f"channels[{index}].queue_arn: the queue is in {own_region}, which is not one of "
                     f"regions ({', '.join(map(str, regions))}); allowed: a queue in a configured region (SNS "
                     "subscribes queues of its own region, so the stack of that region delivers to it)"
                 )
-            elif inbox is not None and channel.queue_region != inbox:
+            elif inbox is not None and own_region != inbox:
                 problems.append(
-                    f"channels[{index}].queue_arn: the queue is in {channel.queue_region}, whose findings go to the "
+                    f"channels[{index}].queue_arn: the queue is in {own_region}, whose findings go to the "
                     f"central inbox in {inbox}; allowed: a queue in {inbox}, where every finding is delivered"
                 )
-        if isinstance(channel, UserNotificationsChannel):
-            own = "finding_types" in items[index]
-            problem = user_notifications_filter_problem(channel.filters or _top_level_filters(document))
-            if problem:
-                where = (
-                    f"channels[{index}].finding_types.exclude"
-                    if own
-                    else f"finding_types.exclude (used by channels[{index}], a user_notifications channel)"
-                )
-                problems.append(f"{where}: {problem}")
-            home = items[index].get("home_region")
-            if home is not None and home not in regions:
-                problems.append(
-                    f"channels[{index}].home_region: {home!r} is not one of regions; allowed: one of "
-                    f"{', '.join(map(str, regions))}"
-                )
-            elif home is not None and inbox is not None and home != inbox:
-                problems.append(
-                    f"channels[{index}].home_region: {home!r} forwards its findings to the central inbox in "
-                    f"{inbox} and holds no alerting resources; allowed: {inbox}, or leave home_region out"
-                )
+        problem = channel.filter_problem(channel.filters or _top_level_filters(document))
+        if problem:
+            where = (
+                f"channels[{index}].finding_types.exclude"
+                if "finding_types" in items[index]
+                else f"finding_types.exclude (used by channels[{index}], a {channel.kind.value} channel)"
+            )
+            problems.append(f"{where}: {problem}")
+        problems += _home_region_problems(index, items[index].get("home_region"), regions, inbox)
     if not recipients and inbox is None and not problems:
         problems += _undelivered_regions(channels, regions, user_notifications_home_region(document))
     if "unrouted" in document:
@@ -320,6 +292,21 @@ def channels_problems(document: Mapping[str, Any], schema: Validator, unrouted_s
         where = "unrouted.recipients" if "recipients" in document["unrouted"] else "unrouted.channel"
         problems = [problem.replace(f"channels[{len(items) - 1}]", where) for problem in problems]
     return problems
+
+
+def _home_region_problems(index: int, home: object, regions: Sequence[object], inbox: str | None) -> list[str]:
+    """A channel's home_region (user_notifications): a configured region, the central inbox's if there is one."""
+    if home is not None and home not in regions:
+        return [
+            f"channels[{index}].home_region: {home!r} is not one of regions; allowed: one of "
+            f"{', '.join(map(str, regions))}"
+        ]
+    if home is not None and inbox is not None and home != inbox:
+        return [
+            f"channels[{index}].home_region: {home!r} forwards its findings to the central inbox in "
+            f"{inbox} and holds no alerting resources; allowed: {inbox}, or leave home_region out"
+        ]
+    return []
 
 
 def _undelivered_regions(channels: Sequence[Channel], regions: Sequence[object], home: str | None) -> list[str]:
@@ -331,13 +318,13 @@ def _undelivered_regions(channels: Sequence[Channel], regions: Sequence[object],
         if not isinstance(region, str) or channels_for_region(channels, region, home_region=home):
             continue
         reasons = []
-        queues = sorted({c.queue_region for c in channels if isinstance(c, SqsChannel)})
+        queues = sorted({c.own_region for c in channels if c.own_region is not None})
         if queues:
             reasons.append(
                 f"the sqs queues are in {', '.join(queues)}, and a region's topic delivers to queues of its own "
                 "region only"
             )
-        if any(isinstance(c, UserNotificationsChannel) for c in channels):
+        if any(c.placement is Placement.HOME_REGION for c in channels):
             reasons.append(
                 f"user_notifications is configured in the {home} stack (it notifies {region}'s findings from "
                 f"there), so the {region} stack would only run the detector, which no stack does on its own"
@@ -352,9 +339,4 @@ def _undelivered_regions(channels: Sequence[Channel], regions: Sequence[object],
 
 def channels_for_region(channels: Sequence[Channel], region: str, *, home_region: str | None) -> tuple[Channel, ...]:
     """The channels the stack of `region` delivers to."""
-    return tuple(
-        channel
-        for channel in channels
-        if not (isinstance(channel, SqsChannel) and channel.queue_region != region)
-        and not (isinstance(channel, UserNotificationsChannel) and region != home_region)
-    )
+    return tuple(channel for channel in channels if channel.delivers_in(region, home_region=home_region))

@@ -18,7 +18,6 @@ from types import MappingProxyType
 from typing import Any
 
 import jsonschema
-from guardduty_alerts.channels import ChatWebhookChannel, EmailChannel
 from guardduty_alerts.delivery_settings import (
     DEFAULT_DEAD_LETTER_RETENTION_SECONDS,
     DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
@@ -225,9 +224,9 @@ def _account_pattern_problems(document: dict[str, Any], config: AlertsConfig) ->
             continue
         own = parse_threshold(channel.severity_threshold) if channel.severity_threshold is not None else threshold
         # Mail groups have a rule per band (and samples); the other kinds one rule for every finding, which is
-        # what the formatter's rule is.
-        banded = isinstance(channel, (EmailChannel, ChatWebhookChannel))
-        problem = pattern_size_problem(mail_rules(own, filters, formatter=not banded), limit, cause="the accounts")
+        # what the formatter's rule is (`channel.banded`).
+        rules = mail_rules(own, filters, formatter=not channel.banded)
+        problem = pattern_size_problem(rules, limit, cause="the accounts")
         if problem is None:
             continue
         if channel is config.unrouted:

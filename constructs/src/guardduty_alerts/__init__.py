@@ -56,12 +56,14 @@ from .validation import PublishingFrequency
 
 if TYPE_CHECKING:
     from .alerts import GuardDutyAlerts
-    from .channel_delivery import ChatWebhooks, RawGroupResources, UserNotificationsResources
+    from .chat_webhooks import ChatWebhooks
     from .detector_protection import DetectorProtection
     from .formatter import SubjectFormatter
     from .forwarder import FindingForwarder
     from .organization import OrganizationAdministrator, OrganizationMembers, adopt_region_detector
     from .props import AlertsProps
+    from .raw_groups import RawGroupResources
+    from .user_notifications import UserNotificationsResources
 
 __all__ = [
     "Aggregation",
@@ -113,9 +115,9 @@ __all__ = [
 _CONSTRUCTS = {
     "GuardDutyAlerts": ".alerts",
     "AlertsProps": ".props",  # its provider fields (AwsProvider) need the bindings
-    "ChatWebhooks": ".channel_delivery",
-    "RawGroupResources": ".channel_delivery",
-    "UserNotificationsResources": ".channel_delivery",
+    "ChatWebhooks": ".chat_webhooks",
+    "RawGroupResources": ".raw_groups",
+    "UserNotificationsResources": ".user_notifications",
     "SubjectFormatter": ".formatter",
     "DetectorProtection": ".detector_protection",
     "FindingForwarder": ".forwarder",

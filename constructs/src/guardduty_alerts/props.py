@@ -11,16 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ._aws import AwsProvider
-from .channel_delivery import CHAT_API_REGIONS, USER_NOTIFICATIONS_API_REGION
-from .channels import (
-    Channel,
-    ChatWebhookChannel,
-    EmailChannel,
-    UserNotificationsChannel,
-    channel_problems,
-    route_channels,
-    user_notifications_filter_problem,
-)
+from .channel_base import ChannelSetup
+from .channels import Channel, channel_problems, route_channels
 from .delivery import MAX_METRICS_PER_ALARM
 from .delivery_settings import (
     DEAD_LETTER_RETENTION,
@@ -264,8 +256,8 @@ def _account_list_problems(props: AlertsProps, limit: int) -> list[str]:
             continue
         level = parse_threshold(channel.severity_threshold) if channel.severity_threshold is not None else threshold
         # Mail groups have a rule per band; the raw kinds one rule for every finding (the formatter's pattern).
-        banded = isinstance(channel, (EmailChannel, ChatWebhookChannel))
-        too_long = pattern_size_problem(mail_rules(level, filters, formatter=not banded), limit, cause="the accounts")
+        rules = mail_rules(level, filters, formatter=not channel.banded)
+        too_long = pattern_size_problem(rules, limit, cause="the accounts")
         if too_long:
             key = "accounts" if filters.accounts else "exclude_accounts"
             problems.append(f"channels[{index}].filters.{key}: {too_long}")
@@ -285,46 +277,20 @@ def _channel_setup_problems(
 ) -> list[str]:
     """What the channels need of the rest of the construct: providers in the right regions, the formatter's
     one topic, and CloudWatch's limit on the channel alarm."""
-    problems = []
-    for index, channel in enumerate(channels):
-        at = f"channels[{index}]"
-        if (
-            channel.chat_configuration
-            and holds_chat_configurations
-            and chat_provider is None
-            and (region not in CHAT_API_REGIONS)
-        ):
-            problems.append(
-                f"{at}: the chat integration's API is in {', '.join(CHAT_API_REGIONS)}, this stack's provider in "
-                f"{region or 'an unknown region'}; allowed: pass chat_provider, an AwsProvider (with an alias) in "
-                "one of those regions"
-            )
-        if (
-            isinstance(channel, UserNotificationsChannel)
-            and notifications_provider is None
-            and (region != USER_NOTIFICATIONS_API_REGION)
-        ):
-            problems.append(
-                f"{at}: AWS User Notifications has its API in {USER_NOTIFICATIONS_API_REGION} only, this stack's "
-                f"provider is in {region or 'an unknown region'}; allowed: pass notifications_provider, an "
-                f"AwsProvider (with an alias) in {USER_NOTIFICATIONS_API_REGION}"
-            )
-        if isinstance(channel, UserNotificationsChannel):
-            own = channel.filters is not None
-            problem = user_notifications_filter_problem(channel.filters or filters or FindingFilters())
-            if problem:
-                where = f"{at}.filters.exclude_types" if own else f"filters.exclude_types (used by {at})"
-                problems.append(f"{where}: {problem}")
-        if (
-            subject_formatter
-            and isinstance(channel, EmailChannel)
-            and (channel.severity_threshold is not None or channel.filters is not None)
-        ):
-            problems.append(
-                f"{at}: an email channel with its own severity_threshold or filters while subject_formatter is on; "
-                "allowed: email channels with the top-level settings (the formatter writes to one topic), or "
-                "subject_formatter off"
-            )
+    setup = ChannelSetup(
+        region=region,
+        subject_formatter=subject_formatter,
+        filters=filters,
+        chat_provider=chat_provider is not None,
+        notifications_provider=notifications_provider is not None,
+        holds_chat_configurations=holds_chat_configurations,
+    )
+    # Each kind says what it needs (see ChannelBase._setup_problems).
+    problems = [
+        problem
+        for index, channel in enumerate(channels)
+        for problem in channel._setup_problems(f"channels[{index}]", setup)
+    ]
     return problems + _channel_alarm_problems(
         channels, threshold=threshold, filters=filters, subject_formatter=subject_formatter
     )

@@ -16,11 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from guardduty_alerts.channels import (
-    SlackChannel,
-    TeamsChannel,
-    WebhookChannel,
-)
+from guardduty_alerts.channel_base import CHAT_API_REGIONS, USER_NOTIFICATIONS_API_REGION
 from guardduty_alerts.naming import api_destination_name, webhook_connection_name
 from guardduty_alerts.patterns import FINDING_DETAIL_TYPE, GUARDDUTY_SOURCE
 
@@ -43,12 +39,9 @@ __all__ = [
     "check_user_notifications",
 ]
 
-# One of the regions where the chat integration has its API (the library's CHAT_API_REGIONS); a stack in
-# another region asks this one. Configurations are account-wide: every API region lists the same ones.
-CHAT_API_REGIONS = ("ap-southeast-1", "eu-west-1", "us-east-2", "us-west-2")
+# One of the regions where the chat integration has its API (CHAT_API_REGIONS); a stack in another region
+# asks this one. Configurations are account-wide: every API region lists the same ones.
 CHAT_API_REGION = "us-east-2"
-# AWS User Notifications has its API in us-east-1 only (the library's USER_NOTIFICATIONS_API_REGION).
-USER_NOTIFICATIONS_API_REGION = "us-east-1"
 # What AWS applies to a chat configuration without a guardrail: channel members could use the role fully.
 ADMINISTRATOR_ACCESS = "policy/AdministratorAccess"
 
@@ -128,65 +121,23 @@ def _guardrail_problems(label: str, configuration: dict[str, Any], guardrail_pre
 def check_chat_configurations(context: StackContext) -> CheckResult:
     alerting = _alerting(context)
     client = _chat_client(context)
-    slack: list[dict[str, Any]] | None = None
-    teams: dict[str, list[dict[str, Any]]] = {}
+    # Each listing once: the Slack configurations of the account, the Teams ones of each team.
+    listed: dict[tuple[str, tuple[tuple[str, str], ...]], list[dict[str, Any]]] = {}
     guardrail_prefix = f"{alerting.alerts_name}-chat-guardrail"
     problems, good = [], []
     for group in alerting.routing().raw_groups:
         topic = _raw_topic_arn(context, group.key)
         for channel in group.channels:
-            if isinstance(channel, SlackChannel):
-                if slack is None:
-                    slack = list(pages(client, "describe_slack_channel_configurations", "SlackChannelConfigurations"))
-                label = f"Slack channel {channel.channel_id} (workspace {channel.workspace_id})"
-                found = [
-                    c
-                    for c in slack
-                    if c.get("SlackTeamId") == channel.workspace_id and c.get("SlackChannelId") == channel.channel_id
-                ]
-            elif isinstance(channel, TeamsChannel):
-                if channel.team_id not in teams:
-                    teams[channel.team_id] = list(
-                        pages(
-                            client,
-                            "list_microsoft_teams_channel_configurations",
-                            "TeamChannelConfigurations",
-                            TeamId=channel.team_id,
-                        )
-                    )
-                label = f"Teams channel {channel.channel_id} (team {channel.team_id})"
-                found = [
-                    c
-                    for c in teams[channel.team_id]
-                    if c.get("ChannelId") == channel.channel_id and c.get("TenantId") == channel.tenant_id
-                ]
-            else:
+            if not channel.chat_configuration:
                 continue
-            subscribing = [c for c in found if topic in (c.get("SnsTopicArns") or [])]
-            if not found:
-                problems.append(
-                    f"{label} has no chat configuration in {context.account_words(context.account_id)}: findings "
-                    f"published to topic {topic} reach nobody"
-                )
-                continue
-            if not subscribing:
-                names = ", ".join(str(c.get("ConfigurationName")) for c in found)
-                problems.append(f"{label}: configuration {names} does not subscribe to topic {topic}")
-                continue
-            own = []
-            for configuration in subscribing:
-                own += _guardrail_problems(label, configuration, guardrail_prefix)
-                state = configuration.get("State")
-                if state not in (None, "ENABLED"):
-                    reason = configuration.get("StateReason")
-                    own.append(
-                        f"{label}: configuration {configuration.get('ConfigurationName')} is {state}"
-                        + (f" ({reason})" if reason else "")
-                    )
+            method, key, arguments = channel.chat_listing()
+            listing = (method, tuple(sorted(arguments.items())))
+            if listing not in listed:
+                listed[listing] = list(pages(client, method, key, **arguments))
+            found = [c for c in listed[listing] if channel.is_configuration_of(c)]
+            own, fine = _configuration_problems(context, channel.describe(), found, topic, guardrail_prefix)
             problems += own
-            if not own:
-                name = subscribing[0].get("ConfigurationName")
-                good.append(f"{label}: configuration {name} subscribes to topic {topic}, with the guardrail")
+            good += fine
     if problems:
         return fail(
             "chat-configurations",
@@ -197,6 +148,36 @@ def check_chat_configurations(context: StackContext) -> CheckResult:
             ],
         )
     return passed("chat-configurations", *good)
+
+
+def _configuration_problems(
+    context: StackContext, label: str, found: list[dict[str, Any]], topic: str, guardrail_prefix: str
+) -> tuple[list[str], list[str]]:
+    """One chat channel's configurations: one subscribes to `topic`, with the guardrail, enabled. Returns the
+    problems and, without any, what passed."""
+    if not found:
+        return [
+            f"{label} has no chat configuration in {context.account_words(context.account_id)}: findings "
+            f"published to topic {topic} reach nobody"
+        ], []
+    subscribing = [c for c in found if topic in (c.get("SnsTopicArns") or [])]
+    if not subscribing:
+        names = ", ".join(str(c.get("ConfigurationName")) for c in found)
+        return [f"{label}: configuration {names} does not subscribe to topic {topic}"], []
+    own = []
+    for configuration in subscribing:
+        own += _guardrail_problems(label, configuration, guardrail_prefix)
+        state = configuration.get("State")
+        if state not in (None, "ENABLED"):
+            reason = configuration.get("StateReason")
+            own.append(
+                f"{label}: configuration {configuration.get('ConfigurationName')} is {state}"
+                + (f" ({reason})" if reason else "")
+            )
+    if own:
+        return own, []
+    name = subscribing[0].get("ConfigurationName")
+    return [], [f"{label}: configuration {name} subscribes to topic {topic}, with the guardrail"]
 
 
 # --- chat webhooks: API destinations and their connection --------------------------------------------------------
@@ -270,18 +251,9 @@ def check_channel_subscriptions(context: StackContext) -> CheckResult:
             fixes.append(context.apply)
             continue
         for channel in wanted:
-            if isinstance(channel, WebhookChannel):
-                protocol, endpoint, label = "https", channel.url, f"HTTPS webhook at {hidden_url(channel.url)}"
-                confirm = (
-                    "its owner must open the SubscribeURL SNS posted to it (receivers that confirm by themselves: "
-                    f"auto_confirms: true); {context.apply} sends a new one"
-                )
-            else:
-                protocol, endpoint, label = "sqs", channel.queue_arn, f"SQS queue {channel.queue_arn}"
-                confirm = (
-                    "a queue in another account must confirm the subscription: its owner calls sns:ConfirmSubscription "
-                    "with the token SNS put in the queue"
-                )
+            # Each kind says what SNS subscribed, how verify names it, and how its subscription is confirmed.
+            protocol, endpoint = channel.sns_subscription()
+            label, confirm = channel.subscription_label(hidden_url), channel.confirm_advice(context.apply)
             found = [s for s in subscriptions if s.get("Protocol") == protocol and s.get("Endpoint") == endpoint]
             if not found:
                 problems.append(f"{label} is not subscribed to topic {topic}")
@@ -306,25 +278,7 @@ def check_user_notifications(context: StackContext) -> CheckResult:
     notifications = context.clients.at("notifications", USER_NOTIFICATIONS_API_REGION)
     contacts_client = context.clients.at("notificationscontacts", USER_NOTIFICATIONS_API_REGION)
     name = channel_names(alerting).notification_configuration
-    problems, fixes, good = [], [], []
-    hubs = list(pages(notifications, "list_notification_hubs", "notificationHubs"))
-    active_hubs = [hub for hub in hubs if (hub.get("statusSummary") or {}).get("status") == "ACTIVE"]
-    if not active_hubs:
-        states = ", ".join(
-            f"{hub.get('notificationHubRegion')} {(hub.get('statusSummary') or {}).get('status')}" for hub in hubs
-        )
-        problems.append(
-            f"no notification hub is registered in {context.account_words(context.account_id)}"
-            + (f" (hubs: {states})" if states else "")
-            + ": User Notifications sends nothing"
-        )
-        fixes.append(
-            "set create_hub: true on the user_notifications channel and apply, or register one: aws notifications "
-            f"register-notification-hub --region {USER_NOTIFICATIONS_API_REGION} --notification-hub-region "
-            f"{USER_NOTIFICATIONS_API_REGION}"
-        )
-    else:
-        good.append(f"notification hub in {', '.join(sorted(h['notificationHubRegion'] for h in active_hubs))}")
+    problems, fixes, good = _hub_findings(context, notifications)
     configurations = [
         c
         for c in pages(notifications, "list_notification_configurations", "notificationConfigurations")
@@ -360,8 +314,54 @@ def check_user_notifications(context: StackContext) -> CheckResult:
     contacts = {
         str(c.get("address", "")).lower(): c for c in pages(contacts_client, "list_email_contacts", "emailContacts")
     }
+    contact_problems, contact_fixes, contact_good = _contact_findings(
+        context, channel.addresses, contacts, channels, name
+    )
+    problems += contact_problems
+    fixes += contact_fixes
+    good += contact_good
+    if problems:
+        return fail("user-notifications", problems, fixes)
+    return passed("user-notifications", *good)
+
+
+def _hub_findings(context: StackContext, notifications: Any) -> tuple[list[str], list[str], list[str]]:
+    """Problems, fixes and what passed of the account's notification hubs: at least one ACTIVE."""
+    hubs = list(pages(notifications, "list_notification_hubs", "notificationHubs"))
+    active_hubs = [hub for hub in hubs if (hub.get("statusSummary") or {}).get("status") == "ACTIVE"]
+    if active_hubs:
+        return [], [], [f"notification hub in {', '.join(sorted(h['notificationHubRegion'] for h in active_hubs))}"]
+    states = ", ".join(
+        f"{hub.get('notificationHubRegion')} {(hub.get('statusSummary') or {}).get('status')}" for hub in hubs
+    )
+    return (
+        [
+            f"no notification hub is registered in {context.account_words(context.account_id)}"
+            + (f" (hubs: {states})" if states else "")
+            + ": User Notifications sends nothing"
+        ],
+        [
+            "set create_hub: true on the user_notifications channel and apply, or register one: aws notifications "
+            f"register-notification-hub --region {USER_NOTIFICATIONS_API_REGION} --notification-hub-region "
+            f"{USER_NOTIFICATIONS_API_REGION}"
+        ],
+        [],
+    )
+
+
+def _contact_findings(
+    context: StackContext,
+    addresses: tuple[str, ...],
+    contacts: dict[str, dict[str, Any]],
+    channels: set[Any],
+    name: str | None,
+) -> tuple[list[str], list[str], list[str]]:
+    """Each address: an email contact, a channel of the configuration, activated. Returns the problems, the
+    fixes and what passed."""
+    problems: list[str] = []
+    fixes: list[str] = []
     activated = []
-    for address in channel.addresses:
+    for address in addresses:
         contact = contacts.get(address.lower())
         if contact is None:
             problems.append(f"{address} has no email contact")
@@ -378,8 +378,4 @@ def check_user_notifications(context: StackContext) -> CheckResult:
             )
         else:
             activated.append(address)
-    if activated:
-        good.append(f"contacts activated: {', '.join(activated)}")
-    if problems:
-        return fail("user-notifications", problems, fixes)
-    return passed("user-notifications", *good)
+    return problems, fixes, [f"contacts activated: {', '.join(activated)}"] if activated else []
