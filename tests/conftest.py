@@ -29,6 +29,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.terraform)
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` (./bin/test): two workers per core when the run includes the Terraform tests, else xdist's own
+    count (one per core). A Terraform test mostly waits: `terraform apply` of the example took 79 s of wall
+    time for 13 s of CPU (the AWS provider polls an SQS queue's attributes every 5 s until six reads agree,
+    for the queue and again for its policy, and KMS's key policy and tags likewise), so a second worker per
+    core runs while the first one waits. PYTEST_XDIST_AUTO_NUM_WORKERS=N still sets the number outright."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or not _selects_terraform_tests(config):
+        return None
+    return 2 * len(os.sched_getaffinity(0))
+
+
+def _selects_terraform_tests(config: pytest.Config) -> bool:
+    """Whether the mark expression (-m) and the paths given could select a test under tests/terraform/."""
+    from _pytest.mark.expression import Expression
+
+    if config.option.markexpr and not Expression.compile(config.option.markexpr).evaluate(
+        lambda name: name == "terraform"
+    ):
+        return False
+    folder = Path(__file__).resolve().parent / "terraform"
+    paths = [Path(config.invocation_params.dir, arg.split("::")[0]).resolve() for arg in config.args]
+    return any(path == folder or folder in path.parents or path in folder.parents for path in paths)
+
+
 @pytest.fixture(scope="session")
 def example_config() -> AlertsConfig:
     return load_config(EXAMPLE_CONFIG)
