@@ -107,10 +107,15 @@ class ExampleDeployment:
 
 @contextmanager
 def deploy_example(env: dict[str, str], endpoint: str, project: Path, region: str) -> Iterator[ExampleDeployment]:
-    """The example configuration in `region` only, applied to the emulator at `endpoint` from `project`; whatever
-    is left of it is destroyed on leaving. Every resource of the example is regional, so deployments in
-    different regions of one emulator never see each other: a test that changes or destroys a deployment gets
-    one in a region of its own, and the session's (us-east-1) stays as applied, whatever order tests run in."""
+    """The example configuration in `region` only, applied to the emulator at `endpoint` from `project`. Every
+    resource of the example is regional, so deployments in different regions of one emulator never see each
+    other: a test that changes or destroys a deployment gets one in a region of its own, and the session's
+    (us-east-1) stays as applied, whatever order tests run in.
+
+    Nothing is destroyed on leaving: the emulator lives only as long as the test session (one per xdist
+    worker) and the region is nobody else's, so a destroy would check nothing and cost a minute of waiting
+    (the AWS provider waits about 25 s for the SQS queue policy's removal to settle). The destroy test
+    (test_example_deployment.py) runs and checks its own."""
     import yaml
     from guardduty_alerts_app.config import load_config
     from guardduty_alerts_app.stacks.synth import synth_to  # loads cdktf: only for the sessions that need it
@@ -123,19 +128,12 @@ def deploy_example(env: dict[str, str], endpoint: str, project: Path, region: st
     (name,) = synth_to(config, project / "cdktf.out", state_dir=project)
     stack_dir = project / "cdktf.out" / "stacks" / name
     state_file = project / f"terraform.{name}.tfstate"
-    try:
-        terraform(env, stack_dir, "init", "-input=false")
-        terraform(env, stack_dir, "apply", "-auto-approve", "-input=false")
-        outputs = {
-            key: value["value"]
-            for key, value in json.loads(terraform(env, stack_dir, "output", "-json").stdout).items()
-        }
-        yield ExampleDeployment(
-            project, config_file, config, region, name, stack_dir, state_file, outputs, endpoint, env
-        )
-    finally:
-        if state_file.is_file() and read_json(state_file)["resources"]:
-            terraform(env, stack_dir, "destroy", "-auto-approve", "-input=false", check=False)
+    terraform(env, stack_dir, "init", "-input=false")
+    terraform(env, stack_dir, "apply", "-auto-approve", "-input=false")
+    outputs = {
+        key: value["value"] for key, value in json.loads(terraform(env, stack_dir, "output", "-json").stdout).items()
+    }
+    yield ExampleDeployment(project, config_file, config, region, name, stack_dir, state_file, outputs, endpoint, env)
 
 
 def run_main(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

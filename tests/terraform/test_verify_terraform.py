@@ -73,7 +73,8 @@ def write_config(path: Path, endpoint: str, **overrides: Any) -> Path:
 def deployed(
     aws_env_session: dict[str, str], moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Deployment]:
-    """The example applied in REGION for this module alone, destroyed after it: these tests break it."""
+    """The example applied in REGION for this module alone: these tests break it (left in place afterwards, see
+    helpers.deploy_example)."""
     project = tmp_path_factory.mktemp("verify-deployment")
     with deploy_example(aws_env_session, moto_endpoint, project, REGION) as deployment:
         yield Deployment(deployment.config_file, deployment.stack_name, deployment.outputs, deployment.endpoint)
