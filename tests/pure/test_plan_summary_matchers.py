@@ -218,6 +218,13 @@ def test_type_selection_phrases() -> None:
         ("Recon:EC2/Port", "Recon:*", False),
         ("Recon", "Recon:EC2/Port", False),  # no star: an exact type, not a prefix
         ("Recon:*", "Backdoor:EC2/X", False),
+        # The star is dropped, not the character before it: prefix "...B!" covers the DNS variant only.
+        ("CryptoCurrency:EC2/BitcoinTool.B!*", "CryptoCurrency:EC2/BitcoinTool.B!DNS", True),
+        ("CryptoCurrency:EC2/BitcoinTool.B!*", "CryptoCurrency:EC2/BitcoinTool.B", False),
+        # Only the other entry's trailing star is its prefix mark: prefix "Recon:*" (a literal star, as
+        # {"prefix": "Recon:*"} reads) does not cover every "Recon:" type.
+        ("Recon:**", "Recon:*", False),
+        ("Recon:**", "Recon:**", True),
     ],
 )
 def test_a_prefix_covers_what_starts_with_it(entry: str, other: str, covered: bool) -> None:
@@ -303,11 +310,23 @@ def test_other_and_resource_conditions_are_told_apart() -> None:
     assert resource_conditions({"detail": {"region": ["x"]}}) == ""
 
 
+def test_resource_conditions_read_the_same_whatever_the_key_order() -> None:
+    # Rules are compared by this text: the same `$or` alternatives written in another key order are the same
+    # condition (EventBridge User Guide, "Creating event patterns": `$or` takes a list of patterns).
+    first = {"detail": {"resource": {"$or": [{"resourceType": ["Instance"], "accessKeyDetails": {"exists": True}}]}}}
+    second = {"detail": {"resource": {"$or": [{"accessKeyDetails": {"exists": True}, "resourceType": ["Instance"]}]}}}
+    expected = '{"detail.resource.$or": [{"accessKeyDetails": {"exists": true}, "resourceType": ["Instance"]}]}'
+    assert resource_conditions(first) == expected
+    assert resource_conditions(second) == expected
+
+
 @pytest.mark.parametrize(
     ("matchers", "words"),
     [
         (["a", "b"], "is a or is b"),
         ([7, 1.5, True, None], "is 7 or is 1.5 or is true or is null"),
+        ([False], "is false"),
+        ([{"anything-but": [False, 0]}], "not (is false or is 0)"),
         ([{"exists": True}], "is present"),
         ([{"exists": False}], "is absent"),
         ([{"prefix": "arn:"}], "starts with arn:"),
