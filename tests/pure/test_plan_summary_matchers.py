@@ -273,6 +273,10 @@ def _count(*matchers: object) -> dict[str, Any]:
         (_count({"numeric": ["<", 2]}), FIRST_OCCURRENCE),
         (_count({"numeric": [">=", 1]}), EVERY_OCCURRENCE),
         (_count({"exists": True}), EVERY_OCCURRENCE),
+        (_count({"numeric": [">", 0]}), EVERY_OCCURRENCE),  # counts start at 1
+        (_count(1, {"numeric": [">=", 2]}), EVERY_OCCURRENCE),
+        (_count({"numeric": ["<", 1.5]}), FIRST_OCCURRENCE),  # no count between 1 and 2
+        (_count({"numeric": [">", 0, "<", 2]}), FIRST_OCCURRENCE),
     ],
 )
 def test_occurrence_conditions(pattern: dict[str, Any], occurrence: str) -> None:
@@ -285,6 +289,13 @@ def test_occurrence_conditions(pattern: dict[str, Any], occurrence: str) -> None
         _count(2),  # only the second occurrence: neither every one nor the first only
         _count({"numeric": ["<", 3]}),  # first and second
         _count({"numeric": [">=", 2]}),  # repeats only
+        # Each of these lets the first occurrence through and some repeats, not all: neither reading fits.
+        _count(1, {"numeric": [">=", 3]}),  # all but the second
+        _count(1, 2, {"numeric": [">=", 1000]}),  # not the 3rd to 999th
+        _count({"numeric": [">=", 1, "<=", 1000]}),  # not past the 1000th
+        _count(1, {"numeric": [">", 1000]}),  # the first and past the 1000th
+        _count(1, {"numeric": ["=", 11]}),
+        _count({"anything-but": 5}),  # all but the fifth
         {"detail": {"service": {"count": 1}}},
     ],
 )
