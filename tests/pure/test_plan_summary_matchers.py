@@ -295,6 +295,7 @@ def test_occurrence_conditions(pattern: dict[str, Any], occurrence: str) -> None
         _count({"numeric": [">=", 1, "<=", 1000]}),  # not past the 1000th
         _count(1, {"numeric": [">", 1000]}),  # the first and past the 1000th
         _count(1, {"numeric": ["=", 11]}),
+        _count(1, {"numeric": [">", 10, "<", 12]}),  # the 11th: the one count just past a matcher number
         _count({"anything-but": 5}),  # all but the fifth
         {"detail": {"service": {"count": 1}}},
     ],
