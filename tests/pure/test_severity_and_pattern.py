@@ -61,6 +61,8 @@ def test_rejects_threshold_outside_bands(value: object, message: str) -> None:
 @pytest.mark.parametrize(
     ("score", "band"),
     [
+        # Below GuardDuty's 1.0 (a hand-written finding given to `preview`): still a band, the lowest.
+        (0.5, "LOW"),
         (1.0, "LOW"),
         (3.9, "LOW"),
         (4.0, "MEDIUM"),
