@@ -27,6 +27,8 @@ OWN = sorted(OWN_EVENTS.glob("*.json"))
 NON_FINDINGS = sorted((FINDINGS_DIR / "non_findings").glob("*.json"))
 ALL_FINDINGS = CORPUS + OWN
 REGIONS = ("ap-southeast-2", "eu-west-1", "us-east-1")
+
+
 def read(path: Path) -> dict:
     return json.loads(path.read_text())
 
@@ -130,7 +132,16 @@ def test_other_guardduty_events_are_never_mailed(path: Path) -> None:
     assert outcome.reason.startswith("not a finding (detail-type ")
 
 
-BAND_EDGES = [(1.0, "LOW"), (3.9, "LOW"), (4.0, "MEDIUM"), (6.9, "MEDIUM"), (7.0, "HIGH"), (8.9, "HIGH"), (9.0, "CRITICAL"), (10.0, "CRITICAL")]
+BAND_EDGES = [
+    (1.0, "LOW"),
+    (3.9, "LOW"),
+    (4.0, "MEDIUM"),
+    (6.9, "MEDIUM"),
+    (7.0, "HIGH"),
+    (8.9, "HIGH"),
+    (9.0, "CRITICAL"),
+    (10.0, "CRITICAL"),
+]
 
 
 def finding(severity: float, **detail: object) -> dict:
@@ -175,6 +186,32 @@ def test_one_rule_per_mailed_band_and_one_for_samples(threshold: str | float, ke
     assert [rule.key for rule in rules] == keys
     assert len(mail_rules(1.0, FindingFilters(samples=SampleHandling.DROP))) == 4  # no sample rule
     assert [rule.key for rule in mail_rules(4.0, formatter=True)] == ["findings"]
+
+
+def test_rule_descriptions_say_which_scores_each_rule_mails() -> None:
+    # The description is what the EventBridge console and the plan show next to each rule.
+    assert [rule.description for rule in mail_rules(5.5)] == [
+        "GuardDuty MEDIUM findings (severity 5.5 to below 7), not samples",
+        "GuardDuty HIGH findings (severity 7 to below 9), not samples",
+        "GuardDuty CRITICAL findings (severity 9 and above), not samples",
+        "GuardDuty sample findings of severity 5.5 and above, marked SAMPLE",
+    ]
+
+
+def test_the_formatter_rule_mails_every_finding_that_passes_the_filters() -> None:
+    filters = FindingFilters(exclude_types=("Recon:",), samples=SampleHandling.DROP, new_only=True)
+    (rule,) = mail_rules(7.5, filters, formatter=True)
+    assert rule.description == "GuardDuty findings of severity 7.5 and above, to the subject formatter"
+    assert (rule.band, rule.input_paths, rule.input_template) == (None, None, None)
+    assert rule.event_pattern == {
+        "source": ["aws.guardduty"],
+        "detail-type": ["GuardDuty Finding"],
+        "detail": {
+            "severity": [{"numeric": [">=", 7.5]}],
+            "type": [{"anything-but": {"prefix": "Recon:"}}],
+            "service": {"additionalInfo": {"sample": [False, {"exists": False}]}, "count": [{"numeric": ["=", 1]}]},
+        },
+    }
 
 
 def decision(filters: FindingFilters, event: dict) -> bool:
@@ -242,7 +279,10 @@ def test_preview_command_prints_decisions_and_mails(capsys: pytest.CaptureFixtur
     assert "== stack guardduty-alerts-us-east-1 (threshold HIGH) ==" in out
     assert "-- lambda__Backdoor_Lambda_C2Activity_B.json: MAILED by rule guardduty-alerts-high" in out
     assert '"Resource type: Lambda"' in out
-    assert "-- container__Execution_Runtime_NewBinaryExecuted.json: not mailed: severity 5 (MEDIUM) is below the threshold 7" in out
+    assert (
+        "-- container__Execution_Runtime_NewBinaryExecuted.json: not mailed: severity 5 (MEDIUM) is below the threshold 7"
+        in out
+    )
 
 
 EVENT_ALLOWED = (
