@@ -132,16 +132,7 @@ def test_other_guardduty_events_are_never_mailed(path: Path) -> None:
     assert outcome.reason.startswith("not a finding (detail-type ")
 
 
-BAND_EDGES = [
-    (1.0, "LOW"),
-    (3.9, "LOW"),
-    (4.0, "MEDIUM"),
-    (6.9, "MEDIUM"),
-    (7.0, "HIGH"),
-    (8.9, "HIGH"),
-    (9.0, "CRITICAL"),
-    (10.0, "CRITICAL"),
-]
+BAND_EDGES = [(1.0, "LOW"), (3.9, "LOW"), (4.0, "MEDIUM"), (6.9, "MEDIUM"), (7.0, "HIGH"), (8.9, "HIGH"), (9.0, "CRITICAL"), (10.0, "CRITICAL")]
 
 
 def finding(severity: float, **detail: object) -> dict:
