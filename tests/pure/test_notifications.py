@@ -270,10 +270,7 @@ def test_preview_command_prints_decisions_and_mails(capsys: pytest.CaptureFixtur
     assert "== stack guardduty-alerts-us-east-1 (threshold HIGH) ==" in out
     assert "-- lambda__Backdoor_Lambda_C2Activity_B.json: MAILED by rule guardduty-alerts-high" in out
     assert '"Resource type: Lambda"' in out
-    assert (
-        "-- container__Execution_Runtime_NewBinaryExecuted.json: not mailed: severity 5 (MEDIUM) is below the threshold 7"
-        in out
-    )
+    assert "-- container__Execution_Runtime_NewBinaryExecuted.json: not mailed: severity 5 (MEDIUM) is below the threshold 7" in out
 
 
 EVENT_ALLOWED = (
