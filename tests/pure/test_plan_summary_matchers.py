@@ -68,6 +68,8 @@ def test_severity_matchers_are_evaluated_as_ranges(pattern: dict[str, Any], rang
         {"detail": {"severity": {"numeric": [">=", 7]}}},  # not a list
         _severity({"numeric": [">=", 4, "<"]}),  # three elements
         _severity({"numeric": [">=", 4, "<", 7, "<", 8]}),  # six elements
+        _severity({"numeric": [4, 7, 9]}),  # numbers without operators: not a list of values to exclude
+        _severity({"equals-ignore-case": [7]}),
         _severity({"numeric": ["!=", 4]}),
         _severity({"numeric": [">=", "4"]}),
         _severity({"numeric": [">=", True]}),  # a boolean is no number
@@ -119,6 +121,10 @@ def test_set_algebra_and_equality() -> None:
         ([{"numeric": [">", 7]}], "findings of severity above 7.0 to 10.0 (CRITICAL and part of HIGH)"),
         ([{"numeric": [">=", 7.25]}], "findings of severity 7.25 to 10.0 (CRITICAL and part of HIGH)"),
         ([5], "findings of severity exactly 5.0 (part of MEDIUM)"),
+        (
+            [{"numeric": ["<", 4]}, {"numeric": [">", 7]}],
+            "findings of severity 1.0 to below 4.0, above 7.0 to 10.0 (LOW, CRITICAL and part of HIGH)",
+        ),
         ([], "no findings"),
     ],
 )
