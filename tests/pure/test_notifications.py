@@ -14,6 +14,7 @@ import pytest
 from guardduty_alerts.notifications import mail_rules
 from guardduty_alerts.patterns import FindingFilters, SampleHandling
 from guardduty_alerts.severity import Severity, parse_threshold
+from guardduty_alerts.templates import band_legend
 from guardduty_alerts_app.cli import main
 from guardduty_alerts_app.config import AlertsConfig, load_config
 from guardduty_alerts_app.review_inputs import stack_alerting
@@ -187,6 +188,23 @@ def test_rule_descriptions_say_which_scores_each_rule_mails() -> None:
         "GuardDuty CRITICAL findings (severity 9 and above), not samples",
         "GuardDuty sample findings of severity 5.5 and above, marked SAMPLE",
     ]
+
+
+# GuardDuty's bands: Low 1.0-3.9, Medium 4.0-6.9, High 7.0-8.9, Critical 9.0-10.0 (GuardDuty User Guide,
+# "Severity levels of GuardDuty findings"); a sample mail lists the bands it may be in.
+@pytest.mark.parametrize(
+    ("bands", "legend"),
+    [
+        (list(Severity), "LOW 1.0-3.9, MEDIUM 4.0-6.9, HIGH 7.0-8.9, CRITICAL 9.0-10.0"),
+        ([Severity.HIGH, Severity.CRITICAL], "HIGH 7.0-8.9, CRITICAL 9.0-10.0"),
+        ([Severity.CRITICAL], "CRITICAL 9.0-10.0"),
+    ],
+)
+def test_sample_mails_name_each_band_with_its_scores(bands: list[Severity], legend: str) -> None:
+    assert band_legend(bands) == legend
+    sample_rule = mail_rules(bands[0].floor)[-1]
+    # At a band's floor, the sample mail lists that band and those above, as one line of the template.
+    assert sample_rule.sample and f'"Severity bands: {legend}"' in (sample_rule.input_template or "").splitlines()
 
 
 def test_the_formatter_rule_mails_every_finding_that_passes_the_filters() -> None:
