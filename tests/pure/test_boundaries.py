@@ -107,7 +107,16 @@ def test_a_pattern_exactly_at_the_quota_is_accepted_and_one_character_more_is_re
     over = types_for_pattern_length(limit + 1)
     problem = pattern_size_problem(mail_rules(4.0, FindingFilters(exclude_types=over)), limit)
     assert problem is not None
-    assert f"event pattern {limit + 1} characters long, over the limit of {limit}" in problem
+    assert problem == (
+        f"the finding types make rule 'medium''s event pattern {limit + 1} characters long, over the limit of "
+        f"{limit} (EventBridge's event pattern size quota); allowed: fewer types, prefixes (Recon: or "
+        "UnauthorizedAccess:EC2/) instead of many exact types, or a raised quota declared as the event pattern "
+        "size limit (up to 4096)"
+    )
     # The pattern measured is the string Terraform receives: compact JSON with sorted keys.
     rule = max(mail_rules(4.0, FindingFilters(exclude_types=over)), key=lambda r: len(r.pattern_json()))
     assert rule.pattern_json() == json.dumps(json.loads(rule.pattern_json()), sort_keys=True, separators=(",", ":"))
+
+
+def test_no_rules_are_within_any_quota() -> None:
+    assert pattern_size_problem([], 2048) is None

@@ -14,6 +14,7 @@ import pytest
 from guardduty_alerts.notifications import mail_rules
 from guardduty_alerts.patterns import FindingFilters, SampleHandling
 from guardduty_alerts.severity import Severity, parse_threshold
+from guardduty_alerts.templates import band_legend
 from guardduty_alerts_app.cli import main
 from guardduty_alerts_app.config import AlertsConfig, load_config
 from guardduty_alerts_app.review_inputs import stack_alerting
@@ -27,6 +28,8 @@ OWN = sorted(OWN_EVENTS.glob("*.json"))
 NON_FINDINGS = sorted((FINDINGS_DIR / "non_findings").glob("*.json"))
 ALL_FINDINGS = CORPUS + OWN
 REGIONS = ("ap-southeast-2", "eu-west-1", "us-east-1")
+
+
 def read(path: Path) -> dict:
     return json.loads(path.read_text())
 
@@ -175,6 +178,49 @@ def test_one_rule_per_mailed_band_and_one_for_samples(threshold: str | float, ke
     assert [rule.key for rule in rules] == keys
     assert len(mail_rules(1.0, FindingFilters(samples=SampleHandling.DROP))) == 4  # no sample rule
     assert [rule.key for rule in mail_rules(4.0, formatter=True)] == ["findings"]
+
+
+def test_rule_descriptions_say_which_scores_each_rule_mails() -> None:
+    # The description is what the EventBridge console and the plan show next to each rule.
+    assert [rule.description for rule in mail_rules(5.5)] == [
+        "GuardDuty MEDIUM findings (severity 5.5 to below 7), not samples",
+        "GuardDuty HIGH findings (severity 7 to below 9), not samples",
+        "GuardDuty CRITICAL findings (severity 9 and above), not samples",
+        "GuardDuty sample findings of severity 5.5 and above, marked SAMPLE",
+    ]
+
+
+# GuardDuty's bands: Low 1.0-3.9, Medium 4.0-6.9, High 7.0-8.9, Critical 9.0-10.0 (GuardDuty User Guide,
+# "Severity levels of GuardDuty findings"); a sample mail lists the bands it may be in.
+@pytest.mark.parametrize(
+    ("bands", "legend"),
+    [
+        (list(Severity), "LOW 1.0-3.9, MEDIUM 4.0-6.9, HIGH 7.0-8.9, CRITICAL 9.0-10.0"),
+        ([Severity.HIGH, Severity.CRITICAL], "HIGH 7.0-8.9, CRITICAL 9.0-10.0"),
+        ([Severity.CRITICAL], "CRITICAL 9.0-10.0"),
+    ],
+)
+def test_sample_mails_name_each_band_with_its_scores(bands: list[Severity], legend: str) -> None:
+    assert band_legend(bands) == legend
+    sample_rule = mail_rules(bands[0].floor)[-1]
+    # At a band's floor, the sample mail lists that band and those above, as one line of the template.
+    assert sample_rule.sample and f'"Severity bands: {legend}"' in (sample_rule.input_template or "").splitlines()
+
+
+def test_the_formatter_rule_mails_every_finding_that_passes_the_filters() -> None:
+    filters = FindingFilters(exclude_types=("Recon:",), samples=SampleHandling.DROP, new_only=True)
+    (rule,) = mail_rules(7.5, filters, formatter=True)
+    assert rule.description == "GuardDuty findings of severity 7.5 and above, to the subject formatter"
+    assert (rule.band, rule.input_paths, rule.input_template) == (None, None, None)
+    assert rule.event_pattern == {
+        "source": ["aws.guardduty"],
+        "detail-type": ["GuardDuty Finding"],
+        "detail": {
+            "severity": [{"numeric": [">=", 7.5]}],
+            "type": [{"anything-but": {"prefix": "Recon:"}}],
+            "service": {"additionalInfo": {"sample": [False, {"exists": False}]}, "count": [{"numeric": ["=", 1]}]},
+        },
+    }
 
 
 def decision(filters: FindingFilters, event: dict) -> bool:

@@ -68,6 +68,8 @@ def test_severity_matchers_are_evaluated_as_ranges(pattern: dict[str, Any], rang
         {"detail": {"severity": {"numeric": [">=", 7]}}},  # not a list
         _severity({"numeric": [">=", 4, "<"]}),  # three elements
         _severity({"numeric": [">=", 4, "<", 7, "<", 8]}),  # six elements
+        _severity({"numeric": [4, 7, 9]}),  # numbers without operators: not a list of values to exclude
+        _severity({"equals-ignore-case": [7]}),
         _severity({"numeric": ["!=", 4]}),
         _severity({"numeric": [">=", "4"]}),
         _severity({"numeric": [">=", True]}),  # a boolean is no number
@@ -119,6 +121,10 @@ def test_set_algebra_and_equality() -> None:
         ([{"numeric": [">", 7]}], "findings of severity above 7.0 to 10.0 (CRITICAL and part of HIGH)"),
         ([{"numeric": [">=", 7.25]}], "findings of severity 7.25 to 10.0 (CRITICAL and part of HIGH)"),
         ([5], "findings of severity exactly 5.0 (part of MEDIUM)"),
+        (
+            [{"numeric": ["<", 4]}, {"numeric": [">", 7]}],
+            "findings of severity 1.0 to below 4.0, above 7.0 to 10.0 (LOW, CRITICAL and part of HIGH)",
+        ),
         ([], "no findings"),
     ],
 )
@@ -218,6 +224,13 @@ def test_type_selection_phrases() -> None:
         ("Recon:EC2/Port", "Recon:*", False),
         ("Recon", "Recon:EC2/Port", False),  # no star: an exact type, not a prefix
         ("Recon:*", "Backdoor:EC2/X", False),
+        # The star is dropped, not the character before it: prefix "...B!" covers the DNS variant only.
+        ("CryptoCurrency:EC2/BitcoinTool.B!*", "CryptoCurrency:EC2/BitcoinTool.B!DNS", True),
+        ("CryptoCurrency:EC2/BitcoinTool.B!*", "CryptoCurrency:EC2/BitcoinTool.B", False),
+        # Only the other entry's trailing star is its prefix mark: prefix "Recon:*" (a literal star, as
+        # {"prefix": "Recon:*"} reads) does not cover every "Recon:" type.
+        ("Recon:**", "Recon:*", False),
+        ("Recon:**", "Recon:**", True),
     ],
 )
 def test_a_prefix_covers_what_starts_with_it(entry: str, other: str, covered: bool) -> None:
@@ -266,6 +279,10 @@ def _count(*matchers: object) -> dict[str, Any]:
         (_count({"numeric": ["<", 2]}), FIRST_OCCURRENCE),
         (_count({"numeric": [">=", 1]}), EVERY_OCCURRENCE),
         (_count({"exists": True}), EVERY_OCCURRENCE),
+        (_count({"numeric": [">", 0]}), EVERY_OCCURRENCE),  # counts start at 1
+        (_count(1, {"numeric": [">=", 2]}), EVERY_OCCURRENCE),
+        (_count({"numeric": ["<", 1.5]}), FIRST_OCCURRENCE),  # no count between 1 and 2
+        (_count({"numeric": [">", 0, "<", 2]}), FIRST_OCCURRENCE),
     ],
 )
 def test_occurrence_conditions(pattern: dict[str, Any], occurrence: str) -> None:
@@ -278,6 +295,14 @@ def test_occurrence_conditions(pattern: dict[str, Any], occurrence: str) -> None
         _count(2),  # only the second occurrence: neither every one nor the first only
         _count({"numeric": ["<", 3]}),  # first and second
         _count({"numeric": [">=", 2]}),  # repeats only
+        # Each of these lets the first occurrence through and some repeats, not all: neither reading fits.
+        _count(1, {"numeric": [">=", 3]}),  # all but the second
+        _count(1, 2, {"numeric": [">=", 1000]}),  # not the 3rd to 999th
+        _count({"numeric": [">=", 1, "<=", 1000]}),  # not past the 1000th
+        _count(1, {"numeric": [">", 1000]}),  # the first and past the 1000th
+        _count(1, {"numeric": ["=", 11]}),
+        _count(1, {"numeric": [">", 10, "<", 12]}),  # the 11th: the one count just past a matcher number
+        _count({"anything-but": 5}),  # all but the fifth
         {"detail": {"service": {"count": 1}}},
     ],
 )
@@ -303,11 +328,23 @@ def test_other_and_resource_conditions_are_told_apart() -> None:
     assert resource_conditions({"detail": {"region": ["x"]}}) == ""
 
 
+def test_resource_conditions_read_the_same_whatever_the_key_order() -> None:
+    # Rules are compared by this text: the same `$or` alternatives written in another key order are the same
+    # condition (EventBridge User Guide, "Creating event patterns": `$or` takes a list of patterns).
+    first = {"detail": {"resource": {"$or": [{"resourceType": ["Instance"], "accessKeyDetails": {"exists": True}}]}}}
+    second = {"detail": {"resource": {"$or": [{"accessKeyDetails": {"exists": True}, "resourceType": ["Instance"]}]}}}
+    expected = '{"detail.resource.$or": [{"accessKeyDetails": {"exists": true}, "resourceType": ["Instance"]}]}'
+    assert resource_conditions(first) == expected
+    assert resource_conditions(second) == expected
+
+
 @pytest.mark.parametrize(
     ("matchers", "words"),
     [
         (["a", "b"], "is a or is b"),
         ([7, 1.5, True, None], "is 7 or is 1.5 or is true or is null"),
+        ([False], "is false"),
+        ([{"anything-but": [False, 0]}], "not (is false or is 0)"),
         ([{"exists": True}], "is present"),
         ([{"exists": False}], "is absent"),
         ([{"prefix": "arn:"}], "starts with arn:"),

@@ -5,7 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from guardduty_alerts.patterns import finding_event_pattern
+from guardduty_alerts.patterns import (
+    FindingFilters,
+    SampleHandling,
+    all_findings_pattern,
+    band_range,
+    bands_at_or_above,
+    exclusion_uses_wildcard,
+    finding_event_pattern,
+    type_matcher,
+)
 from guardduty_alerts.severity import Severity, parse_threshold, threshold_problem
 from helpers import finding_event
 from moto.events.models import EventPattern
@@ -61,6 +70,8 @@ def test_rejects_threshold_outside_bands(value: object, message: str) -> None:
 @pytest.mark.parametrize(
     ("score", "band"),
     [
+        # Below GuardDuty's 1.0 (a hand-written finding given to `preview`): still a band, the lowest.
+        (0.5, "LOW"),
         (1.0, "LOW"),
         (3.9, "LOW"),
         (4.0, "MEDIUM"),
@@ -130,3 +141,82 @@ def test_patterns_are_independent_of_each_other_whatever_was_built_before() -> N
     mail_rules(4.0, FindingFilters(new_only=True))
     assert [rule.pattern_json() for rule in mail_rules(4.0)] == plain
     assert all('"count"' not in pattern for pattern in plain)
+
+
+@pytest.mark.parametrize(
+    ("entry", "matcher"),
+    [
+        ("Recon:EC2/PortProbeUnprotectedPort", ("exact", "Recon:EC2/PortProbeUnprotectedPort")),
+        ("Recon:*", ("prefix", "Recon:")),  # the star is dropped, nothing before it
+        ("CryptoCurrency:EC2/BitcoinTool.B!*", ("prefix", "CryptoCurrency:EC2/BitcoinTool.B!")),
+        ("Recon:", ("prefix", "Recon:")),
+        ("Recon:EC2/", ("prefix", "Recon:EC2/")),
+    ],
+)
+def test_type_entries_read_as_exact_types_or_prefixes(entry: str, matcher: tuple[str, str]) -> None:
+    assert type_matcher(entry) == matcher
+
+
+# EventBridge User Guide, "Comparison operators for use in event patterns": anything-but takes a list of exact
+# values, one {"prefix": ...}, or {"wildcard": ...}; several prefixes, or prefixes with exact values, need the
+# wildcard form. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
+@pytest.mark.parametrize(
+    ("excluded", "condition", "wildcard"),
+    [
+        (
+            ("Recon:EC2/PortProbeUnprotectedPort", "Backdoor:EC2/DenialOfService.Tcp"),
+            [{"anything-but": ["Backdoor:EC2/DenialOfService.Tcp", "Recon:EC2/PortProbeUnprotectedPort"]}],
+            False,
+        ),
+        (("Recon:*",), [{"anything-but": {"prefix": "Recon:"}}], False),
+        (("Recon:", "Backdoor:*"), [{"anything-but": {"wildcard": ["Backdoor:*", "Recon:*"]}}], True),
+        (
+            ("Recon:", "Trojan:EC2/DNSDataExfiltration"),
+            [{"anything-but": {"wildcard": ["Recon:*", "Trojan:EC2/DNSDataExfiltration"]}}],
+            True,
+        ),
+    ],
+)
+def test_excluded_types_take_the_smallest_anything_but_form(
+    excluded: tuple[str, ...], condition: list[object], wildcard: bool
+) -> None:
+    assert all_findings_pattern(4, FindingFilters(exclude_types=excluded))["detail"]["type"] == condition
+    assert exclusion_uses_wildcard(excluded) is wildcard
+
+
+def test_included_types_are_exact_values_or_prefix_matchers() -> None:
+    pattern = all_findings_pattern(4, FindingFilters(include_types=("Recon:*", "Trojan:EC2/DNSDataExfiltration")))
+    assert pattern["detail"]["type"] == [{"prefix": "Recon:"}, "Trojan:EC2/DNSDataExfiltration"]
+
+
+def test_all_findings_pattern_keeps_samples_unless_dropped() -> None:
+    assert all_findings_pattern(7) == {
+        "source": ["aws.guardduty"],
+        "detail-type": ["GuardDuty Finding"],
+        "detail": {"severity": [{"numeric": [">=", 7]}]},
+    }
+    assert all_findings_pattern(5.5, FindingFilters(samples=SampleHandling.DROP))["detail"] == {
+        "severity": [{"numeric": [">=", 5.5]}],
+        "service": {"additionalInfo": {"sample": [False, {"exists": False}]}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("band", "threshold", "scores"),
+    [
+        (Severity.HIGH, 4.0, (7.0, 9.0)),
+        (Severity.HIGH, 8.5, (8.5, 9.0)),
+        (Severity.HIGH, 9.0, None),
+        (Severity.CRITICAL, 10.0, (10.0, None)),
+        (Severity.CRITICAL, 10.5, None),  # above GuardDuty's 10.0: no score left in the top band
+    ],
+)
+def test_band_range_is_the_band_cut_at_the_threshold(
+    band: Severity, threshold: float, scores: tuple[float, float | None] | None
+) -> None:
+    assert band_range(band, threshold) == scores
+
+
+def test_bands_at_or_above_the_top_score() -> None:
+    assert bands_at_or_above(10.0) == [Severity.CRITICAL]
+    assert bands_at_or_above(10.5) == []

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from generated_names import generated_names, name_problems
+from guardduty_alerts import naming
 from guardduty_alerts.naming import api_destination_name, fit, regional_role_name, rule_name
 from guardduty_alerts.regions import PARTITIONS, partition_of
 from guardduty_alerts_app.config import load_config
@@ -445,6 +446,76 @@ def test_a_name_that_fits_is_kept_as_it_is() -> None:
     assert rule_name("guardduty-alerts", "raw-7-5") == "guardduty-alerts-raw-7-5"
     assert regional_role_name("guardduty-alerts-formatter", "eu-west-1") == "guardduty-alerts-formatter-eu-west-1"
     assert fit("x" * 64, 64) == "x" * 64
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda: naming.topic_name("guardduty-alerts"), "guardduty-alerts"),
+        (lambda: naming.channel_topic_name("guardduty-alerts", "raw-high"), "guardduty-alerts-raw-high"),
+        (lambda: naming.webhook_connection_name("guardduty-alerts"), "guardduty-alerts-webhooks"),
+        (
+            lambda: naming.chat_guardrail_policy_name("guardduty-alerts", "eu-west-1"),
+            "guardduty-alerts-chat-guardrail-eu-west-1",
+        ),
+        (lambda: naming.chat_guardrail_policy_name("guardduty-alerts", None), "guardduty-alerts-chat-guardrail"),
+        (lambda: naming.notification_configuration_name("guardduty-alerts"), "guardduty-alerts"),
+        (lambda: naming.dead_letter_queue_name("guardduty-alerts"), "guardduty-alerts-dead-letters"),
+        (lambda: naming.key_alias_name("guardduty-alerts"), "alias/guardduty-alerts"),
+        (lambda: naming.formatter_function_name("guardduty-alerts"), "guardduty-alerts-formatter"),
+        (lambda: naming.forwarding_rule_name("guardduty-alerts", "eu-west-1"), "guardduty-alerts-to-eu-west-1"),
+        (lambda: naming.forwarding_role_name("guardduty-alerts", "us-east-1"), "guardduty-alerts-forward-us-east-1"),
+        (lambda: naming.regional_role_name("guardduty-alerts-formatter", None), "guardduty-alerts-formatter"),
+        (lambda: naming.channel_failures_alarm_name("guardduty-alerts"), "guardduty-alerts-channel-failures"),
+        (
+            lambda: naming.delivery_alarm_names("guardduty-alerts"),
+            ("guardduty-alerts-failed-invocations", "guardduty-alerts-dead-letters"),
+        ),
+        (
+            lambda: naming.chat_configuration_name("guardduty-alerts", "eu-west-1", "sec"),
+            "guardduty-alerts-eu-west-1-sec",
+        ),
+        (lambda: naming.chat_configuration_name("guardduty-alerts", None, "sec"), "guardduty-alerts-sec"),
+    ],
+)
+def test_every_generated_name_of_a_short_construct_name(make: Any, expected: object) -> None:
+    # Deployed names are in Terraform state: changing one replaces the resource.
+    assert make() == expected
+
+
+@pytest.mark.parametrize(
+    ("make", "limit"),
+    [
+        (lambda n: naming.channel_topic_name(n, "raw-high"), naming.MAX_TOPIC_NAME),
+        (naming.webhook_connection_name, naming.MAX_CONNECTION_NAME),
+        (lambda n: naming.chat_guardrail_policy_name(n, "eu-west-1"), naming.MAX_POLICY_NAME),
+        (naming.notification_configuration_name, naming.MAX_NOTIFICATION_CONFIGURATION_NAME),
+        (naming.dead_letter_queue_name, naming.MAX_QUEUE_NAME),
+        (naming.formatter_function_name, naming.MAX_FUNCTION_NAME),
+        (lambda n: naming.forwarding_rule_name(n, "eu-west-1"), naming.MAX_RULE_NAME),
+        (lambda n: naming.forwarding_role_name(n, "eu-west-1"), naming.MAX_ROLE_NAME),
+        (lambda n: naming.api_destination_name(n, "slack"), naming.MAX_API_DESTINATION_NAME),
+        (lambda n: naming.chat_configuration_name(n, "eu-west-1", "sec"), naming.MAX_CHAT_CONFIGURATION_NAME),
+    ],
+)
+def test_every_generated_name_of_a_long_construct_name_is_cut_to_its_limit(make: Any, limit: int) -> None:
+    long_a, long_b = "n" * 300 + "-a", "n" * 300 + "-b"
+    assert len(make(long_a)) == limit
+    assert make(long_a) != make(long_b)
+
+
+def test_a_name_one_character_over_its_limit_is_cut_and_a_trailing_hyphen_dropped() -> None:
+    over = "x" * 65
+    assert fit(over, 64) == "x" * 55 + "-" + hashlib.sha256(over.encode()).hexdigest()[:8]
+    # The head would end in "-": it is dropped, so the name never shows "--" before the digest.
+    hyphen = "a" * 54 + "-" + "b" * 20
+    assert fit(hyphen, 64) == "a" * 54 + "-" + hashlib.sha256(hyphen.encode()).hexdigest()[:8]
+    # Only hyphens at the end of the head go; those at its start stay.
+    leading = "-" + "c" * 70
+    assert fit(leading, 64) == "-" + "c" * 54 + "-" + hashlib.sha256(leading.encode()).hexdigest()[:8]
+    # Other trailing characters stay.
+    upper = "d" * 54 + "X" + "e" * 20
+    assert fit(upper, 64) == "d" * 54 + "X-" + hashlib.sha256(upper.encode()).hexdigest()[:8]
 
 
 def test_a_name_too_long_is_shortened_with_a_stable_digest_of_the_whole_name() -> None:

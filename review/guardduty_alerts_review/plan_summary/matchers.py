@@ -5,6 +5,7 @@ severities.py (re-exported here: the summary's modules import both from one plac
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -279,9 +280,14 @@ def occurrences(pattern: Mapping[str, Any]) -> str:
     counts = SeveritySet.empty()
     for matcher in matchers:
         counts = counts | matcher_set(matcher)
-    if counts.contains(1.0) and counts.contains(2.0) and counts.contains(1000.0):
+    # Counts are whole numbers from 1 up, and whether one passes can change only at a matcher's numbers: 1, 2
+    # (the repeats that share a stretch with 1), each such number and the whole count just past it stand for
+    # every count. Fixed sample counts missed conditions such as "1 or above 1000" (read as first only).
+    probes = {1, 2} | {n for edge in counts.edges for n in (math.floor(edge), math.floor(edge) + 1) if n >= 1}
+    passing = {n for n in probes if counts.contains(float(n))}
+    if passing == probes:
         return EVERY_OCCURRENCE
-    if counts.contains(1.0) and not any(counts.contains(float(n)) for n in (2, 3, 10, 1000)):
+    if passing == {1}:
         return FIRST_OCCURRENCE
     raise UninterpretablePattern("occurrence count")
 
