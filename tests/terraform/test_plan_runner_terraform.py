@@ -74,7 +74,9 @@ def test_two_shards_plan_the_changed_stacks_and_merge_into_one_comment(
         plan_dirs.append(tmp_path / f"plans-{spec.split('/')[0]}")
         output = main_py(env, "plan", "--changed-since", str(base_out), "--outdir", str(head_out), "--shard", spec,
                          "--jobs", "2", "--plans-dir", str(plan_dirs[-1])).stdout
-        assert f"stacks (shard {spec}) in" in output
+        # Shard 1/2 holds one stack, 2/2 two: "planned 1 stack (shard 1/2) in …", "planned 2 stacks (shard 2/2) in …".
+        count = "1 stack" if spec == "1/2" else "2 stacks"
+        assert f"planned {count} (shard {spec}) in" in output
     assert [sorted(p.name for p in d.iterdir()) for d in plan_dirs] == [
         ["gd-alpha-eu-north-1.json", "gd-alpha-eu-north-1.txt"],
         ["gd-alpha-us-west-2.json", "gd-alpha-us-west-2.txt", "gd-beta-eu-north-1.json", "gd-beta-eu-north-1.txt"],

@@ -283,7 +283,7 @@ def test_fails_clearly_in_an_account_where_nothing_is_deployed(
     for stack in (home, forwarding):
         access = stack["checks"][0]
         assert access["passed"] and access["found"][0].endswith(
-            "(role arn:aws:iam::444455556666:role/verify assumed) in account 444455556666"
+            "(role arn:aws:iam::444455556666:role/verify assumed) in account empty (444455556666)"
         )
         # Where no rule exists, failed deliveries are not vouched for either (issue 21): only access passes.
         assert [c["check"] for c in stack["checks"] if c["passed"]] == ["access"]
