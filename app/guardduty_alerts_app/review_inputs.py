@@ -30,6 +30,7 @@ def _alerting(plan: StackPlan, plans: list[StackPlan]) -> StackAlerting:
         filters=settings.filters,
         recipients=settings.recipients,
         channels=settings.channels_for(plan.region),
+        unrouted=settings.unrouted,
         account_id=plan.account.id if plan.account else None,
         account_names=plan.account_names,
         suppression_rules=settings.suppression_rules,

@@ -41,6 +41,8 @@ class StackAlerting:
     account_id: str | None = None
     # Every account of the config, id -> name: explain and preview name them in words.
     account_names: AccountNames = field(default_factory=lambda: MappingProxyType({}))
+    # The unrouted destination (also one of `channels`): explain marks it, so a reader knows why it lists no one.
+    unrouted: Channel | None = None
     # GuardDutyAlerts `alarm_actions`: None notifies the alert topic (when there is one), () no one.
     alarm_actions: tuple[str, ...] | None = None
 

@@ -69,6 +69,10 @@ def _table(alerting: StackAlerting) -> str:
     lines += [f"  {key.ljust(width)}  {value}" for key, value in rows]
     if alerting.channels:
         lines += _destination_lines(alerting)
+    elif alerting.recipients and (alerting.filters.accounts or alerting.filters.exclude_accounts):
+        # Recipients alone with finding_accounts(_except): an account left out reaches no one, which is said here.
+        destination = EmailChannel(addresses=tuple(alerting.recipients)).describe()
+        lines += _account_lines(alerting.account_names, [(destination, alerting.filters)])
     return "\n".join(lines)
 
 
@@ -180,6 +184,11 @@ CHAT_THROTTLING = (
 )
 
 
+# explain's mark on the unrouted destination: its filters list every routed account as left out, which alone
+# reads as a list of exclusions rather than a catch-all.
+UNROUTED = "unrouted: gets findings of every account no route lists"
+
+
 def _once(alerting: StackAlerting, channel: Channel) -> str:
     """What someone must do once before the destination gets anything (each kind says it)."""
     return channel.once(region=alerting.region, raw_topic_arn=lambda: _topic_arn(alerting, channel))
@@ -203,11 +212,13 @@ def _destination_lines(alerting: StackAlerting) -> list[str]:
         entries.append((channel, *_own_settings(alerting, channel)))
     lines = ["  destinations"]
     for channel, threshold, filters, own in entries:
-        words = channel.describe()
+        words = channel.describe_named(alerting.account_names)
         delivery = channel.delivery_words()
         rows = [("gets", "; ".join([severities_text(threshold), *([delivery] if delivery else [])]))]
         if own:
             rows.append(("filters", _filters_text(filters, alerting.account_names)))
+        if alerting.unrouted is not None and channel == alerting.unrouted:
+            rows.append(("routing", UNROUTED))
         rows.append(("samples", _samples_text(channel, filters)))
         if channel.chat_configuration:
             rows.append(("limit", CHAT_THROTTLING))
@@ -216,7 +227,8 @@ def _destination_lines(alerting: StackAlerting) -> list[str]:
         lines += [f"      {key.ljust(7)}  {value}" for key, value in rows]
     if any(filters.accounts or filters.exclude_accounts for *_, filters, _ in entries):
         lines += _account_lines(
-            alerting.account_names, [(channel.describe(), filters) for channel, _, filters, _ in entries]
+            alerting.account_names,
+            [(channel.describe_named(alerting.account_names), filters) for channel, _, filters, _ in entries],
         )
     return lines
 
@@ -224,16 +236,22 @@ def _destination_lines(alerting: StackAlerting) -> list[str]:
 def _account_lines(names: AccountNames, destinations: list[tuple[str, FindingFilters]]) -> list[str]:
     """Which destinations each account's findings reach (by their account lists only: severities and types as
     above), the accounts the configuration names or a list mentions, then every other account; an account whose
-    findings reach no destination is flagged."""
+    findings reach no destination is flagged, and one that an except list leaves out says so (an
+    `accounts_except` is easy to write once too often)."""
     listed = {account for _, filters in destinations for account in (*filters.accounts, *filters.exclude_accounts)}
+    excluded = {account for _, filters in destinations for account in filters.exclude_accounts}
     lines = ["  accounts (whose findings reach which destinations)"]
     for account_id in sorted(set(names) | listed):
         reach = [words for words, filters in destinations if admits(filters, account_id)]
-        who = (
-            "; ".join(reach)
-            if reach
-            else "NOBODY: no destination gets its findings; list it in a channel's accounts, or add unrouted"
-        )
+        if reach:
+            who = "; ".join(reach)
+        elif account_id in excluded:
+            who = (
+                "NOBODY: every destination that would get its findings leaves it out (accounts_except or "
+                "finding_accounts_except); take it out of one, or list it in a channel's accounts"
+            )
+        else:
+            who = "NOBODY: no destination gets its findings; list it in a channel's accounts, or add unrouted"
         lines.append(f"  - {account_in_words(account_id, names)}: {who}")
     reach = [words for words, filters in destinations if admits(filters, None)]
     who = "; ".join(reach) if reach else "NOBODY: add unrouted, so that a new account's findings reach someone"

@@ -41,9 +41,7 @@ def _moto() -> tuple[Any, Any, Any]:
         from moto.events.models import EventPattern
         from moto.events.utils import EventTemplateParser
     except ImportError:  # pragma: no cover - depends on the installation
-        raise GuardDutyAlertsError(
-            ["preview needs moto: run `pipenv sync` (the Pipfile pins it)"]
-        ) from None
+        raise GuardDutyAlertsError(["preview needs moto: run `pipenv sync` (the Pipfile pins it)"]) from None
     return EventPattern, EventTemplateParser, jsonpath
 
 
@@ -248,7 +246,9 @@ def channel_deliveries(alerting: StackAlerting, event: dict[str, Any]) -> list[t
             else alerting.threshold
         )
         pattern = all_findings_pattern(threshold, channel.filters or alerting.filters)
-        deliveries.append((channel.describe(), pattern_matches(pattern_json(pattern), event)))
+        deliveries.append(
+            (channel.describe_named(alerting.account_names), pattern_matches(pattern_json(pattern), event))
+        )
     return deliveries
 
 
@@ -272,4 +272,3 @@ def run_preview(stacks: Sequence[StackAlerting], target: Path) -> Iterator[str]:
                 for channel, gets in channel_deliveries(alerting, event):
                     yield f"   {'gets it' if gets else 'not sent'}: {channel}"
         yield ""
-

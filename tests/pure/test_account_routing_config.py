@@ -117,7 +117,7 @@ def test_an_account_may_route_its_own_channels() -> None:
         ),
         (
             {"channels": [mail("a@example.com", accounts=["payments-prod", PAYMENTS])]},
-            f'channels[0].accounts[1]: "{PAYMENTS}" is account {PAYMENTS} again, as channels[0].accounts[0]; '
+            f'channels[0].accounts[1]: "{PAYMENTS}" is account payments-prod ({PAYMENTS}) again, as channels[0].accounts[0]; '
             "allowed: each account once",
         ),
         (

@@ -218,7 +218,7 @@ ORG = {"management_account": "111111111111", "administrator_account": "222222222
         ),
         (
             estate(accounts=[{**SECURITY, "role_arn": "arn:aws:iam::111111111111:role/Deploy"}], organization=None),
-            'accounts[0].role_arn: "arn:aws:iam::111111111111:role/Deploy" is a role in account 111111111111, not in 222222222222; allowed: a role in account 222222222222 that the deploying credentials may assume',
+            'accounts[0].role_arn: "arn:aws:iam::111111111111:role/Deploy" is a role in account 111111111111, not in account security (222222222222); allowed: a role in account security (222222222222) that the deploying credentials may assume',
         ),
         (
             estate(accounts=[{**SECURITY, "name": "Security Team"}], organization=None),
@@ -295,7 +295,7 @@ ORG = {"management_account": "111111111111", "administrator_account": "222222222
                 ],
                 organization=ORG,
             ),
-            "accounts[0].regions: lacks eu-west-1, where the administrator account 222222222222 has stacks; allowed: every region of the administrator account (the management account designates the administrator region by region)",
+            "accounts[0].regions: lacks eu-west-1, where the administrator, account security (222222222222), has stacks; allowed: every region of the administrator account (the management account designates the administrator region by region)",
         ),
         (
             estate(organization={**ORG, "auto_enable": "SOME"}),

@@ -4,7 +4,7 @@ reach nobody flagged; a finding of account A reaches the destinations whose acco
 from __future__ import annotations
 
 from guardduty_alerts.accounts import account_names
-from guardduty_alerts.channels import EmailChannel, WebhookChannel
+from guardduty_alerts.channels import EmailChannel, SqsChannel, WebhookChannel
 from guardduty_alerts.patterns import FindingFilters
 from guardduty_alerts_app.config import parse_config
 from guardduty_alerts_app.review_inputs import stack_alerting
@@ -71,9 +71,97 @@ def test_explain_flags_accounts_whose_findings_reach_nobody() -> None:
     )
     assert accounts_block(explain([alerting])) == [
         "  - account payments-prod (111111111111): mail to pay@example.com",
+        # The webhook's accounts_except leaves shared out and no other destination lists it: said as such.
+        "  - account shared (222222222222): NOBODY: every destination that would get its findings leaves it out "
+        "(accounts_except or finding_accounts_except); take it out of one, or list it in a channel's accounts",
+        "  - any other account: HTTPS webhook at hooks.example.com",
+    ]
+
+
+def test_explain_flags_a_named_account_that_no_destination_lists() -> None:
+    alerting = StackAlerting(
+        name="s",
+        region="us-east-1",
+        alerts_name="a",
+        severity_threshold="MEDIUM",
+        channels=(EmailChannel(addresses=("pay@example.com",), filters=FindingFilters(accounts=(PAYMENTS,))),),
+        account_names=NAMES,
+    )
+    assert accounts_block(explain([alerting])) == [
+        "  - account payments-prod (111111111111): mail to pay@example.com",
         "  - account shared (222222222222): NOBODY: no destination gets its findings; list it in a channel's "
         "accounts, or add unrouted",
-        "  - any other account: HTTPS webhook at hooks.example.com",
+        "  - any other account: NOBODY: add unrouted, so that a new account's findings reach someone",
+    ]
+
+
+def test_explain_flags_an_account_that_finding_accounts_except_leaves_out_with_recipients_alone() -> None:
+    # No channels, so no destinations section: the accounts block is printed all the same.
+    config = parse_config(
+        {
+            "regions": ["us-east-1"],
+            "recipients": ["sec@example.com"],
+            "finding_accounts_except": ["shared"],
+            "accounts": [{"id": PAYMENTS, "name": "payments-prod"}, {"id": SHARED, "name": "shared"}],
+        }
+    )
+    text = explain(stack_alerting(config)[:1])
+    assert "  destinations" not in text.splitlines()
+    assert accounts_block(text) == [
+        "  - account payments-prod (111111111111): mail to sec@example.com",
+        "  - account shared (222222222222): NOBODY: every destination that would get its findings leaves it out "
+        "(accounts_except or finding_accounts_except); take it out of one, or list it in a channel's accounts",
+        "  - any other account: mail to sec@example.com",
+    ]
+
+
+def test_explain_marks_the_unrouted_destination() -> None:
+    config = parse_config(
+        {
+            "regions": ["us-east-1"],
+            "recipients": ["ops@example.com"],
+            "accounts": [
+                {
+                    "id": PAYMENTS,
+                    "name": "payments-prod",
+                    "channels": [{"kind": "email", "addresses": ["pay@example.com"], "accounts": ["payments-prod"]}],
+                    "unrouted": {"channel": {"kind": "webhook", "url": HOOK}},
+                },
+                {"id": SHARED, "name": "shared"},
+            ],
+        }
+    )
+    text = explain(stack_alerting(config)[:1])
+    assert destination_block(text, "HTTPS webhook at hooks.example.com")[1:4] == [
+        "      gets     MEDIUM, HIGH and CRITICAL (4.0 and above); the whole event in SNS's JSON envelope",
+        "      filters  finding types all, every occurrence, findings of every account except account payments-prod "
+        "(111111111111)",
+        "      routing  unrouted: gets findings of every account no route lists",
+    ]
+    # An ordinary destination carries no such row.
+    assert not any("routing" in line for line in destination_block(text, "mail to pay@example.com"))
+
+
+def test_explain_names_the_account_of_an_sqs_channel_in_words() -> None:
+    queue = f"arn:aws:sqs:us-east-1:{SHARED}:findings"
+    alerting = StackAlerting(
+        name="s",
+        region="us-east-1",
+        alerts_name="a",
+        severity_threshold="HIGH",
+        channels=(SqsChannel(queue_arn=queue), SqsChannel(queue_arn=f"arn:aws:sqs:us-east-1:{NEWCOMER}:other")),
+        account_id=PAYMENTS,
+        account_names=NAMES,
+    )
+    titles = [line for line in explain([alerting]).splitlines() if line.startswith("  - SQS")]
+    assert titles == [
+        "  - SQS queue findings of account shared (222222222222)",
+        # An account the config does not name keeps its id.
+        "  - SQS queue other (account 999999999999)",
+    ]
+    assert [words for words, _ in channel_deliveries(alerting, finding(SHARED))] == [
+        "SQS queue findings of account shared (222222222222)",
+        "SQS queue other (account 999999999999)",
     ]
 
 

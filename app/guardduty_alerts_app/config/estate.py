@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from guardduty_alerts.accounts import AccountNames, account_in_words
 from guardduty_alerts.errors import ConfigError
 from guardduty_alerts.protection import protection_problems
 from guardduty_alerts.regions import DEFAULT_PARTITION, EVERY_REGION, PARTITIONS, partition_of
@@ -213,16 +214,29 @@ def _show(value: object) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def _account_problems(index: int, entry: dict[str, Any], defaults: dict[str, Any]) -> list[str]:
+def _names_by_id(accounts: object) -> AccountNames:
+    """Id -> name of the entries of `accounts` that give both, so that a message names an account of the config
+    in words ("account payments-prod (111111111111)"), as explain and the mails do."""
+    if not isinstance(accounts, list):
+        return {}
+    return {
+        entry["id"]: entry["name"]
+        for entry in accounts
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str) and isinstance(entry.get("name"), str)
+    }
+
+
+def _account_problems(index: int, entry: dict[str, Any], defaults: dict[str, Any], names: AccountNames) -> list[str]:
     where = f"accounts[{index}]"
     problems = []
     role_arn, account_id = entry.get("role_arn"), entry.get("id")
     if isinstance(role_arn, str) and isinstance(account_id, str) and parse_arn(role_arn) is not None:
         role_account = role_arn.split(":")[4]
         if role_account != account_id:
+            own = account_in_words(account_id, names)
             problems.append(
-                f"{where}.role_arn: {_show(role_arn)} is a role in account {role_account}, not in {account_id}; "
-                f"allowed: a role in account {account_id} that the deploying credentials may assume"
+                f"{where}.role_arn: {_show(role_arn)} is a role in {account_in_words(role_account, names)}, not in "
+                f"{own}; allowed: a role in {own} that the deploying credentials may assume"
             )
     regions = entry.get("regions")
     if isinstance(regions, list):
@@ -306,7 +320,7 @@ def estate_problems(document: dict[str, Any]) -> list[str]:
                         "allowed: a name of its own (it names the account's stacks)"
                     )
                 names.setdefault(name, index)
-            problems += _account_problems(index, entry, document)
+            problems += _account_problems(index, entry, document, _names_by_id(accounts))
             problems += _plans_problems(entry.get("protection_plans"), f"accounts[{index}].protection_plans")
     problems += _plans_problems(document.get("protection_plans"), "protection_plans")
     problems += state_problems(document)
@@ -357,9 +371,9 @@ def _organization_region_problems(
     if not missing:
         return []
     return [
-        f"accounts[{ids[management]}].regions: lacks {', '.join(map(str, missing))}, where the administrator account "
-        f"{administrator} has stacks; allowed: every region of the administrator account (the management account "
-        "designates the administrator region by region)"
+        f"accounts[{ids[management]}].regions: lacks {', '.join(map(str, missing))}, where the administrator, "
+        f"{account_in_words(administrator, _names_by_id(accounts))}, has stacks; allowed: every region of the "
+        "administrator account (the management account designates the administrator region by region)"
     ]
 
 

@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from guardduty_alerts.accounts import ACCOUNT_ID_PATTERN
+from guardduty_alerts.accounts import ACCOUNT_ID_PATTERN, account_in_words
 from guardduty_alerts.channels import Channel, EmailChannel
 from guardduty_alerts.patterns import FindingFilters, SampleHandling
 
@@ -91,6 +91,7 @@ def resolve_account_references(document: object) -> tuple[object, list[str]]:
     if not isinstance(document, dict):
         return document, []
     names = _names(document)
+    in_words = {account_id: name for name, account_id in names.items()}
     allowed = "an account id (12 digits, quoted)" + (
         f" or the name of one of accounts ({', '.join(sorted(names))})"
         if names
@@ -126,7 +127,7 @@ def resolve_account_references(document: object) -> tuple[object, list[str]]:
                     )
                 elif account_id in first:
                     problems.append(
-                        f"{path}[{position}]: {_show(value)} is account {account_id} again, as "
+                        f"{path}[{position}]: {_show(value)} is {account_in_words(account_id, in_words)} again, as "
                         f"{path}[{first[account_id]}]; allowed: each account once"
                     )
                 else:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .accounts import AccountNames
 from .patterns import FindingFilters, exclusion_uses_wildcard
 from .regions import ALL_REGIONS
 from .severity import Severity
@@ -245,6 +246,12 @@ class ChannelBase:
     def describe(self) -> str:
         """The destination in words, as explain, verify and plan-summary print it."""
         return self.key()
+
+    def describe_named(self, names: AccountNames) -> str:
+        """`describe` with any account of the config in words ("account payments-prod (111111111111)"), for
+        explain and preview; `describe` alone stays as it is where no names are at hand (validation messages,
+        resource descriptions, whose text is part of the Terraform JSON)."""
+        return self.describe()
 
     def delivery_words(self) -> str | None:
         """What it gets, beyond the severities, in explain's words (None: nothing to add)."""

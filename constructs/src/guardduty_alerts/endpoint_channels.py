@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
+from .accounts import AccountNames, account_in_words
 from .channel_base import (
     SQS_QUEUE_NAME_PATTERN,
     ChannelBase,
@@ -163,6 +164,14 @@ class SqsChannel(ChannelBase):
 
     def describe(self) -> str:
         return f"SQS queue {self.queue_arn.rsplit(':', 1)[-1]} (account {self.queue_arn.split(':')[4]})"
+
+    def describe_named(self, names: AccountNames) -> str:
+        # As the plan summary says it: "SQS queue q of account payments-prod (111111111111)" for an account the
+        # config names ("(account payments-prod (111111111111))" reads badly), the bare id for any other.
+        account_id = self.queue_arn.split(":")[4]
+        if account_id not in names:
+            return self.describe()
+        return f"SQS queue {self.queue_arn.rsplit(':', 1)[-1]} of {account_in_words(account_id, names)}"
 
     def delivery_words(self) -> str | None:
         return "the whole event (raw)"
