@@ -289,13 +289,13 @@ def test_fails_clearly_in_an_account_where_nothing_is_deployed(
         assert [c["check"] for c in stack["checks"] if c["passed"]] == ["access"]
     found = {check["check"]: check["found"] for check in home["checks"]}
     assert found["detector"] == [
-        f"no GuardDuty detector in account 444455556666, region {REGION}: GuardDuty is off and raises no findings there"
+        f"no GuardDuty detector in account empty (444455556666), region {REGION}: GuardDuty is off and raises no findings there"
     ]
     topic = f"arn:aws:sns:{REGION}:444455556666:guardduty-alerts"
     assert found["topic"] == found["subscriptions"] == [f"topic {topic} does not exist"]
-    assert found["topic-key"] == [f"key alias/guardduty-alerts does not exist in account 444455556666, region {REGION}"]
+    assert found["topic-key"] == [f"key alias/guardduty-alerts does not exist in account empty (444455556666), region {REGION}"]
     assert found["dead-letter-queue"] == [
-        f"queue guardduty-alerts-dead-letters does not exist in account 444455556666, region {REGION}"
+        f"queue guardduty-alerts-dead-letters does not exist in account empty (444455556666), region {REGION}"
     ]
     names = example_rule_names()
     assert found["rules"] == [f"none of the {len(names)} rules exists ({', '.join(names)})"]
