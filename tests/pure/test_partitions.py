@@ -30,6 +30,7 @@ from guardduty_alerts.channels import (
 from guardduty_alerts.errors import ConfigError
 from guardduty_alerts.inbox import default_bus_arn
 from guardduty_alerts.notifications import mail_rules
+from guardduty_alerts.protection import ProtectionPlan
 from guardduty_alerts.regions import CHANNEL_KINDS, EVERY_REGION, PARTITIONS, console_link, partition_of
 from guardduty_alerts.severity import Severity
 from guardduty_alerts.templates import mail_templates
@@ -266,3 +267,52 @@ def test_rejects_regions_of_another_partition_wherever_the_file_names_one() -> N
         f'detector.existing_detector_ids.us-east-1: "us-east-1" {tail}',
         f'state.s3.region: "us-east-1" {tail}',
     ]
+
+
+# --- Protection plans a partition does not offer (regions.PARTITIONS[...].missing_plans) ---------------------
+# Getting Started with Amazon Web Services in China, "Amazon GuardDuty": Runtime Monitoring (EKS Runtime
+# Monitoring included) is not supported in the China Regions. AWS GovCloud (US) User Guide, "Amazon GuardDuty in
+# AWS GovCloud (US)": Runtime Monitoring is offered there (through a FIPS endpoint), no plan is listed as missing.
+
+CN_RUNTIME = (
+    "runtime_monitoring is not available in partition aws-cn (AWS China): it is GuardDuty Runtime Monitoring "
+    "(EKS, ECS Fargate and EC2), which AWS does not offer in the China regions; allowed: leave runtime_monitoring "
+    "out in aws-cn"
+)
+
+
+def test_missing_plans_name_protection_plans() -> None:
+    keys = {plan.key for plan in ProtectionPlan}
+    for partition in PARTITIONS.values():
+        assert set(partition.missing_plans) <= keys, partition.name
+    assert set(PARTITIONS["aws-cn"].missing_plans) == {"runtime_monitoring"}
+    assert not PARTITIONS["aws"].missing_plans and not PARTITIONS["aws-us-gov"].missing_plans
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_china_refuses_runtime_monitoring_at_the_top_level_and_per_account(enabled: bool) -> None:
+    # Turning it off is refused too: there is no such feature to turn off, and leaving it out manages nothing.
+    runtime = {"enabled": enabled}
+    document = {
+        **CN,
+        "protection_plans": {"s3_data_events": True, "runtime_monitoring": runtime},
+        "accounts": [
+            {"id": "111122223333", "name": "payments"},
+            {"id": "444455556666", "name": "shop", "protection_plans": {"runtime_monitoring": runtime}},
+        ],
+    }
+    assert problems_of(document) == [
+        f"accounts[1].protection_plans.runtime_monitoring: {CN_RUNTIME}",
+        f"protection_plans.runtime_monitoring: {CN_RUNTIME}",
+    ]
+
+
+def test_china_takes_the_other_plans_and_govcloud_takes_runtime_monitoring() -> None:
+    others = {plan.key: True for plan in ProtectionPlan if plan is not ProtectionPlan.RUNTIME_MONITORING}
+    assert set(parse_config({**CN, "protection_plans": others}).protection_plans.plans) == {
+        plan for plan in ProtectionPlan if plan is not ProtectionPlan.RUNTIME_MONITORING
+    }
+    runtime = {"runtime_monitoring": {"enabled": True, "eks_addon_management": True}}
+    assert parse_config({**GOV, "protection_plans": runtime}).protection_plans.plans == {
+        ProtectionPlan.RUNTIME_MONITORING: True
+    }

@@ -631,6 +631,19 @@ def test_no_stack_creates_a_resource_its_partition_does_not_offer(synthesized: d
     assert checked  # GovCloud and China stacks are among them (the test above)
 
 
+def test_no_stack_turns_on_or_off_a_protection_plan_its_partition_does_not_offer(synthesized: dict) -> None:
+    # Getting Started with Amazon Web Services in China, "Amazon GuardDuty": Runtime Monitoring is not supported in
+    # the China Regions (regions.PARTITIONS[...].missing_plans); GuardDuty would refuse the feature at apply.
+    checked = 0
+    for config, stacks in synthesized.items():
+        for stack, document in stacks.items():
+            missing = {plan.upper() for plan in partition_of(region_of(document)).missing_plans}
+            for feature in document.get("resource", {}).get("aws_guardduty_detector_feature", {}).values():
+                assert feature["name"] not in missing, (config, stack, feature["name"])
+                checked += 1
+    assert checked  # the estate example sets protection plans
+
+
 def test_every_console_link_opens_the_console_of_the_stack_s_partition(synthesized: dict) -> None:
     # The console of each partition: console.aws.amazon.com (per region), console.amazonaws-us-gov.com
     # (AWS GovCloud (US) User Guide), console.amazonaws.cn (Getting Started with Amazon Web Services in China).

@@ -8,6 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
+from cdktf import TerraformStack
+from cdktf import Testing as CdktfTesting  # aliased: pytest would try to collect a class named Test*
+from guardduty_alerts.detector_protection import DetectorProtection
+from guardduty_alerts.errors import InvalidPropsError
+from guardduty_alerts.protection import ProtectionPlan, ProtectionPlans, RuntimeAgent
 from guardduty_alerts_app.config import parse_config
 from guardduty_alerts_app.stacks.synth import synth_to
 from helpers import read_json
@@ -285,27 +290,40 @@ def test_twenty_accounts_in_every_default_region_plan_340_distinct_stacks() -> N
 
 
 def test_single_account_central_inbox_finds_its_account_id_at_plan_time(tmp_path: Path) -> None:
-    document = {"regions": [HOME, "eu-west-1"], "recipients": ["sec@example.com"], "central_inbox": {"home_region": HOME}}
+    document = {
+        "regions": [HOME, "eu-west-1"],
+        "recipients": ["sec@example.com"],
+        "central_inbox": {"home_region": HOME},
+    }
     document["suppression_rules"] = [{"name": "scanner", "criteria": {"type": {"equals": ["Recon:EC2/Portscan"]}}}]
     stacks = synth_document(document, tmp_path)
     assert sorted(stacks) == ["guardduty-alerts-eu-west-1", "guardduty-alerts-us-east-1"]
     forwarding = stacks["guardduty-alerts-eu-west-1"]
     assert forwarding["provider"]["aws"] == [{"region": "eu-west-1"}]
-    assert forwarding["terraform"]["backend"] == {"local": {"path": "../../../terraform.guardduty-alerts-eu-west-1.tfstate"}}
+    assert forwarding["terraform"]["backend"] == {
+        "local": {"path": "../../../terraform.guardduty-alerts-eu-west-1.tfstate"}
+    }
     (caller_key,) = forwarding["data"]["aws_caller_identity"]
     account = "${data.aws_caller_identity." + caller_key + ".account_id}"
     (target,) = resources(forwarding, "aws_cloudwatch_event_target")
     assert target["arn"] == f"arn:aws:events:{HOME}:{account}:event-bus/default"
     (role,) = resources(forwarding, "aws_iam_role")
-    assert json.loads(role["assume_role_policy"])["Statement"][0]["Condition"]["StringEquals"] == {"aws:SourceAccount": account}
+    assert json.loads(role["assume_role_policy"])["Statement"][0]["Condition"]["StringEquals"] == {
+        "aws:SourceAccount": account
+    }
     # Suppression archives findings where GuardDuty raises them: every region's detector has the filter,
     # at the same address as in an alerting stack.
     for stack in stacks.values():
         (detector_key,) = stack["resource"]["aws_guardduty_detector"]
         (filter_key,) = stack["resource"]["aws_guardduty_filter"]
         assert filter_key.startswith("alerts_suppression-scanner_")
-        assert stack["resource"]["aws_guardduty_filter"][filter_key]["detector_id"] == "${aws_guardduty_detector." + detector_key + ".id}"
-    assert list(forwarding["resource"]["aws_guardduty_filter"]) == list(stacks["guardduty-alerts-us-east-1"]["resource"]["aws_guardduty_filter"])
+        assert (
+            stack["resource"]["aws_guardduty_filter"][filter_key]["detector_id"]
+            == "${aws_guardduty_detector." + detector_key + ".id}"
+        )
+    assert list(forwarding["resource"]["aws_guardduty_filter"]) == list(
+        stacks["guardduty-alerts-us-east-1"]["resource"]["aws_guardduty_filter"]
+    )
     assert "aws_sns_topic" in stacks["guardduty-alerts-us-east-1"]["resource"]
     assert "display_name" not in resources(stacks["guardduty-alerts-us-east-1"], "aws_sns_topic")[0]
 
@@ -316,7 +334,9 @@ def test_rejects_runtime_add_on_without_runtime_monitoring_in_the_construct() ->
     from guardduty_alerts.errors import InvalidPropsError
     from guardduty_alerts.protection import ProtectionPlan, ProtectionPlans, RuntimeAgent
 
-    plans = ProtectionPlans(plans={ProtectionPlan.S3_DATA_EVENTS: True}, runtime_agents={RuntimeAgent.EKS_ADDON_MANAGEMENT: True})
+    plans = ProtectionPlans(
+        plans={ProtectionPlan.S3_DATA_EVENTS: True}, runtime_agents={RuntimeAgent.EKS_ADDON_MANAGEMENT: True}
+    )
     with pytest.raises(InvalidPropsError) as caught:
         DetectorProtection(TerraformStack(App(), "test"), "protection", detector_id="0" * 32, plans=plans)
     assert caught.value.problems == (
@@ -336,14 +356,19 @@ def test_administrator_stacks_import_the_detector_designation_created(stacks: di
         (data_key,) = stack["data"]["aws_guardduty_detector"]
         assert resources({"resource": stack["data"]}, "aws_guardduty_detector") == [{}], "no id: the region's one"
         assert stack["import"] == [
-            {"id": "${data.aws_guardduty_detector." + data_key + ".id}", "to": "aws_guardduty_detector.alerts_detector_D0ED2927"}
+            {
+                "id": "${data.aws_guardduty_detector." + data_key + ".id}",
+                "to": "aws_guardduty_detector.alerts_detector_D0ED2927",
+            }
         ], name
     # An administrator region whose detector id is listed adopts it through the data source, as before: no import.
     document = copy.deepcopy(ESTATE)
     document["accounts"][0]["detector"] = {"existing_detector_ids": {"us-east-1": "a" * 32}}
     adopted = synth_document(document, tmp_path)
     assert "import" not in adopted["gd-security-us-east-1"]
-    assert resources({"resource": adopted["gd-security-us-east-1"]["data"]}, "aws_guardduty_detector") == [{"id": "a" * 32}]
+    assert resources({"resource": adopted["gd-security-us-east-1"]["data"]}, "aws_guardduty_detector") == [
+        {"id": "a" * 32}
+    ]
     assert "import" in adopted["gd-security-eu-west-1"]
 
 
@@ -364,3 +389,47 @@ def test_the_formatters_role_of_each_region_has_a_name_of_its_own(tmp_path: Path
         "guardduty-alerts-ap-southeast-5": "guardduty-alerts-formatter-ap-southeast-5",
         "guardduty-alerts-us-east-1": "guardduty-alerts-formatter-us-east-1",
     }
+
+
+# Getting Started with Amazon Web Services in China, "Amazon GuardDuty": Runtime Monitoring is not supported in
+# the China Regions (regions.PARTITIONS["aws-cn"].missing_plans). The config refuses it first
+# (tests/pure/test_partitions.py); the construct refuses it too, for a library user.
+CN_RUNTIME = (
+    "plans.runtime_monitoring is not available in partition aws-cn (AWS China): it is GuardDuty Runtime "
+    "Monitoring (EKS, ECS Fargate and EC2), which AWS does not offer in the China regions; allowed: leave "
+    "runtime_monitoring out in aws-cn"
+)
+BOTH_PLANS = ProtectionPlans(
+    plans={ProtectionPlan.RUNTIME_MONITORING: True, ProtectionPlan.S3_DATA_EVENTS: True},
+    runtime_agents={RuntimeAgent.EKS_ADDON_MANAGEMENT: True},
+)
+
+
+def protection(partition: str) -> DetectorProtection:
+    stack = TerraformStack(CdktfTesting.app(), "plans")
+    return DetectorProtection(stack, "protection", detector_id="d", plans=BOTH_PLANS, partition=partition)
+
+
+def test_the_construct_refuses_a_plan_its_partition_lacks() -> None:
+    with pytest.raises(InvalidPropsError) as caught:
+        protection("aws-cn")
+    assert caught.value.problems == (CN_RUNTIME,)
+    with pytest.raises(InvalidPropsError) as caught:
+        protection("cn")
+    assert caught.value.problems == ("partition: 'cn' is not a partition; allowed: aws, aws-us-gov, aws-cn",)
+    for partition in ("aws", "aws-us-gov"):
+        assert sorted(protection(partition).features) == ["RUNTIME_MONITORING", "S3_DATA_EVENTS"]
+
+
+def test_a_china_estate_gets_the_plans_china_offers(tmp_path: Path) -> None:
+    document = {
+        "name": "gd",
+        "partition": "aws-cn",
+        "regions": ["cn-north-1"],
+        "recipients": ["sec@example.com"],
+        "protection_plans": {"s3_data_events": True, "eks_audit_logs": False},
+    }
+    assert synth_to(parse_config(document), tmp_path / "out", state_dir=tmp_path) == ["gd-cn-north-1"]
+    resources = read_json(tmp_path / "out" / "stacks" / "gd-cn-north-1" / "cdk.tf.json")["resource"]
+    features = {feature["name"]: feature["status"] for feature in resources["aws_guardduty_detector_feature"].values()}
+    assert features == {"S3_DATA_EVENTS": "ENABLED", "EKS_AUDIT_LOGS": "DISABLED"}

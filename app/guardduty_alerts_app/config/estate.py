@@ -16,7 +16,13 @@ from typing import Any
 from guardduty_alerts.accounts import AccountNames, account_in_words
 from guardduty_alerts.errors import ConfigError
 from guardduty_alerts.protection import protection_problems
-from guardduty_alerts.regions import DEFAULT_PARTITION, EVERY_REGION, PARTITIONS, partition_of
+from guardduty_alerts.regions import (
+    DEFAULT_PARTITION,
+    EVERY_REGION,
+    PARTITIONS,
+    partition_of,
+    protection_plan_problem,
+)
 from guardduty_alerts.validation import parse_arn, partition_of_region
 
 from .protection import PROTECTION_PLANS_SCHEMA, protection_plans_from_config
@@ -481,4 +487,23 @@ def partition_problems(document: dict[str, Any]) -> list[str]:
                 )
 
     walk("", {key: value for key, value in document.items() if key != "partition"})
+    return problems + _plan_partition_problems(document, name)
+
+
+def _plan_partition_problems(document: dict[str, Any], partition: str) -> list[str]:
+    """Each protection plan of the document (top level and per account) that the partition does not offer."""
+    sections: list[tuple[str, object]] = [("protection_plans", document.get("protection_plans"))]
+    accounts = document.get("accounts")
+    if isinstance(accounts, list):
+        sections += [
+            (f"accounts[{index}].protection_plans", entry.get("protection_plans"))
+            for index, entry in enumerate(accounts)
+            if isinstance(entry, dict)
+        ]
+    problems = []
+    for where, section in sections:
+        for key in section if isinstance(section, dict) else ():
+            problem = protection_plan_problem(str(key), partition)
+            if problem:
+                problems.append(f"{where}.{key}: {problem}")
     return problems

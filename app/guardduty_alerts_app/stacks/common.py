@@ -10,6 +10,7 @@ from cdktf_cdktf_provider_aws.guardduty_detector import GuarddutyDetector
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderEndpoints
 from guardduty_alerts.detector_protection import DetectorProtection
 from guardduty_alerts.organization import OrganizationAdministrator, OrganizationMembers, adopt_region_detector
+from guardduty_alerts.regions import partition_of
 
 from ..config import AlertsConfig, S3State
 from ..planning import StackPlan
@@ -103,7 +104,9 @@ def add_estate_resources(
         adopt_region_detector(detector)
     plans = plan.config.protection_plans
     if plans:
-        DetectorProtection(stack, "protection", detector_id=detector_id, plans=plans)
+        DetectorProtection(
+            stack, "protection", detector_id=detector_id, plans=plans, partition=partition_of(plan.region).name
+        )
     if plan.designate_administrator:
         OrganizationAdministrator(stack, "organization-admin", administrator_account=plan.designate_administrator)
     if plan.auto_enable_members:

@@ -7,6 +7,7 @@ from constructs import Construct
 from ._aws import GuarddutyDetectorFeature, GuarddutyDetectorFeatureAdditionalConfiguration
 from .errors import InvalidPropsError
 from .protection import ProtectionPlans, protection_problems
+from .regions import PARTITIONS, protection_plan_problem
 
 __all__ = ["DetectorProtection"]
 
@@ -14,9 +15,18 @@ __all__ = ["DetectorProtection"]
 class DetectorProtection(Construct):
     """One `aws_guardduty_detector_feature` per configured protection plan, keyed by the plan's name."""
 
-    def __init__(self, scope: Construct, id_: str, *, detector_id: str, plans: ProtectionPlans) -> None:
+    def __init__(
+        self, scope: Construct, id_: str, *, detector_id: str, plans: ProtectionPlans, partition: str = "aws"
+    ) -> None:
+        """`partition`: the detector's (`aws`, `aws-us-gov`, `aws-cn`); a plan it does not offer is refused."""
         super().__init__(scope, id_)
+        if partition not in PARTITIONS:
+            raise InvalidPropsError([f"partition: {partition!r} is not a partition; allowed: {', '.join(PARTITIONS)}"])
         problems = protection_problems(plans, prefix="plans")
+        for plan in plans.plans:
+            problem = protection_plan_problem(plan.key, partition)
+            if problem:
+                problems.append(f"plans.{problem}")
         if problems:
             raise InvalidPropsError(problems)
         self.features: dict[str, GuarddutyDetectorFeature] = {}

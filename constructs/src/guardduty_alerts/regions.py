@@ -1,13 +1,14 @@
 """AWS regions and partitions (`aws`, `aws-us-gov`, `aws-cn`), kept here and nowhere else.
 
 `ALL_REGIONS` and its halves are the commercial partition's; `PARTITIONS` is the one table of what differs in
-GovCloud and China: the regions, the ARN prefix, the console's host and which channel kinds exist there.
+GovCloud and China: the regions, the ARN prefix, the console's host, and which channel kinds and protection
+plans exist there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "channel_kind_problem",
     "console_link",
     "partition_of",
+    "protection_plan_problem",
 ]
 
 # Enabled in every account by default.
@@ -79,6 +81,8 @@ class Partition:
     :param console_origin: the GuardDuty console's address of a finding's region; `<region>` is the placeholder
         the mail and chat templates fill in.
     :param missing_kinds: channel kinds whose AWS service is not offered in the partition, each with where it is.
+    :param missing_plans: GuardDuty protection plans (their configuration keys) not offered in the partition,
+        each with what AWS says of it.
     """
 
     name: str
@@ -87,6 +91,7 @@ class Partition:
     default_regions: tuple[str, ...]
     console_origin: str
     missing_kinds: Mapping[str, str]
+    missing_plans: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def arn_prefix(self) -> str:
@@ -164,6 +169,16 @@ PARTITIONS: Mapping[str, Partition] = MappingProxyType(
                     "user_notifications": _USER_NOTIFICATIONS,
                 }
             ),
+            missing_plans=MappingProxyType(
+                {
+                    # Getting Started with Amazon Web Services in China, "Amazon GuardDuty", feature availability
+                    # and implementation differences: "Runtime Monitoring (including EKS Runtime Monitoring) is not
+                    # supported in the China Regions." The other plans are not listed there as missing. GovCloud's
+                    # page lists no missing plan (Runtime Monitoring there uses a FIPS endpoint).
+                    "runtime_monitoring": "GuardDuty Runtime Monitoring (EKS, ECS Fargate and EC2), which AWS does "
+                    "not offer in the China regions",
+                }
+            ),
         ),
     }
 )
@@ -189,6 +204,18 @@ def console_link(partition: str = "aws") -> str:
     return (
         f"{PARTITIONS[partition].console_origin}/guardduty/home?region=<region>"
         "#/findings?macros=current&fId=<findingId>"
+    )
+
+
+def protection_plan_problem(plan: str, partition: str) -> str | None:
+    """Why protection plan `plan` (its configuration key, ProtectionPlan.key) cannot be set in `partition`,
+    or None. Turning it off is refused too: GuardDuty there has no such feature to turn off."""
+    what = PARTITIONS[partition].missing_plans.get(plan)
+    if what is None:
+        return None
+    return (
+        f"{plan} is not available in partition {partition} ({PARTITIONS[partition].title}): it is {what}; "
+        f"allowed: leave {plan} out in {partition}"
     )
 
 
