@@ -40,9 +40,9 @@ from .estate import (
     parse_accounts,
     parse_organization,
     parse_state,
-    partition_problems,
 )
 from .hints import closest, did_you_mean
+from .partitions import partition_problems
 from .protection import protection_plans_from_config
 from .routing import resolve_account_references, routing_problems
 from .schema import SCHEMA
